@@ -1,0 +1,3 @@
+from shipgraph.cli import main
+
+main()
