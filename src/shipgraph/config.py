@@ -1,0 +1,116 @@
+"""Settings from the environment. Nothing else in shipgraph reads ``os.environ``.
+
+Every name is in ARCHITECTURE.md's configuration table, prefixed ``SHIPGRAPH_``.
+pydantic-settings validates them at start-up; ``load_settings`` turns a bad value
+into one readable ``ConfigError`` that names the variable.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "SHIPGRAPH_"
+
+
+class ConfigError(Exception):
+    """A setting is missing or has a bad value; the message names the variable."""
+
+
+def parse_api_keys(raw: str) -> dict[str, str]:
+    """``tenant:key,tenant2:key2`` -> {key: tenant}. Keys must be unique."""
+    keys: dict[str, str] = {}
+    for entry in raw.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        tenant, sep, key = entry.partition(":")
+        tenant, key = tenant.strip(), key.strip()
+        if not sep or not tenant or not key:
+            raise ValueError(f"expected tenant:key, got {entry!r}")
+        if key in keys:
+            raise ValueError(f"the key of tenant {tenant!r} is also the key of {keys[key]!r}")
+        keys[key] = tenant
+    return keys
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    redis_url: str | None = None
+    api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Bearer key -> tenant."""
+
+    envio_base_url: AnyHttpUrl = AnyHttpUrl("https://api.envio.co.id/sandbox")
+    envio_api_key: SecretStr | None = None
+    envio_webhook_token: SecretStr | None = None
+
+    borzo_base_url: AnyHttpUrl = AnyHttpUrl(
+        "https://robotapitest-id.borzodelivery.com/api/business/1.6"
+    )
+    borzo_auth_token: SecretStr | None = None
+    borzo_callback_secret: SecretStr | None = None
+
+    entrego_base_url: AnyHttpUrl = AnyHttpUrl("https://api-sandbox.entrego.org")
+    entrego_core_url: AnyHttpUrl = AnyHttpUrl("https://api-core-staging.entrego.org")
+    entrego_access_key: SecretStr | None = None
+    entrego_secret_key: SecretStr | None = None
+    entrego_webhook_token: SecretStr | None = None
+
+    envoy_base_url: AnyHttpUrl = AnyHttpUrl("https://api.envoy.one")
+    envoy_access_token: SecretStr | None = None
+
+    carrier_timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    max_query_depth: int = Field(default=12, gt=0)
+    max_aliases: int = Field(default=30, gt=0)
+    max_tokens: int = Field(default=2_000, gt=0)
+    graphiql: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _api_keys(cls, value: object) -> object:
+        return parse_api_keys(value) if isinstance(value, str) else value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return level
+
+    def base_url(self, url: AnyHttpUrl) -> str:
+        """A configured base URL without a trailing slash, ready to append paths."""
+        return str(url).rstrip("/")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (plus explicit overrides) or raise ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("bad configuration:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,517 @@
+"""The unified shipping model: plain dataclasses and enums.
+
+Nothing here knows GraphQL or HTTP. Values are immutable; a change is a new value
+(``dataclasses.replace``), which keeps concurrent readers and the store's
+compare-and-set writes simple.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+
+class CarrierCode(enum.StrEnum):
+    ENVIO = "ENVIO"
+    BORZO = "BORZO"
+    ENTREGO = "ENTREGO"
+    ENVOY = "ENVOY"
+
+
+class Capability(enum.StrEnum):
+    RATES = "RATES"
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    CANCEL = "CANCEL"
+    TRACK = "TRACK"
+    WEBHOOKS = "WEBHOOKS"
+    LABELS = "LABELS"
+    LOCATIONS = "LOCATIONS"
+    ADDRESS_CLEANUP = "ADDRESS_CLEANUP"
+    COURIER_LOCATION = "COURIER_LOCATION"
+    CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
+    MULTI_STOP = "MULTI_STOP"
+
+
+class ShipmentStatus(enum.StrEnum):
+    DRAFT = "DRAFT"
+    CREATED = "CREATED"
+    PICKUP_SCHEDULED = "PICKUP_SCHEDULED"
+    PICKED_UP = "PICKED_UP"
+    IN_TRANSIT = "IN_TRANSIT"
+    AT_HUB = "AT_HUB"
+    OUT_FOR_DELIVERY = "OUT_FOR_DELIVERY"
+    DELIVERED = "DELIVERED"
+    PICKUP_FAILED = "PICKUP_FAILED"
+    DELIVERY_FAILED = "DELIVERY_FAILED"
+    RETURNING = "RETURNING"
+    RETURNED = "RETURNED"
+    CANCELLED = "CANCELLED"
+    LOST = "LOST"
+    EXCEPTION = "EXCEPTION"
+    UNKNOWN = "UNKNOWN"
+
+
+class ServiceLevel(enum.StrEnum):
+    STANDARD = "STANDARD"
+    EXPRESS = "EXPRESS"
+    SAME_DAY = "SAME_DAY"
+    INSTANT = "INSTANT"
+
+
+class ChargeKind(enum.StrEnum):
+    BASE = "BASE"
+    WEIGHT = "WEIGHT"
+    INSURANCE = "INSURANCE"
+    LOADING = "LOADING"
+    CASH_ON_DELIVERY = "CASH_ON_DELIVERY"
+    RETURN = "RETURN"
+    WAITING = "WAITING"
+    DISCOUNT = "DISCOUNT"
+    OTHER = "OTHER"
+
+
+class DocumentKind(enum.StrEnum):
+    LABEL = "LABEL"
+    WAYBILL = "WAYBILL"
+    RECEIPT = "RECEIPT"
+    OTHER = "OTHER"
+
+
+class DocumentFormat(enum.StrEnum):
+    PDF = "PDF"
+    PNG = "PNG"
+    ZPL = "ZPL"
+    HTML = "HTML"
+
+
+class ErrorCode(enum.StrEnum):
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    UNSUPPORTED = "UNSUPPORTED"
+    CONFLICT = "CONFLICT"
+    INVALID_STATE = "INVALID_STATE"
+    IDEMPOTENCY_MISMATCH = "IDEMPOTENCY_MISMATCH"
+    CARRIER_UNAVAILABLE = "CARRIER_UNAVAILABLE"
+    RATE_LIMITED = "RATE_LIMITED"
+    CARRIER_AUTH = "CARRIER_AUTH"
+    DUPLICATE = "DUPLICATE"
+    INTERNAL = "INTERNAL"
+
+
+class LocationLevel(enum.StrEnum):
+    PROVINCE = "PROVINCE"
+    MUNICIPALITY = "MUNICIPALITY"
+    BARANGAY = "BARANGAY"
+
+
+# --- values -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    line1: str
+    country_code: str
+    name: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    line2: str | None = None
+    village: str | None = None
+    district: str | None = None
+    city: str | None = None
+    province: str | None = None
+    postal_code: str | None = None
+    coordinates: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParcelItem:
+    name: str
+    quantity: float
+    sku: str | None = None
+    unit_price: Money | None = None
+    weight_kg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    weight_kg: float | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+    description: str | None = None
+    items: tuple[ParcelItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRequest:
+    """What a caller asks a carrier to book (or to quote)."""
+
+    reference: str
+    origin: Address
+    destination: Address
+    parcels: tuple[Parcel, ...]
+    description: str | None = None
+    service_level: ServiceLevel | None = ServiceLevel.STANDARD
+    cash_on_delivery: Money | None = None
+    declared_value: Money | None = None
+    pickup_at: datetime | None = None
+    deliver_by: datetime | None = None
+    instructions: str | None = None
+    carrier_options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPatch:
+    """Fields a caller wants changed. ``None`` means "leave as is"."""
+
+    description: str | None = None
+    instructions: str | None = None
+    cash_on_delivery: Money | None = None
+    parcels: tuple[Parcel, ...] | None = None
+    pickup_at: datetime | None = None
+    deliver_by: datetime | None = None
+
+    def given_fields(self) -> list[str]:
+        """Names of the fields the patch sets, in declaration order."""
+        names: tuple[str, ...] = tuple(f.name for f in fields(self))
+        return [name for name in names if getattr(self, name) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    kind: ChargeKind
+    amount: Money
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    id: str
+    carrier: CarrierCode
+    service: str
+    total: Money
+    service_level: ServiceLevel | None = None
+    charges: tuple[Charge, ...] = ()
+    delivery_days: int | None = None
+    estimated_delivery_at: datetime | None = None
+    expires_at: datetime | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Courier:
+    name: str | None = None
+    phone: str | None = None
+    vehicle: str | None = None
+    location: GeoPoint | None = None
+    located_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    kind: DocumentKind
+    format: DocumentFormat
+    url: str | None = None
+    content: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingLog:
+    status: ShipmentStatus
+    carrier_status: str
+    occurred_at: datetime
+    message: str | None = None
+    location: GeoPoint | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One thing wrong with an input, located by its path in the GraphQL input."""
+
+    code: ErrorCode
+    message: str
+    field: tuple[str, ...] | None = None
+    carrier: CarrierCode | None = None
+
+
+# --- the shipment --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    id: str
+    tenant: str
+    reference: str
+    carrier: CarrierCode
+    carrier_shipment_id: str
+    status: ShipmentStatus
+    origin: Address
+    destination: Address
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    tracking_number: str | None = None
+    carrier_status: str | None = None
+    parcels: tuple[Parcel, ...] = ()
+    description: str | None = None
+    instructions: str | None = None
+    service_level: ServiceLevel | None = None
+    cash_on_delivery: Money | None = None
+    declared_value: Money | None = None
+    price: Money | None = None
+    courier: Courier | None = None
+    documents: tuple[Document, ...] = ()
+    tracking_logs: tuple[TrackingLog, ...] = ()
+    """Newest first."""
+    estimated_pickup_at: datetime | None = None
+    estimated_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    received_by: str | None = None
+    carrier_data: dict[str, Any] = field(default_factory=dict)
+    """What the carrier's adapter needs later (e.g. the reference it booked with)."""
+    applied_event_ids: tuple[str, ...] = ()
+    """Ids of the carrier events already merged, newest last (bounded), for dedupe."""
+
+
+@dataclass(frozen=True, slots=True)
+class BookedShipment:
+    """A carrier's answer to a booking."""
+
+    carrier_shipment_id: str
+    status: ShipmentStatus
+    tracking_number: str | None = None
+    carrier_status: str | None = None
+    price: Money | None = None
+    documents: tuple[Document, ...] = ()
+    estimated_pickup_at: datetime | None = None
+    estimated_delivery_at: datetime | None = None
+    carrier_data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemUpdate:
+    """A carrier changed one parcel item (matched by sku, else by name)."""
+
+    name: str
+    quantity: float
+    sku: str | None = None
+    weight_kg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingUpdate:
+    """Something a carrier told us about one shipment (a webhook or a tracking read).
+
+    ``carrier_shipment_id`` or ``tracking_number`` locates the shipment. ``status`` is
+    None when the event carries no status (a driver assignment, an item change).
+    """
+
+    carrier: CarrierCode
+    event_id: str
+    carrier_shipment_id: str | None = None
+    tracking_number: str | None = None
+    status: ShipmentStatus | None = None
+    carrier_status: str | None = None
+    log: TrackingLog | None = None
+    courier: Courier | None = None
+    item: ItemUpdate | None = None
+    estimated_pickup_at: datetime | None = None
+    estimated_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    received_by: str | None = None
+    cash_on_delivery: Money | None = None
+    logs: tuple[TrackingLog, ...] = ()
+    """A full log snapshot (from a tracking read), merged with what is known."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tracking:
+    """Tracking of any number, booked through the gateway or not."""
+
+    carrier: CarrierCode
+    tracking_number: str
+    status: ShipmentStatus
+    carrier_status: str | None = None
+    estimated_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    received_by: str | None = None
+    courier: Courier | None = None
+    logs: tuple[TrackingLog, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentEvent:
+    shipment: Shipment
+    occurred_at: datetime
+    previous_status: ShipmentStatus | None = None
+    log: TrackingLog | None = None
+
+
+# --- status progression ---------------------------------------------------------
+
+TERMINAL_STATUSES = frozenset(
+    {
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.RETURNED,
+        ShipmentStatus.CANCELLED,
+        ShipmentStatus.LOST,
+    }
+)
+
+# How far along its life a status is. A status may move sideways (same stage: a
+# redelivery loop goes OUT_FOR_DELIVERY -> DELIVERY_FAILED -> IN_TRANSIT -> ...) or
+# forwards, never back: a late event for an earlier stage keeps its log entry but
+# does not regress the status. EXCEPTION and UNKNOWN have no stage: they apply to
+# any shipment that is not finished, and a later event of any stage supersedes them.
+_STAGE: dict[ShipmentStatus, int] = {
+    ShipmentStatus.DRAFT: 0,
+    ShipmentStatus.CREATED: 1,
+    ShipmentStatus.PICKUP_SCHEDULED: 2,
+    ShipmentStatus.PICKUP_FAILED: 2,
+    ShipmentStatus.PICKED_UP: 3,
+    ShipmentStatus.IN_TRANSIT: 4,
+    ShipmentStatus.AT_HUB: 4,
+    ShipmentStatus.OUT_FOR_DELIVERY: 4,
+    ShipmentStatus.DELIVERY_FAILED: 4,
+    ShipmentStatus.RETURNING: 5,
+    ShipmentStatus.DELIVERED: 6,
+    ShipmentStatus.RETURNED: 6,
+    ShipmentStatus.CANCELLED: 6,
+    ShipmentStatus.LOST: 6,
+}
+
+
+def stage_reached(shipment: Shipment) -> int:
+    """The furthest stage the shipment's status or any of its logs has reached."""
+    stages = [_STAGE.get(shipment.status, -1)]
+    stages += [_STAGE.get(log.status, -1) for log in shipment.tracking_logs]
+    return max(stages)
+
+
+def may_move(shipment: Shipment, new: ShipmentStatus) -> bool:
+    """Whether an event saying ``new`` may set the shipment's current status."""
+    if shipment.status in TERMINAL_STATUSES or new == shipment.status:
+        return False
+    if new not in _STAGE:
+        return True
+    return _STAGE[new] >= stage_reached(shipment)
+
+
+MAX_REMEMBERED_EVENTS = 500
+
+
+def _merge_logs(
+    known: tuple[TrackingLog, ...], new: tuple[TrackingLog, ...]
+) -> tuple[TrackingLog, ...]:
+    merged = list(known)
+    for log in new:
+        if log not in merged:
+            merged.append(log)
+    merged.sort(key=lambda log: log.occurred_at, reverse=True)
+    return tuple(merged)
+
+
+def _apply_item(parcels: tuple[Parcel, ...], item: ItemUpdate) -> tuple[Parcel, ...]:
+    def matches(existing: ParcelItem) -> bool:
+        if item.sku is not None and existing.sku is not None:
+            return existing.sku == item.sku
+        return existing.name == item.name
+
+    updated = []
+    found = False
+    for parcel in parcels:
+        items = []
+        for existing in parcel.items:
+            if not found and matches(existing):
+                found = True
+                weight = item.weight_kg if item.weight_kg is not None else existing.weight_kg
+                existing = replace(existing, quantity=item.quantity, weight_kg=weight)
+            items.append(existing)
+        updated.append(replace(parcel, items=tuple(items)))
+    if not found:
+        added = ParcelItem(
+            name=item.name, quantity=item.quantity, sku=item.sku, weight_kg=item.weight_kg
+        )
+        if updated:
+            updated[0] = replace(updated[0], items=(*updated[0].items, added))
+        else:
+            updated = [Parcel(items=(added,))]
+    return tuple(updated)
+
+
+def apply_update(
+    shipment: Shipment, update: TrackingUpdate, now: datetime
+) -> tuple[Shipment, ShipmentEvent | None]:
+    """Merge a carrier's update into a shipment.
+
+    Returns the shipment unchanged and no event when the update was already applied
+    or changes nothing (nothing to write, and a replay of it changes nothing either).
+    The version is left to the store, which bumps it on write.
+    """
+    if update.event_id in shipment.applied_event_ids:
+        return shipment, None
+    changes: dict[str, Any] = {}
+    new_logs = tuple(log for log in (*update.logs, update.log) if log is not None)
+    logs = _merge_logs(shipment.tracking_logs, new_logs)
+    if logs != shipment.tracking_logs:
+        changes["tracking_logs"] = logs
+    if update.status is not None and may_move(shipment, update.status):
+        changes["status"] = update.status
+        changes["carrier_status"] = update.carrier_status or shipment.carrier_status
+    if update.courier is not None and update.courier != shipment.courier:
+        changes["courier"] = update.courier
+    if update.item is not None:
+        parcels = _apply_item(shipment.parcels, update.item)
+        if parcels != shipment.parcels:
+            changes["parcels"] = parcels
+    simple = ("estimated_pickup_at", "estimated_delivery_at", "delivered_at", "received_by")
+    for name in (*simple, "cash_on_delivery"):
+        value = getattr(update, name)
+        if value is not None and value != getattr(shipment, name):
+            changes[name] = value
+    if not changes:
+        return shipment, None
+    remembered = (*shipment.applied_event_ids, update.event_id)[-MAX_REMEMBERED_EVENTS:]
+    updated = replace(shipment, **changes, applied_event_ids=remembered, updated_at=now)
+    event = ShipmentEvent(
+        shipment=updated,
+        occurred_at=update.log.occurred_at if update.log else now,
+        previous_status=shipment.status,
+        log=update.log,
+    )
+    return updated, event
+
+
+def apply_patch(shipment: Shipment, patch: ShipmentPatch, now: datetime) -> Shipment:
+    """The shipment with a patch the carrier accepted merged in."""
+    changes: dict[str, Any] = {}
+    for name in ("description", "instructions", "cash_on_delivery", "parcels"):
+        value = getattr(patch, name)
+        if value is not None:
+            changes[name] = value
+    if patch.cash_on_delivery is not None and patch.cash_on_delivery.amount == 0:
+        changes["cash_on_delivery"] = None  # zero COD is no COD
+    if patch.pickup_at is not None:
+        changes["estimated_pickup_at"] = patch.pickup_at
+    if patch.deliver_by is not None:
+        changes["estimated_delivery_at"] = patch.deliver_by
+    return replace(shipment, **changes, updated_at=now)
