@@ -1,0 +1,31 @@
+"""Shipment storage: the ShipmentStore protocol and its memory and Redis backends."""
+
+from shipgraph.store.base import (
+    DuplicateShipment,
+    IdempotencyResult,
+    IdempotencyState,
+    InvalidCursor,
+    ShipmentFilter,
+    ShipmentNotFound,
+    ShipmentPage,
+    ShipmentStore,
+    StoreError,
+    StoreUnavailable,
+)
+from shipgraph.store.memory import MemoryShipmentStore
+from shipgraph.store.redis import RedisShipmentStore
+
+__all__ = [
+    "DuplicateShipment",
+    "IdempotencyResult",
+    "IdempotencyState",
+    "InvalidCursor",
+    "MemoryShipmentStore",
+    "RedisShipmentStore",
+    "ShipmentFilter",
+    "ShipmentNotFound",
+    "ShipmentPage",
+    "ShipmentStore",
+    "StoreError",
+    "StoreUnavailable",
+]

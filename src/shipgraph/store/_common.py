@@ -1,0 +1,137 @@
+"""Rules both backends apply the same way (so they cannot drift apart)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from urllib.parse import quote
+
+from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
+from shipgraph.store.base import (
+    DuplicateShipment,
+    IdempotencyResult,
+    IdempotencyState,
+    ShipmentPage,
+    StoreError,
+)
+from shipgraph.store.cursors import encode_cursor
+
+IN_PROGRESS_TTL_S = 120.0
+"""How long a reservation lives before it is completed: a crashed booker's key frees up."""
+ORPHAN_TTL_S = 7 * 24 * 3600
+MAX_UPDATE_TRIES = 50
+LIST_BATCH = 100
+"""Positions read per step while a filtered listing walks the index."""
+
+
+def carrier_id_key(carrier: CarrierCode, carrier_shipment_id: str) -> str:
+    return f"carrier:{carrier.value}:{carrier_shipment_id}"
+
+
+def tracking_key(carrier: CarrierCode, tracking_number: str) -> str:
+    return f"tracking:{carrier.value}:{tracking_number}"
+
+
+def carrier_key(shipment: Shipment) -> str:
+    return carrier_id_key(shipment.carrier, shipment.carrier_shipment_id)
+
+
+def lookup_keys(shipment: Shipment) -> set[str]:
+    """The cross-tenant lookup keys that must point at this shipment's id."""
+    keys = {carrier_key(shipment)}
+    if shipment.tracking_number:
+        keys.add(tracking_key(shipment.carrier, shipment.tracking_number))
+    return keys
+
+
+def idempotency_key(tenant: str, key: str) -> str:
+    # the tenant is escaped so that no (tenant, key) pair can spell another's key
+    return f"idem:{quote(tenant, safe='')}:{key}"
+
+
+def reindex(
+    old: Shipment, new: Shipment, owners: Mapping[str, str | None]
+) -> tuple[set[str], set[str]]:
+    """The lookup keys to point at the shipment and to delete, when ``old`` becomes
+    ``new``. ``owners`` gives the current target of each key either one has but not
+    both. A key another shipment took meanwhile is left to it; taking another's
+    carrier id raises DuplicateShipment."""
+    old_keys, new_keys = lookup_keys(old), lookup_keys(new)
+    taken = owners.get(carrier_key(new)) not in (None, new.id)
+    if carrier_key(new) not in old_keys and taken:
+        raise DuplicateShipment(f"{carrier_key(new)} is taken")
+    dropped = {key for key in old_keys - new_keys if owners.get(key) == old.id}
+    return new_keys - old_keys, dropped
+
+
+def orphan_keys(update: TrackingUpdate) -> list[str]:
+    keys = []
+    if update.carrier_shipment_id:
+        keys.append(f"orphans:{update.carrier.value}:id:{update.carrier_shipment_id}")
+    if update.tracking_number:
+        keys.append(f"orphans:{update.carrier.value}:tn:{update.tracking_number}")
+    return keys
+
+
+def next_version(current: Shipment, result: Shipment | None) -> Shipment | None:
+    """What an update writes: None when the mutator changed nothing."""
+    if result is None or result == current:
+        return None
+    identity = ("id", "tenant", "created_at")
+    if any(getattr(result, name) != getattr(current, name) for name in identity):
+        raise StoreError(f"an update may not change {', '.join(identity)}")
+    return replace(result, version=current.version + 1)
+
+
+def make_page(found: list[tuple[str, Shipment]], first: int) -> ShipmentPage:
+    """The page for up to ``first + 1`` (position, shipment) matches, newest first."""
+    shown = found[:first]
+    return ShipmentPage(
+        shipments=[shipment for _, shipment in shown],
+        cursors=[encode_cursor(pos) for pos, _ in shown],
+        has_next_page=len(found) > first,
+    )
+
+
+def check_first(first: int) -> None:
+    if first < 0:
+        raise ValueError(f"first must be >= 0, not {first}")
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    completed: bool
+    request_hash: str | None
+    """None when a completion found its reservation expired: it then answers any input."""
+    shipment_id: str | None = None
+
+    def encode(self) -> str:
+        state = IdempotencyState.COMPLETED if self.completed else IdempotencyState.IN_PROGRESS
+        record = {"state": state.value, "hash": self.request_hash, "shipment_id": self.shipment_id}
+        return json.dumps(record, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, raw: bytes | str) -> IdempotencyRecord:
+        record = json.loads(raw)
+        completed = record["state"] == IdempotencyState.COMPLETED.value
+        return cls(completed, record["hash"], record.get("shipment_id"))
+
+    def answer(self, request_hash: str) -> IdempotencyResult:
+        """What a reservation attempt with ``request_hash`` gets while this is stored."""
+        if self.request_hash is not None and self.request_hash != request_hash:
+            return IdempotencyResult(IdempotencyState.MISMATCH)
+        if self.completed:
+            return IdempotencyResult(IdempotencyState.COMPLETED, self.shipment_id)
+        return IdempotencyResult(IdempotencyState.IN_PROGRESS)
+
+
+def oldest_first_once(entries: Iterable[tuple[float, TrackingUpdate]]) -> list[TrackingUpdate]:
+    """The updates by ascending sequence number, each event id once (the oldest copy)."""
+    seen: set[str] = set()
+    taken = []
+    for _, update in sorted(entries, key=lambda entry: entry[0]):
+        if update.event_id not in seen:
+            seen.add(update.event_id)
+            taken.append(update)
+    return taken

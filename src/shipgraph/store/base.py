@@ -1,0 +1,170 @@
+"""The ShipmentStore protocol: what every backend (memory, Redis) promises."""
+
+from __future__ import annotations
+
+import builtins
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shipgraph.domain import CarrierCode, Shipment, ShipmentStatus, TrackingUpdate
+
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+
+class StoreError(Exception):
+    """Base of the store's own failures."""
+
+
+class ShipmentNotFound(StoreError):
+    pass
+
+
+class DuplicateShipment(StoreError):
+    """A shipment with that id, or that carrier + carrier id, is already stored."""
+
+
+class InvalidCursor(StoreError):
+    pass
+
+
+class StoreUnavailable(StoreError):
+    """The backend cannot be reached (Redis down)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFilter:
+    carrier: CarrierCode | None = None
+    statuses: frozenset[ShipmentStatus] | None = None
+    reference: str | None = None
+    tracking_number: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+    def matches(self, shipment: Shipment) -> bool:
+        if self.carrier is not None and shipment.carrier != self.carrier:
+            return False
+        if self.statuses is not None and shipment.status not in self.statuses:
+            return False
+        if self.reference is not None and shipment.reference != self.reference:
+            return False
+        if self.tracking_number is not None and shipment.tracking_number != self.tracking_number:
+            return False
+        if self.created_after is not None and shipment.created_at <= self.created_after:
+            return False
+        return not (self.created_before is not None and shipment.created_at >= self.created_before)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPage:
+    """One page of a tenant's shipments, newest first.
+
+    ``cursors[i]`` is the opaque cursor of ``shipments[i]``; passing it as ``after``
+    continues with the shipment right after it.
+    """
+
+    shipments: Sequence[Shipment]
+    cursors: Sequence[str]
+    has_next_page: bool
+
+
+class IdempotencyState(enum.Enum):
+    RESERVED = "reserved"
+    """The caller holds the key now and must complete or release it."""
+    IN_PROGRESS = "in_progress"
+    """Another request with the same key and input is booking right now."""
+    COMPLETED = "completed"
+    """Booked already: ``shipment_id`` is the result."""
+    MISMATCH = "mismatch"
+    """The key was used with a different input."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyResult:
+    state: IdempotencyState
+    shipment_id: str | None = None
+
+
+Mutator = Callable[[Shipment], Shipment | None]
+"""Given the stored shipment, return its new value, or None to leave it unchanged."""
+
+
+class ShipmentStore(Protocol):
+    async def create(self, shipment: Shipment) -> Shipment:
+        """Store a new shipment as version 1 and index it (tenant listing, carrier id,
+        tracking number). Raises DuplicateShipment if the id or carrier id is taken."""
+        ...
+
+    async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
+        """The tenant's shipment, or None (also for another tenant's id)."""
+        ...
+
+    async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
+        """Like get for each id, in order, in O(1) round trips."""
+        ...
+
+    async def find_by_carrier_id(
+        self, carrier: CarrierCode, carrier_shipment_id: str
+    ) -> Shipment | None:
+        """Any tenant's shipment booked with that carrier id (for webhooks)."""
+        ...
+
+    async def find_by_tracking_number(
+        self, carrier: CarrierCode, tracking_number: str
+    ) -> Shipment | None:
+        """Any tenant's shipment with that carrier's tracking number (for webhooks)."""
+        ...
+
+    async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+        """Apply ``mutate`` atomically (compare-and-set, retried on a concurrent
+        write). If it returns a shipment different from the stored one, that is saved
+        with version + 1 and returned; otherwise the stored one is returned as is.
+        Raises ShipmentNotFound. Re-indexes a changed tracking number."""
+        ...
+
+    async def list(
+        self,
+        tenant: str,
+        first: int,
+        after: str | None = None,
+        filter: ShipmentFilter | None = None,
+    ) -> ShipmentPage:
+        """The tenant's shipments newest first (created_at, then id, descending).
+        Raises InvalidCursor for a cursor it did not make."""
+        ...
+
+    async def reserve_idempotency(
+        self, tenant: str, key: str, request_hash: str, ttl_s: int = IDEMPOTENCY_TTL_S
+    ) -> IdempotencyResult:
+        """Atomically claim ``key`` for a booking whose input hashes to request_hash.
+        Exactly one of many concurrent callers gets RESERVED."""
+        ...
+
+    async def complete_idempotency(
+        self, tenant: str, key: str, shipment_id: str, ttl_s: int = IDEMPOTENCY_TTL_S
+    ) -> None:
+        """Record the booking's result under a reserved key (kept ttl_s)."""
+        ...
+
+    async def release_idempotency(self, tenant: str, key: str) -> None:
+        """Give a reserved key up (the booking failed), so a retry can try again."""
+        ...
+
+    async def add_orphan(self, update: TrackingUpdate) -> None:
+        """Keep a carrier update whose shipment is not known yet (kept 7 days)."""
+        ...
+
+    async def take_orphans(
+        self, carrier: CarrierCode, carrier_shipment_id: str | None, tracking_number: str | None
+    ) -> builtins.list[TrackingUpdate]:
+        """Remove and return the orphans addressed to that carrier id or tracking number,
+        oldest first."""
+        ...
+
+    async def ping(self) -> bool:
+        """True when the backend answers."""
+        ...
+
+    async def aclose(self) -> None: ...

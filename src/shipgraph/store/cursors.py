@@ -1,0 +1,80 @@
+"""Listing positions and the opaque cursors that carry them, shared by every backend.
+
+A shipment's position in its tenant's listing is the string
+``"<created_at as 18 zero-padded microseconds since 0001-01-01 UTC>:<id>"``.
+Comparing two positions as strings orders by created_at, then id, which is the
+listing's order (read backwards: newest first). Redis keeps these strings as the
+members of a sorted set (all scores 0, ranged by lex); the memory store keeps them
+in a sorted list.
+
+A cursor is the urlsafe base64 (unpadded) of the JSON ``[microseconds, id]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime, timedelta
+
+from shipgraph.domain import Shipment
+from shipgraph.store.base import InvalidCursor
+
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_WIDTH = 18  # datetime.max is about 3.2e17 microseconds after _EPOCH
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since 0001-01-01 UTC (a naive datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0, (moment - _EPOCH) // _MICROSECOND)
+
+
+def time_prefix(us: int) -> str:
+    """The part of a position before the id: every position at ``us`` starts with it."""
+    return f"{us:0{_WIDTH}d}"
+
+
+def position(us: int, shipment_id: str) -> str:
+    return f"{time_prefix(us)}:{shipment_id}"
+
+
+def position_of(shipment: Shipment) -> str:
+    return position(micros(shipment.created_at), shipment.id)
+
+
+def encode_cursor(pos: str) -> str:
+    us, _, shipment_id = pos.partition(":")
+    raw = json.dumps([int(us), shipment_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The position a cursor stands for; InvalidCursor when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise InvalidCursor(cursor) from exc
+    match value:
+        case [int(us), str(shipment_id)] if not isinstance(us, bool) and 0 <= us < 10**_WIDTH:
+            return position(us, shipment_id)
+    raise InvalidCursor(cursor)
+
+
+def listing_bounds(
+    after: str | None, created_after: datetime | None, created_before: datetime | None
+) -> tuple[str | None, str | None]:
+    """``(upper, lower)``: the listing continues with the positions p, newest first,
+    where ``lower <= p < upper`` (a None bound is open). ``after`` is a cursor."""
+    uppers = []
+    if after is not None:
+        uppers.append(decode_cursor(after))
+    if created_before is not None:
+        uppers.append(time_prefix(micros(created_before)))
+    lower = None
+    if created_after is not None:
+        lower = time_prefix(micros(created_after) + 1)
+    return min(uppers, default=None), lower
