@@ -1,0 +1,143 @@
+"""What every carrier adapter offers, and how carriers fail.
+
+An adapter subclasses ``CarrierBase`` and overrides what its document lets it do;
+everything else answers ``UNSUPPORTED`` honestly. Adapters know one vendor only:
+they never import each other, the schema or the resolvers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from shipgraph.domain import (
+    BookedShipment,
+    Capability,
+    CarrierCode,
+    Document,
+    DocumentFormat,
+    ErrorCode,
+    FieldError,
+    Rate,
+    Shipment,
+    ShipmentPatch,
+    ShipmentRequest,
+    Tracking,
+    TrackingUpdate,
+)
+
+RETRYABLE_CODES = frozenset({ErrorCode.CARRIER_UNAVAILABLE, ErrorCode.RATE_LIMITED})
+
+
+class CarrierError(Exception):
+    """A carrier call failed. ``field_errors`` locate input problems the carrier named."""
+
+    def __init__(
+        self,
+        carrier: CarrierCode,
+        code: ErrorCode,
+        message: str,
+        *,
+        field_errors: Sequence[FieldError] = (),
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.carrier = carrier
+        self.code = code
+        self.message = message
+        self.field_errors = tuple(field_errors)
+        self.retryable = code in RETRYABLE_CODES if retryable is None else retryable
+
+    def user_errors(self) -> tuple[FieldError, ...]:
+        """The failure as UserErrors: the named fields, or one error without a field."""
+        if self.field_errors:
+            return self.field_errors
+        return (FieldError(code=self.code, message=self.message, carrier=self.carrier),)
+
+
+class WebhookRejected(Exception):
+    """A webhook that must not be applied; ``status`` is the HTTP answer (401, 400)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierInfo:
+    code: CarrierCode
+    name: str
+    countries: tuple[str, ...]
+    capabilities: frozenset[Capability]
+
+
+def unsupported_fields(
+    carrier: CarrierCode, given: Iterable[str], allowed: Iterable[str], path: Sequence[str]
+) -> list[FieldError]:
+    """One UNSUPPORTED error per given field the carrier cannot change."""
+    allowed = set(allowed)
+    return [
+        FieldError(
+            code=ErrorCode.UNSUPPORTED,
+            message=f"{carrier.value} cannot change {name} after booking",
+            field=(*path, camel_case(name)),
+            carrier=carrier,
+        )
+        for name in given
+        if name not in allowed
+    ]
+
+
+def camel_case(snake: str) -> str:
+    """A domain field name as the contract spells it (cash_on_delivery -> cashOnDelivery)."""
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+class CarrierBase:
+    """Defaults for every operation: UNSUPPORTED, naming the carrier."""
+
+    info: CarrierInfo
+
+    def _unsupported(self, what: str) -> CarrierError:
+        code = self.info.code
+        return CarrierError(code, ErrorCode.UNSUPPORTED, f"{code.value} does not support {what}")
+
+    async def rates(self, request: ShipmentRequest) -> list[Rate]:
+        raise self._unsupported("rate quotes")
+
+    async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
+        raise self._unsupported("booking")
+
+    async def update(self, shipment: Shipment, patch: ShipmentPatch) -> None:
+        """Change the booking at the carrier; the caller merges the patch on success."""
+        raise self._unsupported("changes after booking")
+
+    async def cancel(self, shipment: Shipment, reason: str | None) -> TrackingUpdate:
+        raise self._unsupported("cancellation")
+
+    async def track(self, tracking_number: str) -> Tracking:
+        raise self._unsupported("tracking")
+
+    async def refresh(self, shipment: Shipment) -> TrackingUpdate:
+        raise self._unsupported("tracking")
+
+    async def labels(
+        self, shipments: Sequence[Shipment], format: DocumentFormat
+    ) -> dict[str, list[Document]]:
+        """Documents per shipment id."""
+        raise self._unsupported("labels")
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
+    ) -> None:
+        """Raise WebhookRejected(401) unless the webhook is authentic."""
+        raise WebhookRejected(404, f"{self.info.code.value} sends no webhooks")
+
+    def parse_webhook(self, body: bytes) -> list[TrackingUpdate]:
+        """Raise WebhookRejected(400) for a body that is not a known event."""
+        raise WebhookRejected(404, f"{self.info.code.value} sends no webhooks")
+
+    async def aclose(self) -> None:
+        return None

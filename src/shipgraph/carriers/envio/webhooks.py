@@ -1,0 +1,161 @@
+"""Envio callbacks ("Callback Shipment (Webhook)" in envio.md): verify and parse.
+
+Three shapes arrive at the one URL: the item event (top-level ``code`` is the
+shipment code, with ``item``), the assign-driver event (``shipment`` with
+``driver_name``) and the status events (``shipment`` with ``status``). The
+document gives no event id, so an event is identified by a hash of its body: a
+replay is the same bytes in meaning and is applied once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from shipgraph.carriers.base import WebhookRejected
+from shipgraph.carriers.envio.mapping import (
+    CARRIER,
+    WEBHOOK_STATUS,
+    amount,
+    cod_money,
+    parse_time,
+)
+from shipgraph.domain import (
+    Courier,
+    ItemUpdate,
+    ShipmentStatus,
+    TrackingLog,
+    TrackingUpdate,
+)
+
+# Carrier statuses we give the two events that have no status in the document.
+ASSIGN_DRIVER = "assign_driver"
+ITEM_UPDATE = "item_update"
+
+
+def verify(
+    token: str | None, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
+) -> None:
+    """``?token=`` or ``Authorization: Bearer`` must equal the configured token."""
+    if not token:
+        raise WebhookRejected(401, "no Envio webhook token is configured")
+    given = query.get("token")
+    if given is None:
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        given = credentials.strip() if scheme.lower() == "bearer" else None
+    if given is None or not hmac.compare_digest(given.encode(), token.encode()):
+        raise WebhookRejected(401, "bad or missing webhook token")
+
+
+def event_id(body: Mapping[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "envio:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise WebhookRejected(400, "the body is not JSON") from None
+    if not isinstance(event, dict):
+        raise WebhookRejected(400, "the body is not a JSON object")
+    if isinstance(event.get("item"), dict):
+        return [_item_event(event)]
+    shipment = event.get("shipment")
+    if not isinstance(shipment, dict) or not _text(shipment.get("code")):
+        raise WebhookRejected(400, "the event names no shipment code")
+    if "driver_name" in event:
+        return [_driver_event(event, str(shipment["code"]), received_at)]
+    if _text(event.get("status")):
+        return [_status_event(event, str(shipment["code"]), received_at)]
+    raise WebhookRejected(400, "the event is neither a status, driver nor item event")
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _item_event(event: dict[str, Any]) -> TrackingUpdate:
+    code = _text(event.get("code"))
+    item = event["item"]
+    name = _text(item.get("item_name"))
+    quantity = _number(item.get("quantity"))
+    if code is None or name is None or quantity is None:
+        raise WebhookRejected(400, "an item event needs code, item.item_name and item.quantity")
+    return TrackingUpdate(
+        carrier=CARRIER,
+        event_id=event_id(event),
+        tracking_number=code,
+        item=ItemUpdate(
+            name=name,
+            quantity=quantity,
+            sku=_text(item.get("item_code")),
+            weight_kg=_number(item.get("weight")),
+        ),
+    )
+
+
+def _driver_event(event: dict[str, Any], code: str, received_at: datetime) -> TrackingUpdate:
+    courier = Courier(
+        name=_text(event.get("driver_name")),
+        phone=_text(event.get("driver_phone")),
+        vehicle=_text(event.get("vehicle_number")),
+    )
+    vehicle = f" ({courier.vehicle})" if courier.vehicle else ""
+    log = TrackingLog(
+        status=ShipmentStatus.PICKUP_SCHEDULED,
+        carrier_status=ASSIGN_DRIVER,
+        occurred_at=received_at,
+        message=f"Driver {courier.name or 'unnamed'} assigned{vehicle}",
+    )
+    return TrackingUpdate(
+        carrier=CARRIER,
+        event_id=event_id(event),
+        tracking_number=code,
+        status=ShipmentStatus.PICKUP_SCHEDULED,
+        carrier_status=ASSIGN_DRIVER,
+        log=log,
+        courier=courier,
+    )
+
+
+def _status_event(event: dict[str, Any], code: str, received_at: datetime) -> TrackingUpdate:
+    carrier_status = str(event["status"])
+    status = WEBHOOK_STATUS[carrier_status]
+    # ata_at is the time the event happened for the events that carry it.
+    happened = parse_time(event.get("ata_at"))
+    delivered = status == ShipmentStatus.DELIVERED
+    received_by = _text(event.get("received_by")) if delivered else None
+    log = TrackingLog(
+        status=status,
+        carrier_status=carrier_status,
+        occurred_at=happened or received_at,
+        message=_text(event.get("message")) or _delivered_message(received_by),
+    )
+    cod = cod_money(event.get("cod_value")) if amount(event.get("cod_value")) else None
+    return TrackingUpdate(
+        carrier=CARRIER,
+        event_id=event_id(event),
+        tracking_number=code,
+        status=status,
+        carrier_status=carrier_status,
+        log=log,
+        delivered_at=(happened or received_at) if delivered else None,
+        received_by=received_by,
+        estimated_delivery_at=parse_time(event.get("eta_at")),
+        cash_on_delivery=cod,
+    )
+
+
+def _delivered_message(received_by: str | None) -> str | None:
+    return f"Received by {received_by}" if received_by else None
