@@ -1,0 +1,92 @@
+"""The Starlette app: /graphql (HTTP + WebSocket), /webhooks/{carrier}, /healthz,
+/readyz, /metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from shipgraph.carriers.registry import build_registry
+from shipgraph.config import Settings
+from shipgraph.events.base import EventBus
+from shipgraph.events.memory import MemoryEventBus
+from shipgraph.events.redis import RedisEventBus
+from shipgraph.http import ops
+from shipgraph.http.graphql_view import GraphQLView
+from shipgraph.http.middleware import BodySizeLimit, RequestMetrics
+from shipgraph.http.webhooks import receive_webhook
+from shipgraph.resolvers.context import Services
+from shipgraph.schema import build_schema
+from shipgraph.store.base import ShipmentStore
+from shipgraph.store.memory import MemoryShipmentStore
+from shipgraph.store.redis import RedisShipmentStore
+
+
+def build_services(
+    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> Services:
+    """Redis-backed store and bus when SHIPGRAPH_REDIS_URL is set, in-memory otherwise."""
+    store: ShipmentStore
+    bus: EventBus
+    if settings.redis_url:
+        store = RedisShipmentStore.from_url(settings.redis_url)
+        bus = RedisEventBus.from_url(settings.redis_url)
+    else:
+        store = MemoryShipmentStore()
+        bus = MemoryEventBus()
+    return Services(
+        settings=settings,
+        store=store,
+        bus=bus,
+        registry=build_registry(settings, transport=transport),
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    extra_routes: Sequence[BaseRoute] = (),
+    graphiql_key: str | None = None,
+) -> Starlette:
+    services = services or build_services(settings)
+    schema = build_schema(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    view = GraphQLView(schema, services, graphiql=settings.graphiql, graphiql_key=graphiql_key)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await services.registry.aclose()
+            await services.bus.aclose()
+            await services.store.aclose()
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
+        Route("/webhooks/{carrier}", receive_webhook, methods=["POST"]),
+        Route("/healthz", ops.healthz, methods=["GET"]),
+        Route("/readyz", ops.readyz, methods=["GET"]),
+        Route("/metrics", ops.metrics, methods=["GET"]),
+        *extra_routes,
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(RequestMetrics),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
+    )
+    app.state.services = services
+    return app

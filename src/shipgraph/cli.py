@@ -1,0 +1,126 @@
+"""`shipgraph serve | dev | sandbox | schema`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from shipgraph.config import ConfigError, Settings, load_settings
+from shipgraph.observability import configure_logging
+
+DEV_TENANT_KEY = "demo-key"
+
+
+def _address(args: argparse.Namespace) -> str:
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    return f"http://{host}:{args.port}"
+
+
+def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None:
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False
+    )
+
+
+def serve(args: argparse.Namespace) -> None:
+    from shipgraph.app import create_app
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    _serve(create_app(settings), args, settings)
+
+
+def dev(args: argparse.Namespace) -> None:
+    """Gateway and simulators in one process, webhooks wired, GraphiQL on."""
+    from shipgraph.app import create_app
+    from shipgraph.sandbox.mounts import SandboxWiring, sandbox_mounts
+
+    address = _address(args)
+    wiring = SandboxWiring(
+        base_url=f"{address}/sandbox",
+        gateway_url=address,
+        auto_advance_s=args.advance_every or None,
+    )
+    overrides: dict[str, object] = {**wiring.gateway_settings(), "graphiql": True}
+    settings = load_settings(**overrides)
+    if not settings.api_keys:
+        settings = load_settings(**overrides, api_keys=f"demo:{DEV_TENANT_KEY}")
+    configure_logging(settings.log_level)
+    app = create_app(
+        settings,
+        extra_routes=[Mount("/sandbox", routes=sandbox_mounts(wiring))],
+        graphiql_key=DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None,
+    )
+    print(f"shipgraph dev: GraphiQL at {address}/graphql (tenant demo, key {DEV_TENANT_KEY})")
+    print(f"simulators at {address}/sandbox/envio (control API under /_control)")
+    _serve(app, args, settings)
+
+
+def sandbox(args: argparse.Namespace) -> None:
+    """The simulators alone, e.g. for a gateway run elsewhere."""
+    from shipgraph.sandbox.mounts import SandboxWiring, sandbox_mounts
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    wiring = SandboxWiring(
+        base_url=_address(args),
+        gateway_url=args.gateway_url,
+        auto_advance_s=args.advance_every or None,
+    )
+    print(f"simulators at {_address(args)}/envio; point SHIPGRAPH_ENVIO_BASE_URL there")
+    _serve(Starlette(routes=sandbox_mounts(wiring)), args, settings)
+
+
+def schema(args: argparse.Namespace) -> None:
+    from shipgraph.schema import print_sdl
+
+    sys.stdout.write(print_sdl() + "\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shipgraph", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, help_text in (
+        ("serve", serve, "the gateway, configured from SHIPGRAPH_* variables"),
+        ("dev", dev, "gateway + carrier simulators, in memory, GraphiQL on"),
+        ("sandbox", sandbox, "the carrier simulators alone"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.set_defaults(handler=handler)
+        if name in ("dev", "sandbox"):
+            command.add_argument(
+                "--advance-every",
+                type=float,
+                default=20.0 if name == "dev" else 0.0,
+                help="seconds between automatic status steps of each simulated shipment "
+                "(0: only through the control API)",
+            )
+        if name == "sandbox":
+            command.add_argument(
+                "--gateway-url",
+                default=None,
+                help="where to send webhooks, e.g. http://127.0.0.1:8000",
+            )
+    printer = commands.add_parser("schema", help="print the GraphQL SDL")
+    printer.set_defaults(handler=schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except ConfigError as error:
+        sys.stderr.write(f"{error}\n")
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""POST /webhooks/{carrier}: verify, parse, store, publish; answer after the write.
+
+401 for a bad token or signature and 400 for a body that is not an event (nothing
+stored either way), 200 once applied (a duplicate too, applied once), 202 when the
+shipment is not known yet (kept as an orphan), 503 when the store cannot take it
+(so the carrier retries), 404 for a carrier that is not enabled.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from shipgraph.carriers.base import CarrierError, WebhookRejected
+from shipgraph.domain import CarrierCode
+from shipgraph.events.ingest import Outcome
+from shipgraph.observability import WEBHOOKS_RECEIVED, get_logger
+from shipgraph.resolvers.context import Services
+from shipgraph.store.base import StoreUnavailable
+
+log = get_logger("shipgraph.webhooks")
+
+
+def _answer(http_status: int, **body: object) -> JSONResponse:
+    return JSONResponse(body, status_code=http_status)
+
+
+async def receive_webhook(request: Request) -> JSONResponse:
+    services: Services = request.app.state.services
+    name = str(request.path_params["carrier"]).upper()
+    if name not in CarrierCode.__members__:
+        return _answer(404, error="unknown carrier")
+    code = CarrierCode(name)
+    try:
+        carrier = services.registry.get(code)
+    except CarrierError as error:
+        return _answer(404, error=error.message)
+    body = await request.body()
+    try:
+        carrier.verify_webhook(request.headers, request.query_params, body)
+        updates = carrier.parse_webhook(body)
+    except WebhookRejected as rejected:
+        WEBHOOKS_RECEIVED.labels(code.value, "rejected").inc()
+        log.warning(
+            "webhook rejected", carrier=code.value, status=rejected.status, why=rejected.message
+        )
+        return _answer(rejected.status, error=rejected.message)
+    updater = services.updater
+    try:
+        outcomes = [await updater.ingest(update) for update in updates]
+    except StoreUnavailable:
+        WEBHOOKS_RECEIVED.labels(code.value, "unavailable").inc()
+        return _answer(503, error="storage unavailable, retry later")
+    for outcome in outcomes:
+        WEBHOOKS_RECEIVED.labels(code.value, outcome.value).inc()
+    if Outcome.ORPHAN in outcomes:
+        return _answer(202, result="accepted", detail="shipment not known yet; kept")
+    return _answer(200, result="ok", applied=sum(o == Outcome.APPLIED for o in outcomes))

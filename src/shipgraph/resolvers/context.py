@@ -1,0 +1,66 @@
+"""What a resolver gets: the process's services and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shipgraph.carriers.registry import CarrierRegistry
+from shipgraph.config import Settings
+from shipgraph.events.base import EventBus
+from shipgraph.events.ingest import ShipmentUpdater
+from shipgraph.resolvers.loaders import Loaders
+from shipgraph.store.base import ShipmentStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """One per process: built at start-up, closed at shutdown."""
+
+    settings: Settings
+    store: ShipmentStore
+    bus: EventBus
+    registry: CarrierRegistry
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def updater(self) -> ShipmentUpdater:
+        return ShipmentUpdater(self.store, self.bus, self.clock)
+
+    def tenant_for(self, authorization: str | None) -> str | None:
+        """The tenant of ``Bearer <key>``, or None for no or an unknown key."""
+        if not authorization:
+            return None
+        scheme, _, key = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            return None
+        return self.settings.api_keys.get(key.strip())
+
+
+@dataclass
+class RequestContext:
+    """Strawberry's context: per HTTP request, or per WebSocket connection."""
+
+    services: Services
+    tenant: str | None
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def loaders(self) -> Loaders:
+        """Per request. A WebSocket connection builds fresh ones per event (see
+        fresh_loaders): a cache that lived as long as the connection would go stale."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.services.store, self.tenant or "")
+        return self._loaders
+
+    def fresh_loaders(self) -> None:
+        self._loaders = None

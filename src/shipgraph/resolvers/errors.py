@@ -1,0 +1,28 @@
+"""GraphQL errors with ``extensions.code``, for fields that have no userErrors."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from shipgraph.carriers.base import CarrierError
+from shipgraph.domain import ErrorCode
+
+UNAUTHENTICATED = "UNAUTHENTICATED"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+def api_error(code: ErrorCode | str, message: str, **extensions: object) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": str(code), **extensions})
+
+
+def from_carrier_error(error: CarrierError) -> GraphQLError:
+    return api_error(
+        error.code,
+        error.message,
+        carrier=error.carrier.value,
+        retryable=error.retryable,
+    )
+
+
+def unauthenticated() -> GraphQLError:
+    return api_error(UNAUTHENTICATED, "send Authorization: Bearer <api key>")

@@ -1,0 +1,119 @@
+"""Read-side resolvers: carriers, rates, tracking any number, places."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from graphql import GraphQLError
+
+from shipgraph.carriers.base import CarrierBase, CarrierError
+from shipgraph.domain import Capability, CarrierCode, ErrorCode, Rate, ShipmentRequest, Tracking
+from shipgraph.resolvers.context import Services
+from shipgraph.resolvers.errors import api_error, from_carrier_error
+from shipgraph.resolvers.validation import validate_request
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierView:
+    code: CarrierCode
+    name: str
+    countries: list[str]
+    capabilities: list[Capability]
+    enabled: bool
+    healthy: bool
+
+
+def carriers(services: Services) -> list[CarrierView]:
+    registry = services.registry
+    return [
+        CarrierView(
+            code=info.code,
+            name=info.name,
+            countries=list(info.countries),
+            capabilities=sorted(info.capabilities, key=list(Capability).index),
+            enabled=registry.is_enabled(info.code),
+            # No call is ever short-circuited yet (there is no circuit breaker).
+            healthy=True,
+        )
+        for info in registry.all()
+    ]
+
+
+def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQLError | None:
+    """For fields without userErrors: the problems as one error with their paths."""
+    problems = validate_request(request, path)
+    if not problems:
+        return None
+    return api_error(
+        ErrorCode.VALIDATION,
+        "; ".join(f"{'.'.join(p.field or ())}: {p.message}" for p in problems),
+        fields=[{"field": list(p.field or ()), "message": p.message} for p in problems],
+    )
+
+
+async def quote(
+    services: Services, request: ShipmentRequest, asked: Sequence[CarrierCode] | None
+) -> tuple[list[Rate], list[CarrierError]]:
+    """Every asked carrier concurrently, one deadline for the whole quote."""
+    codes = (
+        list(dict.fromkeys(asked)) if asked else services.registry.with_capability(Capability.RATES)
+    )
+    errors: list[CarrierError] = []
+    ready: list[CarrierBase] = []
+    for code in codes:
+        try:
+            ready.append(services.registry.get(code, Capability.RATES))
+        except CarrierError as error:
+            errors.append(error)
+    deadline = services.settings.carrier_timeout_s
+    answers = await asyncio.gather(
+        *(_rates_within(carrier, request, deadline) for carrier in ready)
+    )
+    rates: list[Rate] = []
+    for answer in answers:
+        if isinstance(answer, CarrierError):
+            errors.append(answer)
+        else:
+            rates += answer
+    rates.sort(key=lambda rate: (rate.total.currency, rate.total.amount))
+    return rates, errors
+
+
+async def _rates_within(
+    carrier: CarrierBase, request: ShipmentRequest, deadline_s: float
+) -> list[Rate] | CarrierError:
+    try:
+        async with asyncio.timeout(deadline_s):
+            return await carrier.rates(request)
+    except TimeoutError:
+        code = carrier.info.code
+        message = f"{code.value} did not quote within {deadline_s:g} s"
+        return CarrierError(code, ErrorCode.CARRIER_UNAVAILABLE, message)
+    except CarrierError as error:
+        return error
+
+
+async def track(services: Services, code: CarrierCode, tracking_number: str) -> Tracking | None:
+    """Tracking of any number; None when the carrier does not know it."""
+    if not tracking_number.strip():
+        raise api_error(ErrorCode.VALIDATION, "trackingNumber must not be empty")
+    try:
+        carrier = services.registry.get(code, Capability.TRACK)
+        return await carrier.track(tracking_number.strip())
+    except CarrierError as error:
+        if error.code == ErrorCode.NOT_FOUND:
+            return None
+        raise from_carrier_error(error) from None
+
+
+def places(services: Services, code: CarrierCode, capability: Capability) -> GraphQLError:
+    """The location fields' answer while no enabled carrier serves them: an honest
+    refusal naming the carrier, never an empty list that looks like "no places"."""
+    try:
+        services.registry.get(code, capability)
+    except CarrierError as error:
+        return from_carrier_error(error)
+    message = f"{code.value} {capability.value} is not wired in this version of shipgraph"
+    return api_error(ErrorCode.UNSUPPORTED, message, carrier=code.value)

@@ -1,0 +1,290 @@
+"""Booking, changing, cancelling and refreshing shipments, scoped to the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from shipgraph.carriers.base import CarrierError
+from shipgraph.codec import request_fingerprint
+from shipgraph.domain import (
+    TERMINAL_STATUSES,
+    Capability,
+    CarrierCode,
+    Document,
+    DocumentFormat,
+    ErrorCode,
+    FieldError,
+    Shipment,
+    ShipmentEvent,
+    ShipmentPatch,
+    ShipmentRequest,
+    ShipmentStatus,
+    apply_patch,
+)
+from shipgraph.observability import get_logger
+from shipgraph.resolvers.context import Services
+from shipgraph.resolvers.validation import validate_patch, validate_request
+from shipgraph.store.base import IdempotencyState
+
+log = get_logger("shipgraph.resolvers.shipments")
+
+IDEMPOTENCY_POLL_S = 0.05
+MAX_IDEMPOTENCY_KEY = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A mutation's answer: the shipment, or the reasons it was refused."""
+
+    shipment: Shipment | None = None
+    errors: tuple[FieldError, ...] = ()
+
+
+def _refused(code: ErrorCode, message: str, *field: str) -> Outcome:
+    return Outcome(errors=(FieldError(code, message, field or None),))
+
+
+def new_shipment_id() -> str:
+    return "shp_" + secrets.token_hex(12)
+
+
+def rate_carrier(rate_id: str) -> CarrierCode | None:
+    """Rate ids start with the carrier's code (``BORZO:...``)."""
+    head, sep, _ = rate_id.partition(":")
+    return CarrierCode(head) if sep and head in CarrierCode.__members__ else None
+
+
+class ShipmentService:
+    def __init__(self, services: Services, tenant: str) -> None:
+        self._services = services
+        self._store = services.store
+        self._tenant = tenant
+
+    # --- create -----------------------------------------------------------------
+
+    async def create(
+        self,
+        request: ShipmentRequest,
+        carrier: CarrierCode | None,
+        rate_id: str | None,
+        idempotency_key: str | None,
+    ) -> Outcome:
+        errors = validate_request(request)
+        code, choice_error = self._chosen_carrier(carrier, rate_id)
+        if choice_error is not None:
+            errors.append(choice_error)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            message = f"must be 1 to {MAX_IDEMPOTENCY_KEY} characters"
+            errors.append(FieldError(ErrorCode.VALIDATION, message, ("idempotencyKey",)))
+        if errors or code is None:
+            return Outcome(errors=tuple(errors))
+        if idempotency_key is None:
+            return await self._book(code, request, rate_id)
+        fingerprint = request_fingerprint(request, code.value, rate_id)
+        return await self._book_once(idempotency_key, fingerprint, code, request, rate_id)
+
+    def _chosen_carrier(
+        self, carrier: CarrierCode | None, rate_id: str | None
+    ) -> tuple[CarrierCode | None, FieldError | None]:
+        if rate_id is None:
+            if carrier is None:
+                return None, FieldError(
+                    ErrorCode.VALIDATION, "give carrier or rateId", ("carrier",)
+                )
+            return carrier, None
+        rated = rate_carrier(rate_id)
+        if rated is None:
+            return None, FieldError(ErrorCode.VALIDATION, "not a rate id from rates", ("rateId",))
+        if carrier is not None and carrier != rated:
+            message = f"the rate is {rated.value}'s, not {carrier.value}'s"
+            return None, FieldError(ErrorCode.VALIDATION, message, ("carrier",))
+        return rated, None
+
+    async def _book_once(
+        self,
+        key: str,
+        fingerprint: str,
+        code: CarrierCode,
+        request: ShipmentRequest,
+        rate_id: str | None,
+    ) -> Outcome:
+        """Book under an idempotency key: concurrent same-key requests wait for the one
+        that holds the key and answer with its shipment."""
+        deadline = asyncio.get_running_loop().time() + self._services.settings.carrier_timeout_s + 5
+        while True:
+            claim = await self._store.reserve_idempotency(self._tenant, key, fingerprint)
+            if claim.state == IdempotencyState.MISMATCH:
+                return _refused(
+                    ErrorCode.IDEMPOTENCY_MISMATCH,
+                    "this idempotencyKey was used with a different input",
+                    "idempotencyKey",
+                )
+            if claim.state == IdempotencyState.COMPLETED and claim.shipment_id is not None:
+                return Outcome(shipment=await self._store.get(self._tenant, claim.shipment_id))
+            if claim.state == IdempotencyState.RESERVED:
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                return _refused(
+                    ErrorCode.CONFLICT,
+                    "a booking with this idempotencyKey is still in progress; retry later",
+                    "idempotencyKey",
+                )
+            await asyncio.sleep(IDEMPOTENCY_POLL_S)
+        try:
+            outcome = await self._book(code, request, rate_id)
+        except BaseException:
+            await self._store.release_idempotency(self._tenant, key)
+            raise
+        if outcome.shipment is None:
+            await self._store.release_idempotency(self._tenant, key)
+        else:
+            await self._store.complete_idempotency(self._tenant, key, outcome.shipment.id)
+        return outcome
+
+    async def _book(
+        self, code: CarrierCode, request: ShipmentRequest, rate_id: str | None
+    ) -> Outcome:
+        try:
+            carrier = self._services.registry.get(code, Capability.CREATE)
+            booked = await carrier.create(request, rate_id)
+        except CarrierError as error:
+            return Outcome(errors=_carrier_errors(error, ("carrier",)))
+        now = self._services.clock()
+        shipment = Shipment(
+            id=new_shipment_id(),
+            tenant=self._tenant,
+            reference=request.reference,
+            carrier=code,
+            carrier_shipment_id=booked.carrier_shipment_id,
+            tracking_number=booked.tracking_number,
+            status=booked.status,
+            carrier_status=booked.carrier_status,
+            origin=request.origin,
+            destination=request.destination,
+            parcels=request.parcels,
+            description=request.description,
+            instructions=request.instructions,
+            service_level=request.service_level,
+            cash_on_delivery=request.cash_on_delivery,
+            declared_value=request.declared_value,
+            price=booked.price,
+            documents=booked.documents,
+            estimated_pickup_at=booked.estimated_pickup_at,
+            estimated_delivery_at=booked.estimated_delivery_at,
+            carrier_data=booked.carrier_data,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            stored = await self._store.create(shipment)
+        except Exception:
+            # Booked at the carrier but not stored: say so with the carrier's id, so
+            # the booking can be found, rather than pretend nothing happened.
+            log.exception(
+                "booked but not stored", carrier=code.value, id=shipment.carrier_shipment_id
+            )
+            message = (
+                f"{code.value} booked {shipment.carrier_shipment_id} but shipgraph could not "
+                "store it; do not book again, contact support with that id"
+            )
+            return _refused(ErrorCode.INTERNAL, message)
+        updater = self._services.updater
+        await updater.publish(ShipmentEvent(shipment=stored, occurred_at=now))
+        return Outcome(shipment=await updater.adopt_orphans(stored))
+
+    # --- change -----------------------------------------------------------------
+
+    async def update(
+        self, shipment_id: str, patch: ShipmentPatch, expected_version: int | None
+    ) -> Outcome:
+        shipment = await self._store.get(self._tenant, shipment_id)
+        if shipment is None:
+            return _refused(ErrorCode.NOT_FOUND, "no such shipment", "id")
+        if expected_version is not None and expected_version != shipment.version:
+            message = f"the shipment is at version {shipment.version}, not {expected_version}"
+            return _refused(ErrorCode.CONFLICT, message, "expectedVersion")
+        errors = validate_patch(patch)
+        if errors:
+            return Outcome(errors=tuple(errors))
+        if shipment.status in TERMINAL_STATUSES:
+            message = f"a {shipment.status.value} shipment cannot be changed"
+            return _refused(ErrorCode.INVALID_STATE, message, "id")
+        try:
+            carrier = self._services.registry.get(shipment.carrier, Capability.UPDATE)
+            await carrier.update(shipment, patch)
+        except CarrierError as error:
+            return Outcome(errors=_carrier_errors(error))
+        stored = await self._store.update(
+            self._tenant, shipment_id, lambda s: apply_patch(s, patch, self._services.clock())
+        )
+        event = ShipmentEvent(
+            shipment=stored, occurred_at=stored.updated_at, previous_status=shipment.status
+        )
+        await self._services.updater.publish(event)
+        return Outcome(shipment=stored)
+
+    async def cancel(self, shipment_id: str, reason: str | None) -> Outcome:
+        shipment = await self._store.get(self._tenant, shipment_id)
+        if shipment is None:
+            return _refused(ErrorCode.NOT_FOUND, "no such shipment", "id")
+        if shipment.status == ShipmentStatus.CANCELLED:
+            return Outcome(shipment=shipment)
+        if shipment.status in TERMINAL_STATUSES:
+            message = f"a {shipment.status.value} shipment cannot be cancelled"
+            return _refused(ErrorCode.INVALID_STATE, message, "id")
+        try:
+            carrier = self._services.registry.get(shipment.carrier, Capability.CANCEL)
+            update = await carrier.cancel(shipment, reason)
+        except CarrierError as error:
+            return Outcome(errors=_carrier_errors(error))
+        stored, _ = await self._services.updater.apply(shipment, update)
+        return Outcome(shipment=stored)
+
+    async def refresh(self, shipment_id: str) -> Shipment | None:
+        """Pull the carrier's state now. Raises CarrierError."""
+        shipment = await self._store.get(self._tenant, shipment_id)
+        if shipment is None:
+            return None
+        carrier = self._services.registry.get(shipment.carrier, Capability.TRACK)
+        update = await carrier.refresh(shipment)
+        stored, _ = await self._services.updater.apply(shipment, update)
+        return stored
+
+    async def labels(
+        self, ids: Sequence[str], format: DocumentFormat
+    ) -> tuple[list[tuple[Shipment, list[Document]]], list[FieldError]]:
+        """Documents per shipment, one carrier call per carrier."""
+        found = await self._store.get_many(self._tenant, list(ids))
+        errors: list[FieldError] = []
+        by_carrier: dict[CarrierCode, list[Shipment]] = {}
+        for index, shipment in enumerate(found):
+            if shipment is None:
+                errors.append(
+                    FieldError(ErrorCode.NOT_FOUND, "no such shipment", ("ids", str(index)))
+                )
+            else:
+                by_carrier.setdefault(shipment.carrier, []).append(shipment)
+        labels: list[tuple[Shipment, list[Document]]] = []
+        for code, shipments in by_carrier.items():
+            try:
+                carrier = self._services.registry.get(code, Capability.LABELS)
+                documents = await carrier.labels(shipments, format)
+            except CarrierError as error:
+                errors += _carrier_errors(error)
+                continue
+            labels += [(shipment, documents.get(shipment.id, [])) for shipment in shipments]
+        return labels, errors
+
+
+def _carrier_errors(
+    error: CarrierError, unsupported_field: tuple[str, ...] | None = None
+) -> tuple[FieldError, ...]:
+    """A carrier's refusal as UserErrors. A refusal of the whole operation by a carrier
+    that cannot do it points at ``unsupported_field`` (the carrier the caller chose)."""
+    errors = error.user_errors()
+    if unsupported_field is None or error.field_errors or error.code != ErrorCode.UNSUPPORTED:
+        return errors
+    return tuple(replace(e, field=unsupported_field) for e in errors)

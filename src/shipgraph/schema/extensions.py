@@ -1,0 +1,66 @@
+"""Schema extensions: every error leaves with an ``extensions.code``.
+
+Errors a resolver raised on purpose carry their code already. Parse and validation
+errors get GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, bad variable values
+BAD_USER_INPUT, and anything unexpected INTERNAL_SERVER_ERROR with its message
+replaced (the details go to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.extensions import SchemaExtension
+
+from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
+from shipgraph.store.base import StoreUnavailable
+
+log = get_logger("shipgraph.graphql")
+
+
+def error_code(error: GraphQLError) -> str:
+    original = error.original_error
+    if original is None:
+        if error.message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED"
+        if error.path is None:
+            return "GRAPHQL_VALIDATION_FAILED"
+        return "BAD_USER_INPUT"
+    if isinstance(original, StrawberryInputCoercionError | ValueError | TypeError) and (
+        error.path is None
+    ):
+        return "BAD_USER_INPUT"
+    if isinstance(original, StoreUnavailable):
+        return "SERVICE_UNAVAILABLE"
+    return "INTERNAL_SERVER_ERROR"
+
+
+def label(error: GraphQLError) -> None:
+    """Give ``error`` a code (in place) unless it has one."""
+    extensions = dict(error.extensions or {})
+    if "code" in extensions:
+        return
+    code = error_code(error)
+    extensions["code"] = code
+    error.extensions = extensions
+    if code == "INTERNAL_SERVER_ERROR":
+        log.error("unexpected error", path=error.path, exc_info=error.original_error)
+        error.message = "internal error; it has been logged"
+    elif code == "SERVICE_UNAVAILABLE":
+        error.message = "storage is unavailable; try again shortly"
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        errors: list[GraphQLError] = list(context.pre_execution_errors or [])
+        result = context.result
+        if result is not None and getattr(result, "errors", None):
+            errors += result.errors or []
+        for error in errors:
+            label(error)
+        operation = context.operation_type.value if context.operation_type else "unknown"
+        GRAPHQL_OPERATIONS.labels(operation, "error" if errors else "ok").inc()

@@ -1,0 +1,280 @@
+"""Query, Mutation and Subscription: each field hands over to a resolver.
+
+Resolvers return domain values; the ``cast`` calls tell the type checker that
+Strawberry will read them through the GraphQL types, whose fields share their names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any, cast
+
+import strawberry
+from strawberry.types import Info
+
+from shipgraph import domain
+from shipgraph.carriers.base import CarrierError
+from shipgraph.domain import Capability, CarrierCode, ErrorCode, ShipmentStatus
+from shipgraph.resolvers.context import RequestContext
+from shipgraph.resolvers.errors import (
+    BAD_USER_INPUT,
+    api_error,
+    from_carrier_error,
+    unauthenticated,
+)
+from shipgraph.resolvers.queries import carriers, places, quote, track, validation_error
+from shipgraph.resolvers.shipments import Outcome, ShipmentService
+from shipgraph.resolvers.subscriptions import shipment_updates
+from shipgraph.schema import inputs, types
+from shipgraph.store.base import InvalidCursor, ShipmentFilter
+
+MAX_PAGE = 100
+
+Ctx = Info[RequestContext, None]
+
+
+def _tenant(info: Ctx) -> str:
+    tenant = info.context.tenant
+    if tenant is None:
+        raise unauthenticated()
+    return tenant
+
+
+def _service(info: Ctx) -> ShipmentService:
+    return ShipmentService(info.context.services, _tenant(info))
+
+
+def _errors(outcome: Outcome) -> list[types.UserError]:
+    return cast(list[types.UserError], list(outcome.errors))
+
+
+def _shipment(value: domain.Shipment | None) -> types.Shipment | None:
+    return cast(types.Shipment | None, value)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def node(self, info: Ctx, id: strawberry.ID) -> types.Node | None:
+        _tenant(info)
+        return cast(types.Node | None, await info.context.loaders.shipment.load(str(id)))
+
+    @strawberry.field
+    def carriers(self, info: Ctx) -> list[types.Carrier]:
+        _tenant(info)
+        return cast(list[types.Carrier], carriers(info.context.services))
+
+    @strawberry.field
+    async def shipment(self, info: Ctx, id: strawberry.ID) -> types.Shipment | None:
+        _tenant(info)
+        return _shipment(await info.context.loaders.shipment.load(str(id)))
+
+    @strawberry.field(description="The caller's shipments, newest first.")
+    async def shipments(
+        self,
+        info: Ctx,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: inputs.ShipmentFilter | None = None,
+    ) -> types.ShipmentConnection:
+        tenant = _tenant(info)
+        size = 20 if first is None else first
+        if not 0 <= size <= MAX_PAGE:
+            raise api_error(BAD_USER_INPUT, f"first must be between 0 and {MAX_PAGE}")
+        query = None
+        if filter is not None:
+            query = ShipmentFilter(
+                carrier=filter.carrier,
+                statuses=frozenset(filter.status) if filter.status else None,
+                reference=filter.reference,
+                tracking_number=filter.tracking_number,
+                created_after=filter.created_after,
+                created_before=filter.created_before,
+            )
+        try:
+            page = await info.context.services.store.list(tenant, size, after, query)
+        except InvalidCursor:
+            raise api_error(BAD_USER_INPUT, "after is not a cursor from this listing") from None
+        edges = [
+            types.ShipmentEdge(cursor=cursor, node=cast(types.Shipment, shipment))
+            for shipment, cursor in zip(page.shipments, page.cursors, strict=True)
+        ]
+        return types.ShipmentConnection(
+            edges=edges,
+            page_info=types.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(
+        description="Ask carriers for offers concurrently; one failing carrier never hides "
+        "the others."
+    )
+    async def rates(self, info: Ctx, input: inputs.RatesInput) -> types.RateQuote:
+        _tenant(info)
+        request = input.shipment.to_domain()
+        invalid = validation_error(request, ("input", "shipment"))
+        if invalid is not None:
+            raise invalid
+        rates, errors = await quote(info.context.services, request, input.carriers)
+        return types.RateQuote(
+            rates=cast(list[types.Rate], rates), errors=cast(list[types.CarrierError], errors)
+        )
+
+    @strawberry.field
+    async def track(
+        self, info: Ctx, carrier: CarrierCode, tracking_number: str
+    ) -> types.Tracking | None:
+        _tenant(info)
+        result = await track(info.context.services, carrier, tracking_number)
+        return cast(types.Tracking | None, result)
+
+    @strawberry.field(
+        description="Administrative places, cached. Without parentId: the top level (provinces)."
+    )
+    def locations(
+        self,
+        info: Ctx,
+        carrier: CarrierCode = CarrierCode.ENTREGO,
+        parent_id: strawberry.ID | None = None,
+        search: str | None = None,
+    ) -> list[types.Location]:
+        _tenant(info)
+        raise places(info.context.services, carrier, Capability.LOCATIONS)
+
+    @strawberry.field
+    def port_codes(
+        self,
+        info: Ctx,
+        carrier: CarrierCode = CarrierCode.ENTREGO,
+        island: str | None = None,
+    ) -> list[types.PortCode]:
+        _tenant(info)
+        raise places(info.context.services, carrier, Capability.LOCATIONS)
+
+    @strawberry.field(description="The port code (barangay cluster) serving a place.")
+    def port_code_for(
+        self,
+        info: Ctx,
+        province: str,
+        city: str,
+        carrier: CarrierCode = CarrierCode.ENTREGO,
+        barangay: str | None = None,
+    ) -> types.PortCode | None:
+        _tenant(info)
+        raise places(info.context.services, carrier, Capability.LOCATIONS)
+
+    @strawberry.field(description="Split a one-line address into province and city.")
+    def clean_address(
+        self,
+        info: Ctx,
+        address: str,
+        carrier: CarrierCode = CarrierCode.ENTREGO,
+    ) -> types.CleanedAddress | None:
+        _tenant(info)
+        raise places(info.context.services, carrier, Capability.ADDRESS_CLEANUP)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def create_shipment(
+        self, info: Ctx, input: inputs.CreateShipmentInput
+    ) -> types.CreateShipmentPayload:
+        outcome = await _service(info).create(
+            input.shipment.to_domain(),
+            input.carrier,
+            str(input.rate_id) if input.rate_id is not None else None,
+            input.idempotency_key,
+        )
+        return types.CreateShipmentPayload(
+            shipment=_shipment(outcome.shipment), user_errors=_errors(outcome)
+        )
+
+    @strawberry.mutation
+    async def update_shipment(
+        self, info: Ctx, input: inputs.UpdateShipmentInput
+    ) -> types.UpdateShipmentPayload:
+        outcome = await _service(info).update(
+            str(input.id), input.patch.to_domain(), input.expected_version
+        )
+        return types.UpdateShipmentPayload(
+            shipment=_shipment(outcome.shipment), user_errors=_errors(outcome)
+        )
+
+    @strawberry.mutation
+    async def cancel_shipment(
+        self, info: Ctx, input: inputs.CancelShipmentInput
+    ) -> types.CancelShipmentPayload:
+        outcome = await _service(info).cancel(str(input.id), input.reason)
+        return types.CancelShipmentPayload(
+            shipment=_shipment(outcome.shipment), user_errors=_errors(outcome)
+        )
+
+    @strawberry.mutation(
+        description="Fetch labels or waybills, batching per carrier where the carrier allows."
+    )
+    async def labels(self, info: Ctx, input: inputs.LabelsInput) -> types.LabelsPayload:
+        format = input.format or domain.DocumentFormat.PDF
+        labels, errors = await _service(info).labels([str(i) for i in input.ids], format)
+        return types.LabelsPayload(
+            labels=[
+                types.ShipmentDocuments(
+                    shipment=cast(types.Shipment, shipment),
+                    documents=cast(list[types.Document], documents),
+                )
+                for shipment, documents in labels
+            ],
+            user_errors=cast(list[types.UserError], errors),
+        )
+
+    @strawberry.mutation(description="Pull the latest state from the carrier now and merge it.")
+    async def refresh_shipment(self, info: Ctx, id: strawberry.ID) -> types.Shipment | None:
+        try:
+            return _shipment(await _service(info).refresh(str(id)))
+        except CarrierError as error:
+            raise from_carrier_error(error) from None
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Changes to the caller's shipments: one shipment by id, or all, narrowed "
+        "by carrier and status."
+    )
+    async def shipment_updated(
+        self,
+        info: Ctx,
+        id: strawberry.ID | None = None,
+        carrier: CarrierCode | None = None,
+        statuses: list[ShipmentStatus] | None = None,
+    ) -> AsyncGenerator[types.ShipmentEvent, None]:
+        events = shipment_updates(
+            info.context, str(id) if id is not None else None, carrier, statuses
+        )
+        async for event in events:
+            yield cast(types.ShipmentEvent, event)
+
+    @strawberry.subscription(
+        description="The courier's position while a shipment is under way, where the carrier "
+        "reports it."
+    )
+    async def courier_location(
+        self, info: Ctx, id: strawberry.ID
+    ) -> AsyncGenerator[types.Courier, None]:
+        tenant = _tenant(info)
+        shipment = await info.context.services.store.get(tenant, str(id))
+        if shipment is None:
+            raise api_error(ErrorCode.NOT_FOUND, f"no shipment {id}")
+        try:
+            info.context.services.registry.get(shipment.carrier, Capability.COURIER_LOCATION)
+        except CarrierError as error:
+            raise from_carrier_error(error) from None
+        raise api_error(
+            ErrorCode.UNSUPPORTED,
+            f"courier positions for {shipment.carrier.value} are not wired in this version",
+        )
+        yield cast(Any, None)  # unreachable: makes this function an async generator

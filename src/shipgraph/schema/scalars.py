@@ -1,0 +1,69 @@
+"""The contract's scalars: DateTime always with an offset, Decimal as an exact string."""
+
+from __future__ import annotations
+
+import decimal
+from datetime import datetime
+
+import strawberry
+from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.types.scalar import ScalarDefinition
+
+
+def _serialize_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("refusing to serialize a datetime without an offset")
+    return value.isoformat()
+
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise StrawberryInputCoercionError(f"DateTime must be a string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise StrawberryInputCoercionError(
+            f"DateTime must be ISO 8601, e.g. 2023-07-27T15:40:20+07:00; got {value!r}"
+        ) from None
+    if parsed.tzinfo is None:
+        raise StrawberryInputCoercionError(
+            f"DateTime needs an offset, e.g. 2023-07-27T15:40:20+07:00; got {value!r}"
+        )
+    return parsed
+
+
+def _parse_decimal(value: object) -> decimal.Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise StrawberryInputCoercionError(f'Decimal must be a string like "15000.00": {value!r}')
+    try:
+        parsed = decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        raise StrawberryInputCoercionError(
+            f'Decimal must be a number as a string, e.g. "15000.00"; got {value!r}'
+        ) from None
+    if not parsed.is_finite():
+        raise StrawberryInputCoercionError(f"Decimal must be finite, got {value!r}")
+    return parsed
+
+
+DateTimeScalar: ScalarDefinition = strawberry.scalar(
+    name="DateTime",
+    description=(
+        "ISO 8601 date-time with offset, e.g. 2023-07-27T15:40:20+07:00. "
+        "Always returned with an offset."
+    ),
+    serialize=_serialize_datetime,
+    parse_value=_parse_datetime,
+)
+
+DecimalScalar: ScalarDefinition = strawberry.scalar(
+    name="Decimal",
+    description='Exact decimal number carried as a JSON string, e.g. "15000.00". Never a float.',
+    serialize=str,
+    parse_value=_parse_decimal,
+)
+
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
+    datetime: DateTimeScalar,
+    decimal.Decimal: DecimalScalar,
+}
