@@ -1,0 +1,234 @@
+"""Fault injection for the carrier simulators: latency, forced status, hang, malformed body.
+
+Carrier-agnostic: a simulator owns a :class:`FaultInjector`, wraps its app in
+:class:`FaultMiddleware` (giving it the carrier's error envelope) and mounts
+:func:`fault_control_routes` under its control API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+ErrorBody = Callable[[int], Mapping[str, Any]]
+
+MALFORMED_BODY = b'{"message": "success", "data": {"id": '
+HANG_LIMIT_S = 600.0
+
+
+class FaultSpecError(ValueError):
+    """A fault description that does not validate; ``errors`` maps field -> messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(json.dumps(errors))
+        self.errors = errors
+
+
+@dataclass
+class FaultSpec:
+    latency_ms: int = 0
+    status: int | None = None
+    hang: bool = False
+    malformed: bool = False
+    times: int | None = None
+    """How many matching requests still get the fault; ``None`` = until cleared."""
+    path_prefix: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: object) -> FaultSpec:
+        if not isinstance(raw, dict):
+            raise FaultSpecError({"": ["must be an object"]})
+        errors: dict[str, list[str]] = {}
+        spec = cls(
+            latency_ms=_int_field(raw, "latency_ms", errors, default=0, minimum=0) or 0,
+            status=_int_field(raw, "status", errors, minimum=100, maximum=599),
+            hang=_bool_field(raw, "hang", errors),
+            malformed=_bool_field(raw, "malformed", errors),
+            times=_int_field(raw, "times", errors, minimum=1),
+            path_prefix=_str_field(raw, "path_prefix", errors),
+        )
+        if errors:
+            raise FaultSpecError(errors)
+        return spec
+
+    def matches(self, path: str) -> bool:
+        return self.path_prefix is None or path.startswith(self.path_prefix)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _int_field(
+    raw: Mapping[str, object],
+    name: str,
+    errors: dict[str, list[str]],
+    *,
+    default: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
+    value = raw.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = ["must be an integer"]
+        return default
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        errors[name] = [f"must be between {minimum} and {maximum}"]
+        return default
+    return value
+
+
+def _bool_field(raw: Mapping[str, object], name: str, errors: dict[str, list[str]]) -> bool:
+    value = raw.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        errors[name] = ["must be a boolean"]
+        return False
+    return value
+
+
+def _str_field(raw: Mapping[str, object], name: str, errors: dict[str, list[str]]) -> str | None:
+    value = raw.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    errors[name] = ["must be a string"]
+    return None
+
+
+class FaultInjector:
+    """The one active fault of a simulator (replaced by each ``set``)."""
+
+    def __init__(self) -> None:
+        self._spec: FaultSpec | None = None
+
+    @property
+    def active(self) -> FaultSpec | None:
+        return self._spec
+
+    def set(self, spec: FaultSpec) -> None:
+        self._spec = spec
+
+    def clear(self) -> None:
+        self._spec = None
+
+    def take(self, path: str) -> FaultSpec | None:
+        """The fault for a request to ``path``, counting it against ``times``."""
+        spec = self._spec
+        if spec is None or not spec.matches(path):
+            return None
+        if spec.times is not None:
+            spec.times -= 1
+            if spec.times <= 0:
+                self._spec = None
+        return spec
+
+
+def route_path(scope: Scope) -> str:
+    """The path inside the app, without the prefix it is mounted under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root):
+        return path[len(root) :] or "/"
+    return path
+
+
+def default_error_body(status: int) -> dict[str, Any]:
+    try:
+        phrase = HTTPStatus(status).phrase.lower()
+    except ValueError:
+        phrase = "error"
+    return {"message": phrase}
+
+
+class FaultMiddleware:
+    """ASGI middleware applying the injector's fault to HTTP requests outside ``exempt``."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        injector: FaultInjector,
+        error_body: ErrorBody = default_error_body,
+        exempt: Collection[str] = ("/_control",),
+        hang_limit_s: float = HANG_LIMIT_S,
+    ) -> None:
+        self.app = app
+        self.injector = injector
+        self.error_body = error_body
+        self.exempt = tuple(exempt)
+        self.hang_limit_s = hang_limit_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = route_path(scope)
+        spec = None if path.startswith(self.exempt) else self.injector.take(path)
+        if spec is None:
+            await self.app(scope, receive, send)
+            return
+        if spec.latency_ms:
+            await asyncio.sleep(spec.latency_ms / 1000)
+        if spec.hang:
+            await self._hang(scope, receive, send)
+        elif spec.malformed:
+            response = Response(MALFORMED_BODY, status_code=200, media_type="application/json")
+            await response(scope, receive, send)
+        elif spec.status is not None:
+            body = self.error_body(spec.status)
+            await JSONResponse(body, status_code=spec.status)(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _hang(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer nothing until the client goes away (or, as a backstop, the hang limit)."""
+
+        async def until_disconnect() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        try:
+            await asyncio.wait_for(until_disconnect(), self.hang_limit_s)
+        except TimeoutError:
+            body = self.error_body(504)
+            await JSONResponse(body, status_code=504)(scope, receive, send)
+
+
+def fault_control_routes(injector: FaultInjector, prefix: str = "/_control") -> list[Route]:
+    """``POST {prefix}/faults`` sets the fault, ``GET`` shows it, ``DELETE`` clears it."""
+
+    async def set_fault(request: Request) -> Response:
+        try:
+            spec = FaultSpec.from_json(json.loads(await request.body()))
+        except json.JSONDecodeError:
+            return JSONResponse({"message": "invalid json"}, status_code=400)
+        except FaultSpecError as exc:
+            body = {"message": "validation error", "errors": exc.errors}
+            return JSONResponse(body, status_code=422)
+        injector.set(spec)
+        return JSONResponse({"fault": spec.to_json()})
+
+    async def show_fault(request: Request) -> Response:
+        spec = injector.active
+        return JSONResponse({"fault": spec.to_json() if spec else None})
+
+    async def clear_fault(request: Request) -> Response:
+        injector.clear()
+        return JSONResponse({"fault": None})
+
+    return [
+        Route(f"{prefix}/faults", set_fault, methods=["POST"]),
+        Route(f"{prefix}/faults", show_fault, methods=["GET"]),
+        Route(f"{prefix}/faults", clear_fault, methods=["DELETE"]),
+    ]

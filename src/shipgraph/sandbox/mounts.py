@@ -1,0 +1,70 @@
+"""The simulators that `shipgraph dev` and `shipgraph sandbox` serve, and the
+credentials the gateway uses to talk to them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from shipgraph.sandbox.envio import create_envio_sandbox
+
+ENVIO_API_KEY = "sandbox-envio-key"
+ENVIO_WEBHOOK_TOKEN = "sandbox-envio-webhook-token"
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxWiring:
+    """Where the simulators are served and where they send webhooks."""
+
+    base_url: str
+    """e.g. http://127.0.0.1:8000/sandbox; each carrier below it (/envio)."""
+    gateway_url: str | None
+    """The gateway that receives their webhooks, or None to send none."""
+    auto_advance_s: float | None = None
+
+    def gateway_settings(self) -> dict[str, object]:
+        """Settings that point the gateway at these simulators."""
+        return {
+            "envio_base_url": f"{self.base_url}/envio",
+            "envio_api_key": ENVIO_API_KEY,
+            "envio_webhook_token": ENVIO_WEBHOOK_TOKEN,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Sandboxes:
+    mounts: list[Mount]
+    apps: list[Starlette]
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The simulators' lifespans, for the app that mounts them (a mounted app's own
+        lifespan never runs): background tasks start, and stop on the way out."""
+        async with AsyncExitStack() as stack:
+            for app in self.apps:
+                await stack.enter_async_context(app.state.envio.running())
+            yield
+
+    def app(self) -> Starlette:
+        """The simulators as a standalone app."""
+
+        @asynccontextmanager
+        async def lifespan(_: Starlette) -> AsyncIterator[None]:
+            async with self.running():
+                yield
+
+        return Starlette(routes=list(self.mounts), lifespan=lifespan)
+
+
+def build_sandboxes(wiring: SandboxWiring) -> Sandboxes:
+    envio_webhook = None
+    if wiring.gateway_url is not None:
+        envio_webhook = f"{wiring.gateway_url}/webhooks/envio?token={ENVIO_WEBHOOK_TOKEN}"
+    envio = create_envio_sandbox(
+        api_key=ENVIO_API_KEY, webhook_url=envio_webhook, auto_advance_s=wiring.auto_advance_s
+    )
+    return Sandboxes(mounts=[Mount("/envio", envio)], apps=[envio])

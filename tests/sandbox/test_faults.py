@@ -1,0 +1,75 @@
+"""The carrier-agnostic fault injection piece, on a bare Starlette app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from shipgraph.sandbox.faults import (
+    FaultInjector,
+    FaultMiddleware,
+    FaultSpec,
+    FaultSpecError,
+    fault_control_routes,
+)
+
+
+async def ok(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+def app_with(injector: FaultInjector, **options: Any) -> Starlette:
+    return Starlette(
+        routes=[Route("/api/{rest:path}", ok), *fault_control_routes(injector)],
+        middleware=[Middleware(FaultMiddleware, injector=injector, **options)],
+    )
+
+
+def client_for(app: Starlette) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+def test_spec_from_json_validates_every_field() -> None:
+    assert FaultSpec.from_json({}) == FaultSpec()
+    spec = FaultSpec.from_json({"latency_ms": 5, "status": 503, "times": 2, "path_prefix": "/a"})
+    assert (spec.latency_ms, spec.status, spec.times, spec.path_prefix) == (5, 503, 2, "/a")
+    with pytest.raises(FaultSpecError) as failure:
+        FaultSpec.from_json({"latency_ms": -1, "status": "x", "malformed": 1, "times": 0})
+    assert set(failure.value.errors) == {"latency_ms", "status", "malformed", "times"}
+
+
+def test_injector_counts_times_and_matches_prefix() -> None:
+    injector = FaultInjector()
+    injector.set(FaultSpec(status=500, times=2, path_prefix="/api/a"))
+    assert injector.take("/api/b") is None
+    assert injector.take("/api/a/1") is not None
+    assert injector.take("/api/a/2") is not None
+    assert injector.take("/api/a/3") is None and injector.active is None
+
+
+async def test_middleware_uses_the_given_error_envelope_and_spares_control() -> None:
+    injector = FaultInjector()
+    app = app_with(injector, error_body=lambda status: {"error": {"code": status}})
+    async with client_for(app) as client:
+        await client.post("/_control/faults", json={"status": 429})
+        limited = await client.get("/api/x")
+        assert (limited.status_code, limited.json()) == (429, {"error": {"code": 429}})
+        assert (await client.get("/_control/faults")).json()["fault"]["status"] == 429
+        await client.delete("/_control/faults")
+        assert (await client.get("/api/x")).json() == {"ok": True}
+
+
+async def test_default_envelope_and_hang_backstop() -> None:
+    injector = FaultInjector()
+    async with client_for(app_with(injector, hang_limit_s=0.05)) as client:
+        injector.set(FaultSpec(status=503))
+        assert (await client.get("/api/x")).json() == {"message": "service unavailable"}
+        injector.set(FaultSpec(hang=True))
+        assert (await client.get("/api/x")).status_code == 504
