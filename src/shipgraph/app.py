@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
@@ -52,8 +52,10 @@ def create_app(
     *,
     services: Services | None = None,
     extra_routes: Sequence[BaseRoute] = (),
+    extra_lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None,
     graphiql_key: str | None = None,
 ) -> Starlette:
+    """``extra_routes`` and ``extra_lifespan`` let `shipgraph dev` mount the simulators."""
     services = services or build_services(settings)
     schema = build_schema(
         max_depth=settings.max_query_depth,
@@ -65,7 +67,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            yield
+            if extra_lifespan is None:
+                yield
+            else:
+                async with extra_lifespan():
+                    yield
         finally:
             await services.registry.aclose()
             await services.bus.aclose()

@@ -38,7 +38,7 @@ def serve(args: argparse.Namespace) -> None:
 def dev(args: argparse.Namespace) -> None:
     """Gateway and simulators in one process, webhooks wired, GraphiQL on."""
     from shipgraph.app import create_app
-    from shipgraph.sandbox.mounts import SandboxWiring, sandbox_mounts
+    from shipgraph.sandbox.mounts import SandboxWiring, build_sandboxes
 
     address = _address(args)
     wiring = SandboxWiring(
@@ -51,9 +51,11 @@ def dev(args: argparse.Namespace) -> None:
     if not settings.api_keys:
         settings = load_settings(**overrides, api_keys=f"demo:{DEV_TENANT_KEY}")
     configure_logging(settings.log_level)
+    sandboxes = build_sandboxes(wiring)
     app = create_app(
         settings,
-        extra_routes=[Mount("/sandbox", routes=sandbox_mounts(wiring))],
+        extra_routes=[Mount("/sandbox", routes=sandboxes.mounts)],
+        extra_lifespan=sandboxes.running,
         graphiql_key=DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None,
     )
     print(f"shipgraph dev: GraphiQL at {address}/graphql (tenant demo, key {DEV_TENANT_KEY})")
@@ -63,7 +65,7 @@ def dev(args: argparse.Namespace) -> None:
 
 def sandbox(args: argparse.Namespace) -> None:
     """The simulators alone, e.g. for a gateway run elsewhere."""
-    from shipgraph.sandbox.mounts import SandboxWiring, sandbox_mounts
+    from shipgraph.sandbox.mounts import SandboxWiring, build_sandboxes
 
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -73,7 +75,7 @@ def sandbox(args: argparse.Namespace) -> None:
         auto_advance_s=args.advance_every or None,
     )
     print(f"simulators at {_address(args)}/envio; point SHIPGRAPH_ENVIO_BASE_URL there")
-    _serve(Starlette(routes=sandbox_mounts(wiring)), args, settings)
+    _serve(build_sandboxes(wiring).app(), args, settings)
 
 
 def schema(args: argparse.Namespace) -> None:
