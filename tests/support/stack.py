@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
 
 from shipgraph.app import create_app
-from shipgraph.config import load_settings
+from shipgraph.config import Settings, load_settings
 from shipgraph.sandbox.mounts import SandboxWiring, build_sandboxes
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
@@ -23,6 +24,8 @@ class Stack:
     gateway: str
     sandbox: str
     http: httpx.AsyncClient
+    settings: Settings
+    app: Starlette
 
     @property
     def envio(self) -> str:
@@ -72,6 +75,7 @@ async def running_stack(
         sandbox_url = await stack.enter_async_context(
             serve(build_sandboxes(wiring).app(), sandbox_port)
         )
-        await stack.enter_async_context(serve(create_app(config), gateway_port))
+        app = create_app(config)
+        await stack.enter_async_context(serve(app, gateway_port))
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=10))
-        yield Stack(gateway=gateway_url, sandbox=sandbox_url, http=http)
+        yield Stack(gateway=gateway_url, sandbox=sandbox_url, http=http, settings=config, app=app)

@@ -1,0 +1,51 @@
+"""The README's quick-start operations work as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.support.stack import Stack
+from tests.support.ws import TRANSPORT_WS, GraphQLSocket
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_operations() -> dict[str, str]:
+    """The README's ```graphql blocks by operation name."""
+    blocks = re.findall(r"```graphql\n(.*?)```", README.read_text(), re.DOTALL)
+    return {re.search(r"^\w+ (\w+)", block).group(1): block for block in blocks}  # type: ignore[union-attr]
+
+
+async def test_readme_mutation_subscription_and_query(stack: Stack) -> None:
+    operations = readme_operations()
+    assert set(operations) == {"Book", "Watch", "Shipment"}
+    socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe(operations["Watch"])
+        booked = await stack.gql(operations["Book"])
+        payload = booked["data"]["createShipment"]
+        assert payload["userErrors"] == []
+        shipment = payload["shipment"]
+        assert shipment["status"] == "CREATED"
+        again = await stack.gql(operations["Book"])
+        assert again["data"]["createShipment"]["shipment"]["id"] == shipment["id"]
+
+        first = await socket.next_data()
+        assert first["data"]["shipmentUpdated"]["shipment"]["status"] == "CREATED"
+        response = await stack.http.post(
+            f"{stack.envio}/_control/shipments/{shipment['trackingNumber']}/advance"
+        )
+        assert response.status_code == 200
+        moved = await socket.next_data()
+        assert moved["data"]["shipmentUpdated"]["previousStatus"] == "CREATED"
+        assert moved["data"]["shipmentUpdated"]["shipment"]["status"] == "PICKUP_SCHEDULED"
+    finally:
+        await socket.close()
+
+    query = operations["Shipment"].replace("SHIPMENT_ID", shipment["id"])
+    result = await stack.gql(query)
+    assert "errors" not in result
+    assert result["data"]["shipment"]["status"] == "PICKUP_SCHEDULED"
+    assert result["data"]["shipments"]["edges"][0]["node"]["id"] == shipment["id"]
