@@ -41,6 +41,20 @@ def carriers(services: Services) -> list[CarrierView]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class CarrierFailure:
+    """A CarrierError as a value: graphql-core would raise an exception returned as data."""
+
+    carrier: CarrierCode
+    code: ErrorCode
+    message: str
+    retryable: bool
+
+    @classmethod
+    def of(cls, error: CarrierError) -> CarrierFailure:
+        return cls(error.carrier, error.code, error.message, error.retryable)
+
+
 def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQLError | None:
     """For fields without userErrors: the problems as one error with their paths."""
     problems = validate_request(request, path)
@@ -55,7 +69,7 @@ def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQL
 
 async def quote(
     services: Services, request: ShipmentRequest, asked: Sequence[CarrierCode] | None
-) -> tuple[list[Rate], list[CarrierError]]:
+) -> tuple[list[Rate], list[CarrierFailure]]:
     """Every asked carrier concurrently, one deadline for the whole quote."""
     codes = (
         list(dict.fromkeys(asked)) if asked else services.registry.with_capability(Capability.RATES)
@@ -78,7 +92,7 @@ async def quote(
         else:
             rates += answer
     rates.sort(key=lambda rate: (rate.total.currency, rate.total.amount))
-    return rates, errors
+    return rates, [CarrierFailure.of(error) for error in errors]
 
 
 async def _rates_within(

@@ -205,7 +205,7 @@ class EnvioCarrier(CarrierBase):
                     FieldError(
                         ErrorCode.UNSUPPORTED,
                         f"Envio offers its receipt as HTML only, not {format.value}",
-                        ("input", "format"),
+                        ("format",),
                         CarrierCode.ENVIO,
                     )
                 ],
