@@ -7,7 +7,9 @@ into one readable ``ConfigError`` that names the variable.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -26,20 +28,43 @@ class ConfigError(Exception):
 
 
 def parse_api_keys(raw: str) -> dict[str, str]:
-    """``tenant:key,tenant2:key2`` -> {key: tenant}. Keys must be unique."""
+    """``tenant:key,tenant2:key2`` -> {key: tenant}. Keys must be unique.
+
+    Errors say which entry is wrong (its position) but never echo it: an entry
+    without a colon may well be a bare key, and the message goes to stderr and logs.
+    """
     keys: dict[str, str] = {}
-    for entry in raw.split(","):
+    for position, entry in enumerate(raw.split(","), start=1):
         entry = entry.strip()
         if not entry:
             continue
         tenant, sep, key = entry.partition(":")
         tenant, key = tenant.strip(), key.strip()
         if not sep or not tenant or not key:
-            raise ValueError(f"expected tenant:key, got {entry!r}")
+            raise ValueError(f"entry {position} is not tenant:key")
         if key in keys:
-            raise ValueError(f"the key of tenant {tenant!r} is also the key of {keys[key]!r}")
+            raise ValueError(
+                f"entry {position}: the key of tenant {tenant!r} is also the key of {keys[key]!r}"
+            )
         keys[key] = tenant
     return keys
+
+
+class _Masked(str):
+    """Shown as is by repr(): a description standing in for a secret value."""
+
+    def __repr__(self) -> str:
+        return f"<{self}>"
+
+
+def _hide_password(url: str) -> str:
+    """``redis://user:secret@host/0`` -> ``redis://user:**********@host/0``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:**********@{host}"))
 
 
 class Settings(BaseSettings):
@@ -98,6 +123,17 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return level
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """repr() and str() show no secret: API keys (plain dict keys, for lookups)
+        and a password in the Redis URL are masked like the SecretStr fields."""
+        for name, value in super().__repr_args__():
+            if name == "api_keys" and isinstance(value, dict):
+                yield name, _Masked(f"{len(value)} keys for {sorted(set(value.values()))}")
+            elif name == "redis_url" and isinstance(value, str):
+                yield name, _hide_password(value)
+            else:
+                yield name, value
 
     def base_url(self, url: AnyHttpUrl) -> str:
         """A configured base URL without a trailing slash, ready to append paths."""

@@ -50,6 +50,8 @@ WEBHOOKS_RECEIVED = Counter(
 def configure_logging(level: str = "INFO") -> None:
     """JSON logs on stderr for shipgraph and the libraries it uses."""
     logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level, force=True)
+    # httpx logs each request's full URL at INFO, and a URL may carry a token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -36,6 +37,14 @@ _WS_PARAMS = """subscriptionUrl,
             return {};
           }
         },"""
+
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 def _error_body(message: str, code: str) -> dict[str, Any]:
@@ -66,18 +75,33 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self._graphiql_key = graphiql_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            ide = self.graphql_ide is not None and _wants_ide(request)
-            if not ide and self._tenant(request.headers.get("authorization")) is None:
-                response = JSONResponse(
-                    _error_body(_UNAUTHENTICATED_MESSAGE, UNAUTHENTICATED),
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
-                await response(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        ide = self.graphql_ide is not None and _wants_ide(request)
+        response: Response
+        if not ide and self._tenant(request.headers.get("authorization")) is None:
+            response = JSONResponse(
+                _error_body(_UNAUTHENTICATED_MESSAGE, UNAUTHENTICATED),
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as error:
+                # Strawberry answers these in plain text; ours carry a code like any error.
+                code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
+                body = _error_body(error.reason, code)
+                response = JSONResponse(body, status_code=error.status_code)
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object")
+        return parsed
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

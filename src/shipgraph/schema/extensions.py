@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import SchemaExtension
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
@@ -28,9 +27,9 @@ def error_code(error: GraphQLError) -> str:
         if error.path is None:
             return "GRAPHQL_VALIDATION_FAILED"
         return "BAD_USER_INPUT"
-    if isinstance(original, StrawberryInputCoercionError | ValueError | TypeError) and (
-        error.path is None
-    ):
+    if isinstance(original, GraphQLError | ValueError | TypeError) and error.path is None:
+        # A variable graphql-core could not coerce: its error wraps the scalar's or
+        # input type's own GraphQLError (StrawberryInputCoercionError is one too).
         return "BAD_USER_INPUT"
     if isinstance(original, StoreUnavailable):
         return "SERVICE_UNAVAILABLE"
@@ -54,7 +53,16 @@ def label(error: GraphQLError) -> None:
 
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError as escaped:
+            # ParserCache parses while the parsing hooks are entered, so a syntax
+            # error (or MaxTokensLimiter's "more than N tokens") escapes the whole
+            # operation; Strawberry makes it the response's only error afterwards,
+            # this very object, so labelling it here is what reaches the client.
+            label(escaped)
+            GRAPHQL_OPERATIONS.labels("unknown", "error").inc()
+            raise
         context = self.execution_context
         errors: list[GraphQLError] = list(context.pre_execution_errors or [])
         result = context.result
