@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from shipgraph.carriers.registry import CarrierRegistry
@@ -29,7 +30,7 @@ class Services:
     registry: CarrierRegistry
     clock: Callable[[], datetime] = utc_now
 
-    @property
+    @cached_property
     def updater(self) -> ShipmentUpdater:
         return ShipmentUpdater(self.store, self.bus, self.clock)
 

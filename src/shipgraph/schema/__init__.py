@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 
 import strawberry
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from shipgraph.schema import types
@@ -23,7 +25,15 @@ from shipgraph.schema.scalars import SCALAR_OVERRIDES
 def build_schema(
     *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 2000
 ) -> strawberry.Schema:
-    """Extensions are passed as factories: each operation gets instances of its own."""
+    """Extensions are passed as factories: each operation gets instances of its own.
+
+    The depth and alias rules are built once: QueryDepthLimiter and MaxAliasesLimiter
+    would build new rule classes per operation, and ValidationCache keys on the rules,
+    so it would never hit and every request would be validated again."""
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(max_depth, None, None),
+        aliases_rule(max_aliases),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -33,8 +43,7 @@ def build_schema(
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
-            functools.partial(QueryDepthLimiter, max_depth=max_depth),
-            functools.partial(MaxAliasesLimiter, max_alias_count=max_aliases),
+            functools.partial(AddValidationRules, limits),
             functools.partial(MaxTokensLimiter, max_token_count=max_tokens),
             functools.partial(ParserCache, maxsize=256),
             functools.partial(ValidationCache, maxsize=256),
