@@ -1,0 +1,252 @@
+"""Envio through the gateway against Envio called directly, over loopback HTTP.
+
+The gateway, the Envio simulator and the client all run in this process and
+share one event loop (tests.support.stack); each comparison alternates subject
+and baseline in rounds so that machine noise affects both alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from tests.integration.operations import CREATE, GET, create_input
+from tests.support.redis_server import start_redis_server
+from tests.support.stack import KEYS, Stack, running_stack
+
+from bench.http import Answer, Endpoint, Http
+from bench.measure import Call, Latency, Throughput, latencies, throughputs
+from bench.report import LatencyRow, ThroughputRow, section, show
+from shipgraph.sandbox.mounts import ENVIO_API_KEY
+
+ROUNDS = 200
+WARMUP = 20
+CLIENTS = 20
+REQUESTS = 1_000
+THROUGHPUT_ROUNDS = 4
+
+ENVIO_AUTH = {"Authorization": ENVIO_API_KEY}
+GATEWAY_AUTH = {"Authorization": f"Bearer {KEYS['acme']}"}
+
+MEMORY = "gateway (memory)"
+REDIS = "gateway (redis)"
+DIRECT_CREATE = "direct Envio"
+DIRECT_TRACK = "direct tracking"
+
+
+class BenchError(RuntimeError):
+    """A measured call did not succeed: its timing would be meaningless."""
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    shipment_id: str
+    tracking_number: str
+
+
+def envio_create_body(ref_code: str) -> dict[str, Any]:
+    """The POST /distribution body the gateway builds from ``create_input`` (checked
+    byte for byte against the gateway's request when this benchmark was written)."""
+    return {
+        "ref_code": ref_code,
+        "cod_value": 23000,
+        "pickup_address": {
+            "name": "Gudang Kosambi",
+            "contact_person": "Budi Santoso",
+            "phone_number": "628767438745",
+            "address": "Jl. Raya Perancis No. 17",
+            "province": "Banten",
+            "regency": "Kabupaten Tangerang",
+            "district": "Kosambi",
+            "village": "Belimbing",
+            "latitude": -6.0925,
+            "longitude": 106.7037,
+        },
+        "recipient": {
+            "contact_person": "Sapta Apriyana",
+            "phone_number": "6285156701828",
+            "address": "Jl. Pengadegan Utara No. 1",
+            "province": "DKI Jakarta",
+            "regency": "Jakarta Selatan",
+            "district": "Pancoran",
+            "village": "Cikoko",
+        },
+        "items": [
+            {
+                "item_name": "Air Mineral 300 ML",
+                # Floats, as the gateway sends them: the same bytes on the wire.
+                "quantity": 1.0,
+                "long": 10.0,
+                "high": 20.0,
+                "wide": 30.0,
+                "item_code": "2192x127y",
+                "weight": 1.2,
+                "unit_price": 12500,
+            }
+        ],
+        "eta_at": "2026-11-24T17:00:00+07:00",
+        "etd_at": "2026-11-23T09:00:00+07:00",
+    }
+
+
+def references(prefix: str) -> Iterator[str]:
+    return (f"{prefix}-{n}" for n in itertools.count(1))
+
+
+def created(body: dict[str, Any]) -> dict[str, Any]:
+    """The booked shipment of a createShipment answer, or BenchError."""
+    payload = (body.get("data") or {}).get("createShipment") or {}
+    shipment = payload.get("shipment")
+    if body.get("errors") or payload.get("userErrors") or not isinstance(shipment, dict):
+        raise BenchError(f"createShipment failed: {body}")
+    return shipment
+
+
+def envio_data(answer: Answer) -> dict[str, Any]:
+    """The ``data`` of an Envio success answer, or BenchError."""
+    body = answer.json() if answer.status == 200 else {}
+    if body.get("message") != "success" or not isinstance(body.get("data"), dict):
+        raise BenchError(f"Envio answered {answer.status}: {answer.body[:200]!r}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def graphql(stack: Stack) -> Endpoint:
+    return Endpoint.of(f"{stack.gateway}/graphql")
+
+
+async def gql(http: Http, at: Endpoint, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """POST a GraphQL operation as tenant acme; the whole JSON body."""
+    answer = await http.post_json(at, GATEWAY_AUTH, {"query": query, "variables": variables})
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def book(http: Http, stack: Stack, reference: str) -> Booked:
+    shipment = created(await gql(http, graphql(stack), CREATE, create_input(reference)))
+    return Booked(shipment["id"], shipment["trackingNumber"])
+
+
+def gateway_booking(http: Http, stack: Stack) -> Call:
+    refs = references("BENCH-GW")
+    at = graphql(stack)
+
+    async def call() -> None:
+        created(await gql(http, at, CREATE, create_input(next(refs))))
+
+    return call
+
+
+def direct_booking(http: Http, stack: Stack) -> Call:
+    refs = references("BENCH-DIRECT")
+    distribution = Endpoint.of(f"{stack.envio}/distribution")
+
+    async def call() -> None:
+        body = envio_create_body(next(refs))
+        envio_data(await http.post_json(distribution, ENVIO_AUTH, body))
+
+    return call
+
+
+def gateway_read(http: Http, stack: Stack, shipment_id: str) -> Call:
+    variables = {"id": shipment_id}
+    at = graphql(stack)
+
+    async def call() -> None:
+        body = await gql(http, at, GET, variables)
+        if body.get("errors") or not (body.get("data") or {}).get("shipment"):
+            raise BenchError(f"shipment(id) failed: {body}")
+
+    return call
+
+
+def direct_track(http: Http, stack: Stack, code: str) -> Call:
+    tracking = Endpoint.of(f"{stack.envio}/tracking/distribution", {"code": code})
+
+    async def call() -> None:
+        envio_data(await http.get(tracking, ENVIO_AUTH))
+
+    return call
+
+
+async def booking(http: Http, stack: Stack) -> list[LatencyRow]:
+    calls = {MEMORY: gateway_booking(http, stack), DIRECT_CREATE: direct_booking(http, stack)}
+    found = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+    return [LatencyRow("booking", MEMORY, found[MEMORY], DIRECT_CREATE, found[DIRECT_CREATE])]
+
+
+def pairs(names: list[str]) -> list[tuple[str, str]]:
+    """(subject, baseline) of each figure printed for the reads."""
+    found = [(MEMORY, DIRECT_TRACK)]
+    if REDIS in names:
+        found += [(REDIS, MEMORY), (REDIS, DIRECT_TRACK)]
+    return found
+
+
+async def read_latency(calls: dict[str, Call]) -> list[LatencyRow]:
+    found: dict[str, Latency] = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+    return [LatencyRow("read", s, found[s], b, found[b]) for s, b in pairs(list(calls))]
+
+
+async def read_throughput(calls: dict[str, Call]) -> list[ThroughputRow]:
+    found: dict[str, Throughput] = await throughputs(
+        calls, clients=CLIENTS, requests=REQUESTS, rounds=THROUGHPUT_ROUNDS
+    )
+    return [ThroughputRow("read", s, found[s], b, found[b]) for s, b in pairs(list(calls))]
+
+
+async def redis_stack(exits: AsyncExitStack) -> Stack | None:
+    """A stack on a private redis-server (stopped on exit), or None with a note."""
+    if shutil.which("redis-server") is None:
+        print("\nnote: redis-server is not installed; the Redis reads are skipped")
+        return None
+    try:
+        server = start_redis_server()
+    except RuntimeError as error:
+        print(f"\nnote: the Redis reads are skipped: {error}")
+        return None
+    exits.callback(server.stop)
+    return await exits.enter_async_context(running_stack(redis_url=server.url))
+
+
+async def read_calls(
+    http: Http, memory: Stack, redis: Stack | None, read_target: Booked
+) -> dict[str, Call]:
+    calls = {
+        MEMORY: gateway_read(http, memory, read_target.shipment_id),
+        DIRECT_TRACK: direct_track(http, memory, read_target.tracking_number),
+    }
+    if redis is not None:
+        target = await book(http, redis, "BENCH-READ")
+        calls[REDIS] = gateway_read(http, redis, target.shipment_id)
+    return calls
+
+
+async def run() -> None:
+    async with AsyncExitStack() as exits:
+        redis = await redis_stack(exits)
+        memory = await exits.enter_async_context(running_stack())
+        # One client for every subject and baseline, so all pay the same client costs.
+        http = Http()
+        exits.push_async_callback(http.aclose)
+        # Booked first, so the simulator's tracking lookup (a linear scan) finds it first.
+        read_target = await book(http, memory, "BENCH-READ")
+
+        section(
+            f"latency: {ROUNDS} sequential calls each after {WARMUP} warm-up, in alternating"
+            " rounds\n(ratio = left / right; above 1x the left one is slower)"
+        )
+        show(await booking(http, memory))
+        calls = await read_calls(http, memory, redis, read_target)
+        show(await read_latency(calls))
+
+        section(
+            f"throughput: {CLIENTS} concurrent clients, {REQUESTS} requests each, in"
+            f" {THROUGHPUT_ROUNDS} alternating rounds\n(ratio = left / right; below 1x the"
+            " left one serves fewer requests per second)"
+        )
+        show(await read_throughput(calls))
