@@ -6,6 +6,7 @@ from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import ErrorCode
+from shipgraph.store.base import StoreUnavailable
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -26,3 +27,13 @@ def from_carrier_error(error: CarrierError) -> GraphQLError:
 
 def unauthenticated() -> GraphQLError:
     return api_error(UNAUTHENTICATED, "send Authorization: Bearer <api key>")
+
+
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+def code_of_exception(error: BaseException) -> str | None:
+    """The code of an exception a resolver let through on purpose, if it has one."""
+    if isinstance(error, StoreUnavailable):
+        return SERVICE_UNAVAILABLE
+    return None

@@ -5,14 +5,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierBase, CarrierError
-from shipgraph.domain import Capability, CarrierCode, ErrorCode, Rate, ShipmentRequest, Tracking
+from shipgraph.domain import (
+    Capability,
+    CarrierCode,
+    ErrorCode,
+    Rate,
+    ShipmentRequest,
+    ShipmentStatus,
+    Tracking,
+)
 from shipgraph.resolvers.context import Services
-from shipgraph.resolvers.errors import api_error, from_carrier_error
+from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.validation import validate_request
+from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage
+
+MAX_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,36 @@ class CarrierFailure:
     @classmethod
     def of(cls, error: CarrierError) -> CarrierFailure:
         return cls(error.carrier, error.code, error.message, error.retryable)
+
+
+async def list_shipments(
+    services: Services,
+    tenant: str,
+    first: int,
+    after: str | None,
+    *,
+    carrier: CarrierCode | None = None,
+    statuses: Sequence[ShipmentStatus] | None = None,
+    reference: str | None = None,
+    tracking_number: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> ShipmentPage:
+    """The tenant's shipments, newest first, one page."""
+    if not 0 <= first <= MAX_PAGE:
+        raise api_error(BAD_USER_INPUT, f"first must be between 0 and {MAX_PAGE}")
+    query = ShipmentFilter(
+        carrier=carrier,
+        statuses=frozenset(statuses) if statuses else None,
+        reference=reference,
+        tracking_number=tracking_number,
+        created_after=created_after,
+        created_before=created_before,
+    )
+    try:
+        return await services.store.list(tenant, first, after, query)
+    except InvalidCursor:
+        raise api_error(BAD_USER_INPUT, "after is not a cursor from this listing") from None
 
 
 def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQLError | None:

@@ -26,6 +26,7 @@ from shipgraph.domain import (
 )
 from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
+from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.validation import validate_patch, validate_request
 from shipgraph.store.base import IdempotencyState
 
@@ -244,12 +245,15 @@ class ShipmentService:
         return Outcome(shipment=stored)
 
     async def refresh(self, shipment_id: str) -> Shipment | None:
-        """Pull the carrier's state now. Raises CarrierError."""
+        """Pull the carrier's state now; a carrier failure is a GraphQL error with its code."""
         shipment = await self._store.get(self._tenant, shipment_id)
         if shipment is None:
             return None
-        carrier = self._services.registry.get(shipment.carrier, Capability.TRACK)
-        update = await carrier.refresh(shipment)
+        try:
+            carrier = self._services.registry.get(shipment.carrier, Capability.TRACK)
+            update = await carrier.refresh(shipment)
+        except CarrierError as error:
+            raise from_carrier_error(error) from None
         stored, _ = await self._services.updater.apply(shipment, update)
         return stored
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
 
-from shipgraph.domain import CarrierCode, ErrorCode, ShipmentEvent, ShipmentStatus
+from shipgraph.carriers.base import CarrierError
+from shipgraph.domain import (
+    Capability,
+    CarrierCode,
+    Courier,
+    ErrorCode,
+    ShipmentEvent,
+    ShipmentStatus,
+)
 from shipgraph.events.base import SubscriberOverflow
 from shipgraph.resolvers.context import RequestContext
-from shipgraph.resolvers.errors import api_error, unauthenticated
+from shipgraph.resolvers.errors import api_error, from_carrier_error, unauthenticated
 
 
 async def shipment_updates(
@@ -43,3 +51,25 @@ async def shipment_updates(
                 "events arrived faster than this subscription read them; "
                 "re-read the shipments and subscribe again",
             ) from None
+
+
+async def courier_positions(context: RequestContext, shipment_id: str) -> AsyncIterator[Courier]:
+    """No enabled carrier reports courier positions in this version: the answer is an
+    honest refusal naming the shipment's carrier, never a made-up position."""
+    tenant = context.tenant
+    if tenant is None:
+        raise unauthenticated()
+    services = context.services
+    shipment = await services.store.get(tenant, shipment_id)
+    if shipment is None:
+        raise api_error(ErrorCode.NOT_FOUND, f"no shipment {shipment_id}")
+    try:
+        services.registry.get(shipment.carrier, Capability.COURIER_LOCATION)
+    except CarrierError as error:
+        raise from_carrier_error(error) from None
+    raise api_error(
+        ErrorCode.UNSUPPORTED,
+        f"courier positions for {shipment.carrier.value} are not wired in this version",
+        carrier=shipment.carrier.value,
+    )
+    yield  # unreachable; makes this an async generator like every subscription

@@ -14,7 +14,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
-from shipgraph.store.base import StoreUnavailable
+from shipgraph.resolvers.errors import SERVICE_UNAVAILABLE, code_of_exception
 
 log = get_logger("shipgraph.graphql")
 
@@ -31,9 +31,7 @@ def error_code(error: GraphQLError) -> str:
         # A variable graphql-core could not coerce: its error wraps the scalar's or
         # input type's own GraphQLError (StrawberryInputCoercionError is one too).
         return "BAD_USER_INPUT"
-    if isinstance(original, StoreUnavailable):
-        return "SERVICE_UNAVAILABLE"
-    return "INTERNAL_SERVER_ERROR"
+    return code_of_exception(original) or "INTERNAL_SERVER_ERROR"
 
 
 def label(error: GraphQLError) -> None:
@@ -47,7 +45,7 @@ def label(error: GraphQLError) -> None:
     if code == "INTERNAL_SERVER_ERROR":
         log.error("unexpected error", path=error.path, exc_info=error.original_error)
         error.message = "internal error; it has been logged"
-    elif code == "SERVICE_UNAVAILABLE":
+    elif code == SERVICE_UNAVAILABLE:
         error.message = "storage is unavailable; try again shortly"
 
 

@@ -7,28 +7,28 @@ Strawberry will read them through the GraphQL types, whose fields share their na
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from strawberry.types import Info
 
 from shipgraph import domain
-from shipgraph.carriers.base import CarrierError
-from shipgraph.domain import Capability, CarrierCode, ErrorCode, ShipmentStatus
+from shipgraph.domain import Capability, CarrierCode, ShipmentStatus
 from shipgraph.resolvers.context import RequestContext
 from shipgraph.resolvers.errors import (
-    BAD_USER_INPUT,
-    api_error,
-    from_carrier_error,
     unauthenticated,
 )
-from shipgraph.resolvers.queries import carriers, places, quote, track, validation_error
+from shipgraph.resolvers.queries import (
+    carriers,
+    list_shipments,
+    places,
+    quote,
+    track,
+    validation_error,
+)
 from shipgraph.resolvers.shipments import Outcome, ShipmentService
-from shipgraph.resolvers.subscriptions import shipment_updates
+from shipgraph.resolvers.subscriptions import courier_positions, shipment_updates
 from shipgraph.schema import inputs, types
-from shipgraph.store.base import InvalidCursor, ShipmentFilter
-
-MAX_PAGE = 100
 
 Ctx = Info[RequestContext, None]
 
@@ -77,24 +77,19 @@ class Query:
         after: str | None = None,
         filter: inputs.ShipmentFilter | None = None,
     ) -> types.ShipmentConnection:
-        tenant = _tenant(info)
-        size = 20 if first is None else first
-        if not 0 <= size <= MAX_PAGE:
-            raise api_error(BAD_USER_INPUT, f"first must be between 0 and {MAX_PAGE}")
-        query = None
-        if filter is not None:
-            query = ShipmentFilter(
-                carrier=filter.carrier,
-                statuses=frozenset(filter.status) if filter.status else None,
-                reference=filter.reference,
-                tracking_number=filter.tracking_number,
-                created_after=filter.created_after,
-                created_before=filter.created_before,
-            )
-        try:
-            page = await info.context.services.store.list(tenant, size, after, query)
-        except InvalidCursor:
-            raise api_error(BAD_USER_INPUT, "after is not a cursor from this listing") from None
+        filter = filter or inputs.ShipmentFilter()
+        page = await list_shipments(
+            info.context.services,
+            _tenant(info),
+            20 if first is None else first,
+            after,
+            carrier=filter.carrier,
+            statuses=filter.status,
+            reference=filter.reference,
+            tracking_number=filter.tracking_number,
+            created_after=filter.created_after,
+            created_before=filter.created_before,
+        )
         edges = [
             types.ShipmentEdge(cursor=cursor, node=cast(types.Shipment, shipment))
             for shipment, cursor in zip(page.shipments, page.cursors, strict=True)
@@ -233,10 +228,7 @@ class Mutation:
 
     @strawberry.mutation(description="Pull the latest state from the carrier now and merge it.")
     async def refresh_shipment(self, info: Ctx, id: strawberry.ID) -> types.Shipment | None:
-        try:
-            return _shipment(await _service(info).refresh(str(id)))
-        except CarrierError as error:
-            raise from_carrier_error(error) from None
+        return _shipment(await _service(info).refresh(str(id)))
 
 
 @strawberry.type
@@ -265,16 +257,5 @@ class Subscription:
     async def courier_location(
         self, info: Ctx, id: strawberry.ID
     ) -> AsyncGenerator[types.Courier, None]:
-        tenant = _tenant(info)
-        shipment = await info.context.services.store.get(tenant, str(id))
-        if shipment is None:
-            raise api_error(ErrorCode.NOT_FOUND, f"no shipment {id}")
-        try:
-            info.context.services.registry.get(shipment.carrier, Capability.COURIER_LOCATION)
-        except CarrierError as error:
-            raise from_carrier_error(error) from None
-        raise api_error(
-            ErrorCode.UNSUPPORTED,
-            f"courier positions for {shipment.carrier.value} are not wired in this version",
-        )
-        yield cast(Any, None)  # unreachable: makes this function an async generator
+        async for courier in courier_positions(info.context, str(id)):
+            yield cast(types.Courier, courier)
