@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from shipgraph.domain import (
     BookedShipment,
     Capability,
     CarrierCode,
+    Courier,
     Document,
     DocumentFormat,
     ErrorCode,
@@ -62,6 +64,15 @@ class WebhookRejected(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+class CallLimiter(Protocol):
+    """A carrier's request budget (e.g. Borzo's 100 a minute), shared by every process
+    that uses the same store."""
+
+    async def acquire(self) -> None:
+        """Wait for a slot, or raise CarrierError RATE_LIMITED when none comes soon."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,10 @@ class CarrierBase:
     ) -> dict[str, list[Document]]:
         """Documents per shipment id."""
         raise self._unsupported("labels")
+
+    async def courier(self, shipment: Shipment) -> Courier | None:
+        """The courier and where they are now; None when no courier is on the way."""
+        raise self._unsupported("courier positions")
 
     def verify_webhook(
         self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
