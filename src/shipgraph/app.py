@@ -73,6 +73,7 @@ def create_app(
                 async with extra_lifespan():
                     yield
         finally:
+            await services.courier_watch.aclose()
             await services.registry.aclose()
             await services.bus.aclose()
             await services.store.aclose()

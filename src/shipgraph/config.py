@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     envoy_access_token: SecretStr | None = None
 
     carrier_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    courier_poll_s: float = Field(default=5.0, gt=0, le=300)
+    """How often courierLocation asks the carrier, per shipment watched."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_query_depth: int = Field(default=12, gt=0)

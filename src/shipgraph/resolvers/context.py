@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.registry import CarrierRegistry
 from shipgraph.config import Settings
 from shipgraph.events.base import EventBus
+from shipgraph.events.courier import CourierWatch
 from shipgraph.events.ingest import ShipmentUpdater
 from shipgraph.resolvers.loaders import Loaders
 from shipgraph.store.base import ShipmentStore
@@ -29,6 +31,13 @@ class Services:
     bus: EventBus
     registry: CarrierRegistry
     clock: Callable[[], datetime] = utc_now
+
+    @cached_property
+    def courier_watch(self) -> CourierWatch:
+        def transient(error: Exception) -> bool:
+            return isinstance(error, CarrierError) and error.retryable
+
+        return CourierWatch(self.settings.courier_poll_s, is_transient=transient)
 
     @cached_property
     def updater(self) -> ShipmentUpdater:

@@ -10,6 +10,7 @@ from shipgraph.domain import (
     CarrierCode,
     Courier,
     ErrorCode,
+    Shipment,
     ShipmentEvent,
     ShipmentStatus,
 )
@@ -54,8 +55,7 @@ async def shipment_updates(
 
 
 async def courier_positions(context: RequestContext, shipment_id: str) -> AsyncIterator[Courier]:
-    """No enabled carrier reports courier positions in this version: the answer is an
-    honest refusal naming the shipment's carrier, never a made-up position."""
+    """Positions while the shipment is under way; the stream ends when it is finished."""
     tenant = context.tenant
     if tenant is None:
         raise unauthenticated()
@@ -64,12 +64,16 @@ async def courier_positions(context: RequestContext, shipment_id: str) -> AsyncI
     if shipment is None:
         raise api_error(ErrorCode.NOT_FOUND, f"no shipment {shipment_id}")
     try:
-        services.registry.get(shipment.carrier, Capability.COURIER_LOCATION)
+        carrier = services.registry.get(shipment.carrier, Capability.COURIER_LOCATION)
     except CarrierError as error:
         raise from_carrier_error(error) from None
-    raise api_error(
-        ErrorCode.UNSUPPORTED,
-        f"courier positions for {shipment.carrier.value} are not wired in this version",
-        carrier=shipment.carrier.value,
-    )
-    yield  # unreachable; makes this an async generator like every subscription
+
+    async def reload(current: Shipment) -> Shipment | None:
+        return await services.store.get(current.tenant, current.id)
+
+    async with services.courier_watch.watch(shipment, carrier.courier, reload) as positions:
+        try:
+            async for courier in positions:
+                yield courier
+        except CarrierError as error:
+            raise from_carrier_error(error) from None
