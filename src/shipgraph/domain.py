@@ -422,12 +422,25 @@ MAX_REMEMBERED_EVENTS = 500
 def _merge_logs(
     known: tuple[TrackingLog, ...], new: tuple[TrackingLog, ...]
 ) -> tuple[TrackingLog, ...]:
+    """Newest first. A log that only repeats the status of the entry before it (no
+    message of its own) is an echo, e.g. an order callback and a delivery callback
+    for the same change, and is not kept."""
     merged = list(known)
     for log in new:
         if log not in merged:
             merged.append(log)
-    merged.sort(key=lambda log: log.occurred_at, reverse=True)
-    return tuple(merged)
+    merged.sort(key=lambda log: log.occurred_at)
+    kept: list[TrackingLog] = []
+    for log in merged:
+        previous = kept[-1] if kept else None
+        echo = (
+            previous is not None
+            and log.message is None
+            and (log.status, log.carrier_status) == (previous.status, previous.carrier_status)
+        )
+        if not echo or log in known:
+            kept.append(log)
+    return tuple(reversed(kept))
 
 
 def _apply_item(parcels: tuple[Parcel, ...], item: ItemUpdate) -> tuple[Parcel, ...]:

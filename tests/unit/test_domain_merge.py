@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -146,7 +147,7 @@ def test_item_update_for_an_unknown_item_adds_it() -> None:
 def test_remembered_events_are_bounded() -> None:
     s = shipment()
     for minute in range(600):
-        s, _ = apply_update(s, update(S.IN_TRANSIT, minute), T0)
+        s, _ = apply_update(s, update((S.IN_TRANSIT, S.AT_HUB)[minute % 2], minute), T0)
     assert len(s.applied_event_ids) == 500
 
 
@@ -165,3 +166,25 @@ def test_an_update_without_carrier_status_keeps_the_known_one() -> None:
     bare = TrackingUpdate(carrier=CarrierCode.ENVIO, event_id="x", status=S.PICKED_UP)
     merged, _ = apply_update(shipment(carrier_status="new"), bare, T0)
     assert merged.status == S.PICKED_UP and merged.carrier_status == "new"
+
+
+def test_a_repeat_of_the_same_status_without_a_message_is_not_a_new_log() -> None:
+    s, _ = apply_update(shipment(), update(S.PICKED_UP, 5), T0)
+    echo, event = apply_update(s, update(S.PICKED_UP, 6), T0)
+    assert len(echo.tracking_logs) == 1
+    assert event is None
+
+
+def test_a_repeat_with_its_own_message_is_kept() -> None:
+    failed = TrackingUpdate(
+        carrier=CarrierCode.ENVIO,
+        event_id="f1",
+        status=S.PICKUP_FAILED,
+        log=TrackingLog(S.PICKUP_FAILED, "picked_up_failed", T0, message="not ready"),
+    )
+    again = replace(
+        failed, event_id="f2", log=replace(failed.log, occurred_at=T0 + timedelta(hours=2))
+    )  # type: ignore[arg-type]
+    s, _ = apply_update(shipment(), failed, T0)
+    s, _ = apply_update(s, again, T0)
+    assert len(s.tracking_logs) == 2
