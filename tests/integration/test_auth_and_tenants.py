@@ -120,3 +120,12 @@ async def test_subscribing_to_another_tenants_shipment_is_not_found(stack: Stack
         assert errors[0]["extensions"]["code"] == "NOT_FOUND"
     finally:
         await socket.close()
+
+
+async def test_tracking_another_tenants_number_is_not_found(stack: Stack) -> None:
+    mine = await create(stack, tenant="acme")
+    query = """query T($n: String!) { track(carrier: ENVIO, trackingNumber: $n) { status } }"""
+    theirs = await stack.gql(query, {"n": mine["trackingNumber"]}, tenant="globex")
+    assert theirs["data"]["track"] is None
+    own = await stack.gql(query, {"n": mine["trackingNumber"]}, tenant="acme")
+    assert own["data"]["track"]["status"] == "CREATED"

@@ -151,17 +151,34 @@ async def _rates_within(
         return error
 
 
-async def track(services: Services, code: CarrierCode, tracking_number: str) -> Tracking | None:
-    """Tracking of any number; None when the carrier does not know it."""
-    if not tracking_number.strip():
+async def track(
+    services: Services, tenant: str, code: CarrierCode, tracking_number: str
+) -> Tracking | None:
+    """Tracking of any number; None when the carrier does not know it, and when it is
+    another tenant's shipment (one carrier account serves every tenant)."""
+    number = tracking_number.strip()
+    if not number:
         raise api_error(ErrorCode.VALIDATION, "trackingNumber must not be empty")
+    if await _someone_elses(services, tenant, code, number):
+        return None
     try:
         carrier = services.registry.get(code, Capability.TRACK)
-        return await carrier.track(tracking_number.strip())
+        return await carrier.track(number)
     except CarrierError as error:
         if error.code == ErrorCode.NOT_FOUND:
             return None
         raise from_carrier_error(error) from None
+
+
+async def _someone_elses(services: Services, tenant: str, code: CarrierCode, number: str) -> bool:
+    store = services.store
+    for found in (
+        await store.find_by_tracking_number(code, number),
+        await store.find_by_carrier_id(code, number),
+    ):
+        if found is not None and found.tenant != tenant:
+            return True
+    return False
 
 
 def places(services: Services, code: CarrierCode, capability: Capability) -> GraphQLError:

@@ -123,8 +123,7 @@ class Query:
     async def track(
         self, info: Ctx, carrier: CarrierCode, tracking_number: str
     ) -> types.Tracking | None:
-        _tenant(info)
-        result = await track(info.context.services, carrier, tracking_number)
+        result = await track(info.context.services, _tenant(info), carrier, tracking_number)
         return cast(types.Tracking | None, result)
 
     @strawberry.field(
