@@ -1,0 +1,338 @@
+"""Borzo answers -> domain, per ../shared/carrier-docs/borzo.txt. Pure functions, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from shipgraph.carriers.status import StatusTable
+from shipgraph.domain import (
+    CarrierCode,
+    Courier,
+    GeoPoint,
+    Money,
+    ShipmentStatus,
+    TrackingLog,
+)
+
+CARRIER = CarrierCode.BORZO
+CURRENCY = "IDR"
+
+# "Vehicle types" in the document. 1 is "Car / SUV / pickup", 7 plain "Car".
+VEHICLES: dict[int, str] = {
+    1: "car_suv_pickup",
+    2: "minivan",
+    3: "van",
+    7: "car",
+    8: "motorbike",
+}
+
+DELIVERY_STATUS = StatusTable(
+    "borzo delivery",
+    {
+        "draft": ShipmentStatus.DRAFT,
+        "invalid": ShipmentStatus.DRAFT,
+        "planned": ShipmentStatus.CREATED,
+        "courier_assigned": ShipmentStatus.PICKUP_SCHEDULED,
+        "courier_departed": ShipmentStatus.PICKUP_SCHEDULED,
+        "courier_at_pickup": ShipmentStatus.PICKUP_SCHEDULED,
+        "parcel_picked_up": ShipmentStatus.PICKED_UP,
+        "active": ShipmentStatus.OUT_FOR_DELIVERY,
+        "courier_arrived": ShipmentStatus.OUT_FOR_DELIVERY,
+        "finished": ShipmentStatus.DELIVERED,
+        "reattempt_finished": ShipmentStatus.DELIVERED,
+        "canceled": ShipmentStatus.CANCELLED,
+        "deleted": ShipmentStatus.CANCELLED,
+        "delayed": ShipmentStatus.EXCEPTION,
+        "return_planned": ShipmentStatus.RETURNING,
+        "return_courier_assigned": ShipmentStatus.RETURNING,
+        "return_courier_departed": ShipmentStatus.RETURNING,
+        "return_courier_picked_up": ShipmentStatus.RETURNING,
+        "return_finished": ShipmentStatus.RETURNED,
+        "reattempt_planned": ShipmentStatus.DELIVERY_FAILED,
+        "reattempt_courier_assigned": ShipmentStatus.OUT_FOR_DELIVERY,
+        "reattempt_courier_departed": ShipmentStatus.OUT_FOR_DELIVERY,
+        "reattempt_courier_picked_up": ShipmentStatus.OUT_FOR_DELIVERY,
+    },
+)
+
+ORDER_STATUS = StatusTable(
+    "borzo order",
+    {
+        "draft": ShipmentStatus.DRAFT,
+        "new": ShipmentStatus.CREATED,
+        "available": ShipmentStatus.CREATED,
+        "reactivated": ShipmentStatus.CREATED,
+        "active": ShipmentStatus.IN_TRANSIT,
+        "completed": ShipmentStatus.DELIVERED,
+        "canceled": ShipmentStatus.CANCELLED,
+        "delayed": ShipmentStatus.EXCEPTION,
+    },
+)
+
+# Delivery statuses about the one pickup every delivery of an order shares: true of
+# the whole order whichever drop-off point the delivery belongs to.
+PICKUP_LEG = frozenset(
+    {"draft", "invalid", "planned", "courier_assigned", "courier_departed"}
+    | {"courier_at_pickup", "parcel_picked_up"}
+)
+
+
+def vehicle_name(vehicle_type_id: object) -> str | None:
+    if isinstance(vehicle_type_id, bool) or not isinstance(vehicle_type_id, int):
+        return None
+    return VEHICLES.get(vehicle_type_id, f"vehicle_{vehicle_type_id}")
+
+
+# --- values ---------------------------------------------------------------------
+
+
+def borzo_time(value: datetime) -> str:
+    """The document's timestamp: ``2024-12-04T00:21:48+07:00`` (seconds, offset with a
+    colon); a naive value is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat(timespec="seconds")
+
+
+def parse_time(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def amount(value: object) -> Decimal | None:
+    """A money value: the document's strings ("15000.00"), or a JSON number where an
+    example writes one (item_payment_amount, taking_amount in the edit examples)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        parsed = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return parsed if parsed.is_finite() else None
+
+
+def money_text(value: Decimal) -> str:
+    """A money parameter: a JSON string with two decimals, as the document's "0.00"."""
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def coordinate_text(value: float) -> str:
+    """A coordinate parameter: a JSON string such as "-6.3037234"."""
+    text = f"{value:.7f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
+    lat, lon = amount(latitude), amount(longitude)
+    if lat is None or lon is None:
+        return None
+    return GeoPoint(float(lat), float(lon))
+
+
+def order_id_of(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# --- an order's points ------------------------------------------------------------
+
+
+def points_of(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    points = order.get("points")
+    if not isinstance(points, list):
+        return []
+    return [point for point in points if isinstance(point, dict)]
+
+
+def destination_point(order: Mapping[str, Any], point_id: object = None) -> dict[str, Any] | None:
+    """The shipment's destination: the point with ``point_id`` when given and present,
+    else the last point that is not a return point (we book the destination last)."""
+    points = points_of(order)
+    if point_id is not None:
+        for point in points:
+            if point.get("point_id") == point_id:
+                return point
+    drops = [point for point in points[1:] if point.get("is_return_point") is not True]
+    return drops[-1] if drops else None
+
+
+def pickup_point(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    points = points_of(order)
+    return points[0] if points else None
+
+
+def delivery_status(point: Mapping[str, Any] | None) -> str | None:
+    delivery = point.get("delivery") if point is not None else None
+    return text(delivery.get("status")) if isinstance(delivery, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """Where an order stands, per ARCHITECTURE's Borzo rule."""
+
+    status: ShipmentStatus
+    carrier_status: str
+
+
+def order_state(order: Mapping[str, Any], destination_id: object = None) -> OrderState | None:
+    """The destination's delivery status decides; without one, the order status.
+
+    A canceled order is CANCELLED whatever its points say: the cancel-order example
+    answers ``canceled`` with the destination's delivery still ``planned``.
+    """
+    order_status = text(order.get("status"))
+    if order_status == "canceled":
+        return OrderState(ORDER_STATUS[order_status], order_status)
+    delivery = delivery_status(destination_point(order, destination_id))
+    if delivery is not None:
+        return OrderState(DELIVERY_STATUS[delivery], delivery)
+    if order_status is not None:
+        return OrderState(ORDER_STATUS[order_status], order_status)
+    return None
+
+
+def courier_of(data: object, located_at: datetime | None, vehicle: str | None) -> Courier | None:
+    """A ``courier`` object (order, callback or courier method) as a Courier."""
+    if not isinstance(data, dict):
+        return None
+    parts = (text(data.get(key)) for key in ("name", "middlename", "surname"))
+    name = " ".join(part for part in parts if part) or None
+    location = geo_point(data.get("latitude"), data.get("longitude"))
+    return Courier(
+        name=name,
+        phone=text(data.get("phone")),
+        vehicle=vehicle,
+        location=location,
+        located_at=located_at if location is not None else None,
+    )
+
+
+def happened_at(
+    order: Mapping[str, Any], state: OrderState, destination_id: object = None
+) -> datetime | None:
+    """The time the order's data gives for its current state, if any."""
+    destination = destination_point(order, destination_id) or {}
+    pickup = pickup_point(order) or {}
+    status = state.status
+    if status in (ShipmentStatus.CREATED, ShipmentStatus.DRAFT):
+        return parse_time(order.get("created_datetime"))
+    if status == ShipmentStatus.DELIVERED:
+        return parse_time(destination.get("courier_visit_datetime")) or parse_time(
+            order.get("finish_datetime")
+        )
+    if status == ShipmentStatus.PICKED_UP:
+        return parse_time(pickup.get("courier_visit_datetime"))
+    if status in (ShipmentStatus.CANCELLED, ShipmentStatus.RETURNED):
+        return parse_time(order.get("finish_datetime"))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """What an order (from orders, a callback or an edit) says about the shipment."""
+
+    order_id: int
+    order_name: str | None
+    state: OrderState | None
+    log: TrackingLog | None
+    courier: Courier | None
+    delivered_at: datetime | None
+    received_by: str | None
+    estimated_pickup_at: datetime | None
+    estimated_delivery_at: datetime | None
+    cash_on_delivery: Money | None
+
+
+def order_view(
+    order: Mapping[str, Any], at: datetime | None, now: datetime, destination_id: object = None
+) -> OrderView | None:
+    """``at`` is the event's time (a callback's event_datetime); without it the log's
+    time comes from the order's own datetime fields, else ``now``."""
+    order_id = order_id_of(order.get("order_id"))
+    if order_id is None:
+        return None
+    state = order_state(order, destination_id)
+    destination = destination_point(order, destination_id) or {}
+    pickup = pickup_point(order) or {}
+    log = None
+    delivered_at = None
+    received_by = None
+    if state is not None:
+        occurred = at or happened_at(order, state, destination_id) or now
+        description = text(order.get("status_description"))
+        log = TrackingLog(
+            status=state.status,
+            carrier_status=state.carrier_status,
+            occurred_at=occurred,
+            # The examples' description mostly repeats the status; keep it when it says more.
+            message=description if description != order.get("status") else None,
+        )
+        if state.status == ShipmentStatus.DELIVERED:
+            delivered_at = happened_at(order, state, destination_id) or occurred
+            checkin = destination.get("checkin")
+            if isinstance(checkin, dict):
+                received_by = text(checkin.get("recipient_full_name"))
+    cod = amount(destination.get("taking_amount"))
+    return OrderView(
+        order_id=order_id,
+        order_name=text(order.get("order_name")),
+        state=state,
+        log=log,
+        courier=courier_of(
+            order.get("courier"), at or now, vehicle_name(order.get("vehicle_type_id"))
+        ),
+        delivered_at=delivered_at,
+        received_by=received_by,
+        estimated_pickup_at=_estimate(pickup, "required_start_datetime"),
+        estimated_delivery_at=_estimate(destination, "required_finish_datetime"),
+        cash_on_delivery=Money(cod, CURRENCY) if cod is not None and cod > 0 else None,
+    )
+
+
+def _estimate(point: Mapping[str, Any], window_field: str) -> datetime | None:
+    return parse_time(point.get("estimated_arrival_datetime")) or parse_time(
+        point.get(window_field)
+    )
+
+
+def point_refs(order: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What editing needs of each point later: its id, role and package ids."""
+    points = points_of(order)
+    destination = destination_point(order)
+    refs: list[dict[str, Any]] = []
+    for index, point in enumerate(points):
+        if index == 0:
+            role = "pickup"
+        elif point is destination:
+            role = "destination"
+        elif point.get("is_return_point") is True:
+            role = "return"
+        else:
+            role = "stop"
+        listed = point.get("packages")
+        packages = listed if isinstance(listed, list) else []
+        package_ids = [
+            p["order_package_id"]
+            for p in packages
+            if isinstance(p, dict) and order_id_of(p.get("order_package_id")) is not None
+        ]
+        refs.append({"point_id": point.get("point_id"), "role": role, "package_ids": package_ids})
+    return refs
