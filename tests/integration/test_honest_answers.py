@@ -52,17 +52,12 @@ async def test_a_format_envio_cannot_give_is_unsupported(stack: Stack) -> None:
     assert error["code"] == "UNSUPPORTED" and error["carrier"] == "ENVIO"
 
 
-async def test_rates_from_no_rating_carrier_are_empty_not_invented(stack: Stack) -> None:
-    body = await stack.gql(RATES, {"input": {"shipment": shipment_input()}})
-    assert body["data"]["rates"] == {"rates": [], "errors": []}
-
-
 async def test_asking_carriers_that_cannot_quote_names_each(stack: Stack) -> None:
-    variables = {"input": {"shipment": shipment_input(), "carriers": ["ENVIO", "BORZO"]}}
+    variables = {"input": {"shipment": shipment_input(), "carriers": ["ENVIO", "ENVOY"]}}
     errors = (await stack.gql(RATES, variables))["data"]["rates"]["errors"]
     assert [(e["carrier"], e["code"], e["retryable"]) for e in errors] == [
         ("ENVIO", "UNSUPPORTED", False),
-        ("BORZO", "UNSUPPORTED", False),
+        ("ENVOY", "UNSUPPORTED", False),
     ]
 
 
@@ -88,7 +83,7 @@ async def test_rates_input_is_validated_with_paths(stack: Stack) -> None:
         ('{ portCodeFor(province: "Cebu", city: "Cebu City") { code } }', "ENTREGO"),
         ('{ cleanAddress(address: "1 Main St, Cebu City") { cityName } }', "ENTREGO"),
         ("{ locations(carrier: ENVIO) { id } }", "ENVIO"),
-        ('{ track(carrier: BORZO, trackingNumber: "X1") { status } }', "BORZO"),
+        ('{ track(carrier: ENVOY, trackingNumber: "X1") { status } }', "ENVOY"),
     ],
 )
 async def test_fields_of_carriers_not_built_are_unsupported(
@@ -122,5 +117,7 @@ async def test_carriers_say_what_is_enabled(stack: Stack) -> None:
     by_code = {c["code"]: c for c in body["data"]["carriers"]}
     assert by_code["ENVIO"]["enabled"] is True and by_code["ENVIO"]["countries"] == ["ID"]
     assert "CASH_ON_DELIVERY" in by_code["ENVIO"]["capabilities"]
-    for code in ("BORZO", "ENTREGO", "ENVOY"):
+    assert by_code["BORZO"]["enabled"] is True
+    assert {"RATES", "COURIER_LOCATION", "MULTI_STOP"} <= set(by_code["BORZO"]["capabilities"])
+    for code in ("ENTREGO", "ENVOY"):
         assert by_code[code]["enabled"] is False and by_code[code]["capabilities"] == []

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
+from pydantic import SecretStr
 
-from shipgraph.carriers import envio
+from shipgraph.carriers import borzo, envio
 from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo
+from shipgraph.carriers.limits import WindowLimiter, limiter_storage
 from shipgraph.config import Settings
 from shipgraph.domain import Capability, CarrierCode, ErrorCode
 
 # Carriers whose adapters are not built yet: described, never enabled, able to nothing.
 _NOT_BUILT = {
-    CarrierCode.BORZO: CarrierInfo(CarrierCode.BORZO, "Borzo", ("ID",), frozenset()),
     CarrierCode.ENTREGO: CarrierInfo(CarrierCode.ENTREGO, "Entrego", ("PH",), frozenset()),
     CarrierCode.ENVOY: CarrierInfo(CarrierCode.ENVOY, "Envoy", (), frozenset()),
 }
@@ -27,9 +28,8 @@ class CarrierRegistry:
         carrier = self._carriers.get(code)
         if carrier is not None:
             return carrier.info
-        if code == CarrierCode.ENVIO:
-            return envio.INFO
-        return _NOT_BUILT[code]
+        built = {CarrierCode.ENVIO: envio.INFO, CarrierCode.BORZO: borzo.INFO}
+        return built.get(code) or _NOT_BUILT[code]
 
     def all(self) -> list[CarrierInfo]:
         return [self.info(code) for code in CarrierCode]
@@ -62,18 +62,54 @@ class CarrierRegistry:
             await carrier.aclose()
 
 
+# borzo.txt, "Error codes": requests_limit_exceeded past these, per token.
+BORZO_LIMITS = "100/minute;5000/day"
+
+
 def build_registry(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> CarrierRegistry:
     """Adapters for every carrier whose credentials are set."""
     carriers: dict[CarrierCode, CarrierBase] = {}
     if settings.envio_api_key is not None:
-        token = settings.envio_webhook_token
-        carriers[CarrierCode.ENVIO] = envio.EnvioCarrier(
-            base_url=settings.base_url(settings.envio_base_url),
-            api_key=settings.envio_api_key.get_secret_value(),
-            webhook_token=token.get_secret_value() if token else None,
-            timeout_s=settings.carrier_timeout_s,
-            transport=transport,
-        )
+        carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport)
+    if settings.borzo_auth_token is not None:
+        carriers[CarrierCode.BORZO] = _borzo(settings, settings.borzo_auth_token, transport)
     return CarrierRegistry(carriers)
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    return value.get_secret_value() if value is not None else None
+
+
+def _envio(
+    settings: Settings, api_key: SecretStr, transport: httpx.AsyncBaseTransport | None
+) -> CarrierBase:
+    return envio.EnvioCarrier(
+        base_url=settings.base_url(settings.envio_base_url),
+        api_key=api_key.get_secret_value(),
+        webhook_token=_secret(settings.envio_webhook_token),
+        timeout_s=settings.carrier_timeout_s,
+        transport=transport,
+    )
+
+
+def _borzo(
+    settings: Settings, auth_token: SecretStr, transport: httpx.AsyncBaseTransport | None
+) -> CarrierBase:
+    token = auth_token.get_secret_value()
+    limiter = WindowLimiter(
+        CarrierCode.BORZO,
+        BORZO_LIMITS,
+        limiter_storage(settings.redis_url),
+        account=token,
+        max_wait_s=min(5.0, settings.carrier_timeout_s),
+    )
+    return borzo.BorzoCarrier(
+        base_url=settings.base_url(settings.borzo_base_url),
+        auth_token=token,
+        callback_secret=_secret(settings.borzo_callback_secret),
+        timeout_s=settings.carrier_timeout_s,
+        transport=transport,
+        limiter=limiter,
+    )

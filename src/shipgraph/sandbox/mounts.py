@@ -3,17 +3,20 @@ credentials the gateway uses to talk to them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from shipgraph.sandbox.borzo import create_borzo_sandbox
 from shipgraph.sandbox.envio import create_envio_sandbox
 
 ENVIO_API_KEY = "sandbox-envio-key"
 ENVIO_WEBHOOK_TOKEN = "sandbox-envio-webhook-token"
+BORZO_AUTH_TOKEN = "sandbox-borzo-token"
+BORZO_CALLBACK_SECRET = "sandbox-borzo-callback-secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +35,24 @@ class SandboxWiring:
             "envio_base_url": f"{self.base_url}/envio",
             "envio_api_key": ENVIO_API_KEY,
             "envio_webhook_token": ENVIO_WEBHOOK_TOKEN,
+            "borzo_base_url": f"{self.base_url}/borzo",
+            "borzo_auth_token": BORZO_AUTH_TOKEN,
+            "borzo_callback_secret": BORZO_CALLBACK_SECRET,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class Sandboxes:
     mounts: list[Mount]
-    apps: list[Starlette]
+    lifespans: list[Callable[[], AbstractAsyncContextManager[None]]]
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """The simulators' lifespans, for the app that mounts them (a mounted app's own
         lifespan never runs): background tasks start, and stop on the way out."""
         async with AsyncExitStack() as stack:
-            for app in self.apps:
-                await stack.enter_async_context(app.state.envio.running())
+            for lifespan in self.lifespans:
+                await stack.enter_async_context(lifespan())
             yield
 
     def app(self) -> Starlette:
@@ -67,4 +73,13 @@ def build_sandboxes(wiring: SandboxWiring) -> Sandboxes:
     envio = create_envio_sandbox(
         api_key=ENVIO_API_KEY, webhook_url=envio_webhook, auto_advance_s=wiring.auto_advance_s
     )
-    return Sandboxes(mounts=[Mount("/envio", envio)], apps=[envio])
+    borzo = create_borzo_sandbox(
+        auth_token=BORZO_AUTH_TOKEN,
+        callback_url=f"{wiring.gateway_url}/webhooks/borzo" if wiring.gateway_url else None,
+        callback_secret=BORZO_CALLBACK_SECRET,
+        auto_advance_s=wiring.auto_advance_s,
+    )
+    return Sandboxes(
+        mounts=[Mount("/envio", envio), Mount("/borzo", borzo)],
+        lifespans=[envio.state.envio.running, borzo.state.borzo.running],
+    )
