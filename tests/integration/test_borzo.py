@@ -1,0 +1,282 @@
+"""Borzo end to end: GraphQL -> gateway -> simulator over HTTP, memory and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from shipgraph.app import create_app
+from shipgraph.sandbox.mounts import BORZO_CALLBACK_SECRET
+from tests.integration.operations import CANCEL, CREATE, GET, SUBSCRIBE, UPDATE, shipment_input
+from tests.support.redis_server import free_port
+from tests.support.servers import serve
+from tests.support.stack import Stack, running_stack
+from tests.support.ws import TRANSPORT_WS, GraphQLSocket
+
+RATES = """
+query Q($input: RatesInput!) {
+  rates(input: $input) {
+    rates {
+      id carrier service serviceLevel expiresAt warnings
+      total { amount currency }
+      charges { kind amount { amount currency } }
+    }
+    errors { carrier code message retryable }
+  }
+}
+"""
+
+LABELS = """
+mutation L($ids: [ID!]!, $format: DocumentFormat) {
+  labels(input: {ids: $ids, format: $format}) {
+    labels { shipment { id } documents { kind format content url } }
+    userErrors { field code message carrier }
+  }
+}
+"""
+
+COURIER = """subscription C($id: ID!) {
+  courierLocation(id: $id) { name phone location { latitude longitude } }
+}"""
+
+
+@pytest.fixture
+async def stack(backend: str | None) -> AsyncIterator[Stack]:
+    async with running_stack(backend, courier_poll_s=0.05) as running:
+        yield running
+
+
+def borzo_shipment(reference: str = "SO-B1", **changes: Any) -> dict[str, Any]:
+    return shipment_input(reference, description="Documents", **changes)
+
+
+async def quote(stack: Stack, shipment: dict[str, Any]) -> list[dict[str, Any]]:
+    body = await stack.gql(RATES, {"input": {"shipment": shipment, "carriers": ["BORZO"]}})
+    assert body["data"]["rates"]["errors"] == [], body
+    rates: list[dict[str, Any]] = body["data"]["rates"]["rates"]
+    return rates
+
+
+async def book(stack: Stack, shipment: dict[str, Any], **how: Any) -> dict[str, Any]:
+    how = how or {"carrier": "BORZO"}
+    body = await stack.gql(CREATE, {"input": {"shipment": shipment, **how}})
+    payload = body["data"]["createShipment"]
+    assert payload["userErrors"] == [], payload
+    booked: dict[str, Any] = payload["shipment"]
+    return booked
+
+
+async def orders(stack: Stack) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (
+        await stack.http.get(f"{stack.sandbox}/borzo/_control/orders")
+    ).json()["orders"]
+    return found
+
+
+async def settled(stack: Stack, shipment_id: str) -> int:
+    """The shipment's version once the simulator has delivered every callback."""
+    await stack.http.get(f"{stack.sandbox}/borzo/_control/callbacks", params={"wait": 1})
+    version: int = (await stack.gql(GET, {"id": shipment_id}))["data"]["shipment"]["version"]
+    return version
+
+
+async def advance(stack: Stack, order_id: str, *steps: str) -> None:
+    for step in steps:
+        response = await stack.http.post(
+            f"{stack.sandbox}/borzo/_control/orders/{order_id}/advance", json={"step": step}
+        )
+        assert response.status_code == 200, response.text
+
+
+async def test_a_quote_has_each_vehicle_with_its_charges(stack: Stack) -> None:
+    rates = await quote(stack, borzo_shipment())
+    assert {rate["service"] for rate in rates} == {"motorbike", "car"}
+    totals = [float(rate["total"]["amount"]) for rate in rates]
+    assert totals == sorted(totals)
+    for rate in rates:
+        assert rate["id"].startswith("BORZO:")
+        assert rate["carrier"] == "BORZO" and rate["serviceLevel"] == "INSTANT"
+        assert rate["total"]["currency"] == "IDR" and rate["expiresAt"]
+        assert "BASE" in {charge["kind"] for charge in rate["charges"]}
+        assert all(charge["amount"]["currency"] == "IDR" for charge in rate["charges"])
+
+
+async def test_booking_a_quote_books_that_offer(stack: Stack) -> None:
+    shipment = borzo_shipment()
+    car = next(rate for rate in await quote(stack, shipment) if rate["service"] == "car")
+    booked = await book(stack, shipment, rateId=car["id"])
+    assert booked["carrier"] == "BORZO" and booked["status"] == "CREATED"
+    [order] = await orders(stack)
+    assert str(order["order_id"]) == booked["carrierShipmentId"]
+    assert order["vehicle_type_id"] == 7
+    assert order["matter"] == "Documents"
+
+
+async def test_a_quote_for_another_shipment_is_refused(stack: Stack) -> None:
+    rate = (await quote(stack, borzo_shipment()))[0]
+    other = borzo_shipment("SO-B2")
+    other["destination"]["line1"] = "Jl. Sudirman No. 1"
+    body = await stack.gql(CREATE, {"input": {"shipment": other, "rateId": rate["id"]}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["field"] == ["rateId"] and error["code"] == "VALIDATION"
+    assert await orders(stack) == []
+
+
+async def test_borzo_parameter_errors_point_at_the_input(stack: Stack) -> None:
+    shipment = borzo_shipment()
+    shipment["destination"].update(latitude=51.5, longitude=-0.12)
+    body = await stack.gql(CREATE, {"input": {"shipment": shipment, "carrier": "BORZO"}})
+    errors = body["data"]["createShipment"]["userErrors"]
+    assert {tuple(error["field"]) for error in errors} == {
+        ("shipment", "destination", "latitude"),
+        ("shipment", "destination", "longitude"),
+    }
+    assert all(error["carrier"] == "BORZO" for error in errors)
+    missing = borzo_shipment()
+    del missing["description"]
+    body = await stack.gql(CREATE, {"input": {"shipment": missing, "carrier": "BORZO"}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["field"] == ["shipment", "description"]
+
+
+async def test_an_edit_keeps_every_point(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    version = await settled(stack, booked["id"])
+    cod = {"amount": "50000", "currency": "IDR"}
+    patch = {"description": "Dokumen penting", "cashOnDelivery": cod}
+    body = await stack.gql(
+        UPDATE, {"input": {"id": booked["id"], "patch": patch, "expectedVersion": version}}
+    )
+    payload = body["data"]["updateShipment"]
+    assert payload["userErrors"] == []
+    assert payload["shipment"]["version"] == version + 1
+    assert payload["shipment"]["cashOnDelivery"] == cod
+    [order] = await orders(stack)
+    assert order["matter"] == "Dokumen penting"
+    assert len(order["points"]) == 2
+    assert order["points"][1]["taking_amount"] == "50000.00"
+
+
+async def test_cancel_before_pickup_and_refused_after(stack: Stack) -> None:
+    first = await book(stack, borzo_shipment("SO-C1"))
+    body = await stack.gql(CANCEL, {"input": {"id": first["id"]}})
+    assert body["data"]["cancelShipment"]["shipment"]["status"] == "CANCELLED"
+    second = await book(stack, borzo_shipment("SO-C2"))
+    await advance(
+        stack,
+        second["carrierShipmentId"],
+        "available",
+        "courier_assigned",
+        "courier_departed",
+        "courier_at_pickup",
+        "parcel_picked_up",
+    )
+    body = await stack.gql(CANCEL, {"input": {"id": second["id"]}})
+    [error] = body["data"]["cancelShipment"]["userErrors"]
+    assert error["code"] == "INVALID_STATE" and error["carrier"] == "BORZO"
+    current = (await stack.gql(GET, {"id": second["id"]}))["data"]["shipment"]
+    assert current["status"] == "PICKED_UP"
+
+
+async def test_signed_callbacks_reach_a_subscriber(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe(SUBSCRIBE, {"id": booked["id"]})
+        await asyncio.sleep(0.2)
+        await advance(stack, booked["carrierShipmentId"], "available", "courier_assigned")
+        seen = []
+        while "PICKUP_SCHEDULED" not in seen:
+            event = (await socket.next_data())["data"]["shipmentUpdated"]
+            seen.append(event["shipment"]["status"])
+        assert event["shipment"]["courier"]["name"]
+    finally:
+        await socket.close()
+
+
+async def test_a_forged_callback_is_refused_and_stores_nothing(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    version = await settled(stack, booked["id"])
+    [order] = await orders(stack)
+    order["status"] = "completed"
+    order["points"][-1]["delivery"] = {"status": "finished"}
+    callback = {"event_datetime": "2026-11-22T10:00:00+07:00", "event_type": "order_changed"}
+    raw = json.dumps({**callback, "order": order}).encode()
+    for signature in ("", "0" * 64, hmac.new(b"wrong", raw, hashlib.sha256).hexdigest()):
+        response = await stack.http.post(
+            f"{stack.gateway}/webhooks/borzo",
+            content=raw,
+            headers={"X-DV-Signature": signature, "content-type": "application/json"},
+        )
+        assert response.status_code == 401
+    assert (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]["version"] == version
+    good = hmac.new(BORZO_CALLBACK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    response = await stack.http.post(
+        f"{stack.gateway}/webhooks/borzo", content=raw, headers={"X-DV-Signature": good}
+    )
+    assert response.status_code == 200
+    for _ in range(2):  # a retry of the same body is applied once
+        again = await stack.http.post(
+            f"{stack.gateway}/webhooks/borzo", content=raw, headers={"X-DV-Signature": good}
+        )
+        assert again.status_code == 200
+    current = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+    assert current["version"] == version + 1
+    assert current["status"] == "DELIVERED"
+
+
+async def test_courier_positions_stream_while_under_way(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    order_id = booked["carrierShipmentId"]
+    await advance(stack, order_id, "available", "courier_assigned", "courier_departed")
+    socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe(COURIER, {"id": booked["id"]})
+        first = (await socket.next_data())["data"]["courierLocation"]
+        assert first["name"] and first["location"]
+        moved = await stack.http.post(
+            f"{stack.sandbox}/borzo/_control/orders/{order_id}/courier", json={"fraction": 0.9}
+        )
+        assert moved.status_code == 200
+        second = (await socket.next_data())["data"]["courierLocation"]
+        assert second["location"] != first["location"]
+    finally:
+        await socket.close()
+
+
+@pytest.mark.parametrize(("format", "magic"), [("PDF", b"%PDF"), ("ZPL", b"^XA")])
+async def test_labels_in_both_formats(stack: Stack, format: str, magic: bytes) -> None:
+    first = await book(stack, borzo_shipment("SO-L1"))
+    second = await book(stack, borzo_shipment("SO-L2"))
+    body = await stack.gql(LABELS, {"ids": [first["id"], second["id"]], "format": format})
+    payload = body["data"]["labels"]
+    assert payload["userErrors"] == []
+    assert [label["shipment"]["id"] for label in payload["labels"]] == [first["id"], second["id"]]
+    for label in payload["labels"]:
+        [document] = label["documents"]
+        assert document["kind"] == "LABEL" and document["format"] == format
+        assert base64.b64decode(document["content"]).startswith(magic)
+
+
+async def test_the_request_budget_holds_across_two_gateways(stack: Stack) -> None:
+    if stack.settings.redis_url is None:
+        pytest.skip("one budget across processes needs Redis")
+    query = '{ track(carrier: BORZO, trackingNumber: "999") { status } }'
+    async with serve(create_app(stack.settings), free_port()) as other:
+        other_stack = Stack(other, stack.sandbox, stack.http, stack.settings, stack.app)
+        answers = await asyncio.gather(*(target.gql(query) for target in [stack, other_stack] * 60))
+    limited = [a for a in answers if a.get("errors")]
+    assert len(answers) - len(limited) == 100
+    for answer in limited:
+        extensions = answer["errors"][0]["extensions"]
+        assert extensions["code"] == "RATE_LIMITED" and extensions["retryable"] is True
+        assert "allows 100 per 1 minute" in answer["errors"][0]["message"]  # ours, not Borzo's
