@@ -471,6 +471,18 @@ def _apply_item(parcels: tuple[Parcel, ...], item: ItemUpdate) -> tuple[Parcel, 
     return tuple(updated)
 
 
+def _refines(shipment: Shipment, update: TrackingUpdate) -> bool:
+    """Whether the update keeps the status but names a finer carrier status
+    (courier_assigned -> courier_departed), and is no older than the newest log."""
+    if update.status != shipment.status or not update.carrier_status:
+        return False
+    if update.carrier_status == shipment.carrier_status:
+        return False
+    if update.log is None or not shipment.tracking_logs:
+        return True
+    return update.log.occurred_at >= shipment.tracking_logs[0].occurred_at
+
+
 def apply_update(
     shipment: Shipment, update: TrackingUpdate, now: datetime
 ) -> tuple[Shipment, ShipmentEvent | None]:
@@ -490,6 +502,8 @@ def apply_update(
     if update.status is not None and may_move(shipment, update.status):
         changes["status"] = update.status
         changes["carrier_status"] = update.carrier_status or shipment.carrier_status
+    elif _refines(shipment, update):
+        changes["carrier_status"] = update.carrier_status
     if update.courier is not None and update.courier != shipment.courier:
         changes["courier"] = update.courier
     if update.item is not None:

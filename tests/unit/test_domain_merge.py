@@ -188,3 +188,22 @@ def test_a_repeat_with_its_own_message_is_kept() -> None:
     s, _ = apply_update(shipment(), failed, T0)
     s, _ = apply_update(s, again, T0)
     assert len(s.tracking_logs) == 2
+
+
+def test_a_finer_carrier_status_of_the_same_status_is_kept() -> None:
+    def event(carrier_status: str, minutes: int) -> TrackingUpdate:
+        log = TrackingLog(S.PICKUP_SCHEDULED, carrier_status, T0 + timedelta(minutes=minutes))
+        return TrackingUpdate(
+            carrier=CarrierCode.BORZO,
+            event_id=carrier_status,
+            status=S.PICKUP_SCHEDULED,
+            carrier_status=carrier_status,
+            log=log,
+        )
+
+    s, _ = apply_update(shipment(), event("courier_assigned", 1), T0)
+    s, _ = apply_update(s, event("courier_at_pickup", 3), T0)
+    assert (s.status, s.carrier_status) == (S.PICKUP_SCHEDULED, "courier_at_pickup")
+    late, _ = apply_update(s, event("courier_departed", 2), T0)
+    assert late.carrier_status == "courier_at_pickup"
+    assert len(late.tracking_logs) == 3
