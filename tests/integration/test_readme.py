@@ -19,7 +19,7 @@ def readme_operations() -> dict[str, str]:
 
 async def test_readme_mutation_subscription_and_query(stack: Stack) -> None:
     operations = readme_operations()
-    assert set(operations) == {"Book", "Watch", "Shipment"}
+    assert {"Book", "Watch", "Shipment"} <= set(operations)
     socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
     try:
         assert await socket.acknowledged()
@@ -49,3 +49,27 @@ async def test_readme_mutation_subscription_and_query(stack: Stack) -> None:
     assert "errors" not in result
     assert result["data"]["shipment"]["status"] == "PICKUP_SCHEDULED"
     assert result["data"]["shipments"]["edges"][0]["node"]["id"] == shipment["id"]
+
+
+async def test_readme_quote_booking_and_courier(stack: Stack) -> None:
+    operations = readme_operations()
+    quoted = await stack.gql(operations["Quote"])
+    assert quoted["data"]["rates"]["errors"] == []
+    rate = quoted["data"]["rates"]["rates"][0]
+    booked = await stack.gql(operations["BookQuote"].replace("RATE_ID", rate["id"]))
+    payload = booked["data"]["createShipment"]
+    assert payload["userErrors"] == []
+    shipment = payload["shipment"]
+    assert shipment["carrier"] == "BORZO" and shipment["price"] == rate["total"]
+    orders = (await stack.http.get(f"{stack.sandbox}/borzo/_control/orders")).json()["orders"]
+    order = f"{stack.sandbox}/borzo/_control/orders/{orders[0]['order_id']}"
+    for step in ("available", "courier_assigned", "courier_departed"):
+        assert (await stack.http.post(f"{order}/advance", json={"step": step})).status_code == 200
+    socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe(operations["Courier"].replace("SHIPMENT_ID", shipment["id"]))
+        position = (await socket.next_data(wait_s=10))["data"]["courierLocation"]
+        assert position["name"] and position["location"]
+    finally:
+        await socket.close()
