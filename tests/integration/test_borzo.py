@@ -280,3 +280,33 @@ async def test_the_request_budget_holds_across_two_gateways(stack: Stack) -> Non
         extensions = answer["errors"][0]["extensions"]
         assert extensions["code"] == "RATE_LIMITED" and extensions["retryable"] is True
         assert "allows 100 per 1 minute" in answer["errors"][0]["message"]  # ours, not Borzo's
+
+
+async def test_a_multi_stop_booking_with_cash_on_delivery(stack: Stack) -> None:
+    stop = {
+        "name": "Rina",
+        "phone": "6281234567890",
+        "line1": "Jl. Kemang Raya No. 8",
+        "city": "Jakarta Selatan",
+        "countryCode": "ID",
+        "instructions": "Titip di satpam",
+    }
+    shipment = borzo_shipment(carrierOptions={"BORZO": {"vehicle_type_id": 7, "points": [stop]}})
+    booked = await book(stack, shipment)
+    [order] = await orders(stack)
+    assert str(order["order_id"]) == booked["carrierShipmentId"]
+    assert order["vehicle_type_id"] == 7
+    addresses = [point["address"] for point in order["points"]]
+    assert len(addresses) == 3 and "Kemang" in addresses[1]
+    destination = order["points"][-1]
+    assert destination["taking_amount"] == "23000.00"
+    assert destination["is_cod_cash_voucher_required"] is True
+
+
+async def test_unknown_borzo_options_are_refused_with_their_path(stack: Stack) -> None:
+    shipment = borzo_shipment(carrierOptions={"BORZO": {"vehicle": "truck"}})
+    body = await stack.gql(CREATE, {"input": {"shipment": shipment, "carrier": "BORZO"}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["code"] == "VALIDATION"
+    assert error["field"][:3] == ["shipment", "carrierOptions", "BORZO"]
+    assert await orders(stack) == []
