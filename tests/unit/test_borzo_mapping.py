@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from shipgraph.carriers.borzo import mapping
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.domain import Courier, GeoPoint, Money, ShipmentStatus
 from tests.support.fixtures import fixture
 
@@ -205,9 +206,9 @@ def test_timestamps_in_the_documents_format() -> None:
     wib = datetime.fromisoformat("2024-12-04T00:21:48.999+07:00")
     assert mapping.borzo_time(wib) == "2024-12-04T00:21:48+07:00"
     assert mapping.borzo_time(datetime(2024, 12, 3, 17, 21, 48)) == "2024-12-03T17:21:48+00:00"
-    assert mapping.parse_time("2024-12-04T00:21:48+07:00") == wib.replace(microsecond=0)
-    assert mapping.parse_time("2024-12-04T00:21:48") is None
-    assert mapping.parse_time(None) is None
+    assert parse_time("2024-12-04T00:21:48+07:00") == wib.replace(microsecond=0)
+    assert parse_time("2024-12-04T00:21:48") is None
+    assert parse_time(None) is None
 
 
 @pytest.mark.parametrize(
@@ -215,7 +216,7 @@ def test_timestamps_in_the_documents_format() -> None:
     [("15000.00", "15000.00"), (30000.00, "30000.0"), ("-49", "-49"), (None, None), ("x", None)],
 )
 def test_money_values(value: object, expected: str | None) -> None:
-    parsed = mapping.amount(value)
+    parsed = amount(value)
     assert (str(parsed) if parsed is not None else None) == expected
 
 

@@ -23,7 +23,6 @@ from shipgraph.carriers.borzo import errors, rates, requests, webhooks
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
-    amount,
     courier_of,
     destination_point,
     order_id_of,
@@ -32,6 +31,7 @@ from shipgraph.carriers.borzo.mapping import (
     vehicle_name,
 )
 from shipgraph.carriers.http import CarrierHttp
+from shipgraph.carriers.parsing import amount
 from shipgraph.domain import (
     BookedShipment,
     Capability,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     CarrierCode,
@@ -96,28 +97,6 @@ def borzo_time(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.isoformat(timespec="seconds")
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def amount(value: object) -> Decimal | None:
-    """A money value: the document's strings ("15000.00"), or a JSON number where an
-    example writes one (item_payment_amount, taking_amount in the edit examples)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        parsed = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return parsed if parsed.is_finite() else None
 
 
 def money_text(value: Decimal) -> str:

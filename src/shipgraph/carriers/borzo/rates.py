@@ -25,12 +25,11 @@ from shipgraph.carriers.borzo import errors
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
-    amount,
     destination_point,
-    parse_time,
     vehicle_name,
 )
 from shipgraph.carriers.borzo.requests import Layout
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.codec import request_fingerprint
 from shipgraph.domain import (
     Address,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -24,9 +23,9 @@ from shipgraph.carriers.borzo.mapping import (
     courier_of,
     order_id_of,
     order_view,
-    parse_time,
     text,
 )
+from shipgraph.carriers.parsing import body_event_id, parse_time, webhook_object
 from shipgraph.domain import TrackingLog, TrackingUpdate
 
 SIGNATURE_HEADER = "X-DV-Signature"
@@ -54,17 +53,11 @@ def verify(secret: str | None, headers: Mapping[str, str], body: bytes) -> None:
 
 
 def event_id(event: Mapping[str, Any]) -> str:
-    canonical = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "borzo:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return body_event_id("borzo", event)
 
 
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
-    try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookRejected(400, "the body is not JSON") from None
-    if not isinstance(event, dict):
-        raise WebhookRejected(400, "the body is not a JSON object")
+    event = webhook_object(body)
     at = parse_time(event.get("event_datetime"))
     if at is None:
         raise WebhookRejected(400, "event_datetime is missing or not a timestamp")

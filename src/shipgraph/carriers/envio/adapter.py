@@ -16,6 +16,7 @@ from shipgraph.carriers.base import (
 )
 from shipgraph.carriers.envio import mapping, webhooks
 from shipgraph.carriers.http import CarrierHttp
+from shipgraph.carriers.parsing import parse_time
 from shipgraph.domain import (
     BookedShipment,
     Capability,
@@ -168,7 +169,7 @@ class EnvioCarrier(CarrierBase):
             tracking_number=str(data.get("code") or tracking_number),
             status=mapping.TRACKING_STATUS[status_value],
             carrier_status=status_value or None,
-            estimated_delivery_at=mapping.parse_time(data.get("eta_at")),
+            estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
             received_by=data.get("received_by") or None,
             logs=mapping.tracking_logs(data),
@@ -185,8 +186,8 @@ class EnvioCarrier(CarrierBase):
             status=mapping.TRACKING_STATUS[status_value] if status_value else None,
             carrier_status=status_value or None,
             logs=logs,
-            estimated_pickup_at=mapping.parse_time(data.get("etd_at")),
-            estimated_delivery_at=mapping.parse_time(data.get("eta_at")),
+            estimated_pickup_at=parse_time(data.get("etd_at")),
+            estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
             received_by=data.get("received_by") or None,
             cash_on_delivery=mapping.cod_money(data.get("cod_value")),
@@ -306,7 +307,7 @@ def _receipt(url: str) -> Document:
 
 
 def _delivered_at(data: Mapping[str, Any]) -> datetime | None:
-    return mapping.parse_time(data.get("ata_at")) if data.get("status") == "delivered" else None
+    return parse_time(data.get("ata_at")) if data.get("status") == "delivered" else None
 
 
 def _option_error(message: str) -> FieldError:

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     Address,
@@ -93,25 +94,6 @@ class CreateBody:
 def envio_time(value: datetime) -> str:
     """The document's format: ISO 8601 with offset, seconds precision."""
     return value.isoformat(timespec="seconds")
-
-
-def parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-def amount(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return Decimal(str(value))
-    except ArithmeticError:
-        return None
 
 
 def rupiah(value: Decimal) -> int | float:

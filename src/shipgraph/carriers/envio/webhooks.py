@@ -9,9 +9,7 @@ replay is the same bytes in meaning and is applied once.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,10 +18,9 @@ from shipgraph.carriers.base import WebhookRejected
 from shipgraph.carriers.envio.mapping import (
     CARRIER,
     WEBHOOK_STATUS,
-    amount,
     cod_money,
-    parse_time,
 )
+from shipgraph.carriers.parsing import amount, body_event_id, parse_time, webhook_object
 from shipgraph.domain import (
     Courier,
     ItemUpdate,
@@ -52,17 +49,11 @@ def verify(
 
 
 def event_id(body: Mapping[str, Any]) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "envio:" + hashlib.sha256(canonical.encode()).hexdigest()
+    return body_event_id("envio", body)
 
 
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
-    try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookRejected(400, "the body is not JSON") from None
-    if not isinstance(event, dict):
-        raise WebhookRejected(400, "the body is not a JSON object")
+    event = webhook_object(body)
     if isinstance(event.get("item"), dict):
         return [_item_event(event)]
     shipment = event.get("shipment")
