@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +39,7 @@ from shipgraph.sandbox.borzo.params import Checker, parse_object
 from shipgraph.sandbox.borzo.requests import ORDER, order_id_of
 from shipgraph.sandbox.borzo.views import delivery_json, order_json
 from shipgraph.sandbox.faults import FaultInjector
+from shipgraph.sandbox.simulation import Simulation
 from shipgraph.sandbox.webhooks import Delivery as Dispatch
 from shipgraph.sandbox.webhooks import WebhookSender
 
@@ -81,7 +80,7 @@ def _comparable(view: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in view.items() if key != "courier"}
 
 
-class BorzoSandboxState:
+class BorzoSandboxState(Simulation):
     def __init__(
         self,
         *,
@@ -96,7 +95,6 @@ class BorzoSandboxState:
         self.auth_token = auth_token
         self.callback_url = callback_url
         self.callback_secret = callback_secret
-        self.auto_advance_s = auto_advance_s
         self.lock = asyncio.Lock()
         self.callbacks = WebhookSender(retry_delays=callback_retry_delays)
         self.faults = FaultInjector()
@@ -104,7 +102,7 @@ class BorzoSandboxState:
         self.orders: dict[int, Order] = {}
         self.ids = Ids()
         self.promo_used = False
-        self._ticker: asyncio.Task[None] | None = None
+        super().__init__(auto_advance_s, self.callbacks)
 
     # -- vendor API operations -------------------------------------------------------------
 
@@ -357,37 +355,7 @@ class BorzoSandboxState:
 
     # -- auto-advance ---------------------------------------------------------------------------
 
-    def ensure_started(self) -> None:
-        """Start auto-advance if configured (idempotent; a mounted app gets no lifespan)."""
-        if self.auto_advance_s is None:
-            return
-        if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.create_task(self._auto_advance(self.auto_advance_s))
-
-    async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        await self.callbacks.aclose()
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """The app's lifespan; a parent app mounting this one may enter it from its own."""
-        self.ensure_started()
-        try:
-            yield
-        finally:
-            await self.stop()
-
-    async def _auto_advance(self, every_s: float) -> None:
-        tick = min(max(every_s / 4, 0.01), 1.0)
-        while True:
-            await asyncio.sleep(tick)
-            await self._advance_due(every_s, tick / every_s)
-
-    async def _advance_due(self, every_s: float, share: float) -> None:
+    async def advance_due(self, every_s: float, share: float) -> None:
         async with self.lock:
             now = time.monotonic()
             for order in self.orders.values():

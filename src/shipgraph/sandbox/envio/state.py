@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from shipgraph.sandbox.envio.errors import ValidationFailed, conflict, not_found
 from shipgraph.sandbox.envio.lifecycle import StepInput, apply_step, next_happy_step
@@ -24,12 +22,13 @@ from shipgraph.sandbox.envio.model import (
 )
 from shipgraph.sandbox.envio.validation import CreateRequest, Number
 from shipgraph.sandbox.faults import FaultInjector
+from shipgraph.sandbox.simulation import Simulation
 from shipgraph.sandbox.webhooks import Delivery, WebhookSender
 
 COD_LOCKED = frozenset({DELIVERED, CANCELLED, RETURNED})
 
 
-class EnvioSandboxState:
+class EnvioSandboxState(Simulation):
     def __init__(
         self,
         *,
@@ -41,13 +40,12 @@ class EnvioSandboxState:
     ) -> None:
         self.api_key = api_key
         self.webhook_url = webhook_url
-        self.auto_advance_s = auto_advance_s
         self.public_base_url = public_base_url.rstrip("/") if public_base_url else None
         self.lock = asyncio.Lock()
         self.webhooks = WebhookSender(retry_delays=webhook_retry_delays)
         self.faults = FaultInjector()
         self.shipments: list[Shipment] = []
-        self._ticker: asyncio.Task[None] | None = None
+        super().__init__(auto_advance_s, self.webhooks)
 
     # -- lookup ------------------------------------------------------------------
 
@@ -168,37 +166,7 @@ class EnvioSandboxState:
 
     # -- auto-advance --------------------------------------------------------------------
 
-    def ensure_started(self) -> None:
-        """Start auto-advance if configured (idempotent; a mounted app gets no lifespan)."""
-        if self.auto_advance_s is None:
-            return
-        if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.create_task(self._auto_advance(self.auto_advance_s))
-
-    async def stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        await self.webhooks.aclose()
-
-    @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """The app's lifespan; a parent app mounting this one may enter it from its own."""
-        self.ensure_started()
-        try:
-            yield
-        finally:
-            await self.stop()
-
-    async def _auto_advance(self, every_s: float) -> None:
-        tick = min(max(every_s / 4, 0.01), 1.0)
-        while True:
-            await asyncio.sleep(tick)
-            await self._advance_due(every_s)
-
-    async def _advance_due(self, every_s: float) -> None:
+    async def advance_due(self, every_s: float, share: float) -> None:
         async with self.lock:
             now = time.monotonic()
             for shipment in self.shipments:
