@@ -253,6 +253,33 @@ class FieldError:
     carrier: CarrierCode | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Location:
+    """An administrative place as a carrier names it (Entrego's Location API)."""
+
+    id: str
+    carrier: CarrierCode
+    level: LocationLevel
+    name: str
+    iso_code: str | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PortCode:
+    code: str
+    name: str | None = None
+    island: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CleanedAddress:
+    province_id: str | None = None
+    province_name: str | None = None
+    city_id: str | None = None
+    city_name: str | None = None
+
+
 # --- the shipment --------------------------------------------------------------
 
 

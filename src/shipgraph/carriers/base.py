@@ -15,11 +15,15 @@ from shipgraph.domain import (
     BookedShipment,
     Capability,
     CarrierCode,
+    CleanedAddress,
     Courier,
     Document,
     DocumentFormat,
     ErrorCode,
     FieldError,
+    Location,
+    LocationLevel,
+    PortCode,
     Rate,
     Shipment,
     ShipmentPatch,
@@ -143,6 +147,22 @@ class CarrierBase:
     async def courier(self, shipment: Shipment) -> Courier | None:
         """The courier and where they are now; None when no courier is on the way."""
         raise self._unsupported("courier positions")
+
+    async def locations(self, level: LocationLevel, parent_id: str | None) -> list[Location]:
+        """Provinces (PROVINCE, no parent), municipalities of a province (MUNICIPALITY,
+        the province's id) or barangays of a municipality (BARANGAY, its id)."""
+        raise self._unsupported("locations")
+
+    async def port_codes(self, island: str | None) -> list[PortCode]:
+        raise self._unsupported("port codes")
+
+    async def port_code_for(
+        self, province: str, city: str, barangay: str | None
+    ) -> PortCode | None:
+        raise self._unsupported("port codes")
+
+    async def clean_address(self, address: str) -> CleanedAddress | None:
+        raise self._unsupported("address clean-up")
 
     def verify_webhook(
         self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
