@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class CacheUnavailable(Exception):
@@ -36,3 +36,16 @@ class Cache(Protocol):
     async def ping(self) -> bool: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsDeleteIf(Protocol):
+    """A cache that can drop a key only while it still holds a given value, atomically.
+
+    Both backends here have it; ``TokenCache.invalidate`` uses it so that dropping an
+    old token never drops the newer one another process has just stored.
+    """
+
+    async def delete_if(self, key: str, value: bytes) -> bool:
+        """Delete ``key`` if its value is ``value``; True when it was deleted."""
+        ...
