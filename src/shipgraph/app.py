@@ -77,6 +77,7 @@ def create_app(
             await services.registry.aclose()
             await services.bus.aclose()
             await services.store.aclose()
+            await services.cache.aclose()
 
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),

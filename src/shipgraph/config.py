@@ -95,6 +95,8 @@ class Settings(BaseSettings):
 
     carrier_timeout_s: float = Field(default=10.0, gt=0, le=300)
     courier_poll_s: float = Field(default=5.0, gt=0, le=300)
+    location_cache_ttl_s: float = Field(default=86_400, gt=0)
+    """How long Location API answers are kept (a stale copy is kept 7 times longer)."""
     """How often courierLocation asks the carrier, per shipment watched."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)

@@ -8,13 +8,19 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from shipgraph.cache import build_cache
+from shipgraph.cache.base import Cache
+from shipgraph.cache.loader import CachedLoader
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.registry import CarrierRegistry
 from shipgraph.config import Settings
+from shipgraph.domain import Capability, CarrierCode
 from shipgraph.events.base import EventBus
 from shipgraph.events.courier import CourierWatch
 from shipgraph.events.ingest import ShipmentUpdater
+from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.loaders import Loaders
+from shipgraph.resolvers.places import Places
 from shipgraph.store.base import ShipmentStore
 
 
@@ -40,6 +46,15 @@ class Services:
         return CourierWatch(self.settings.courier_poll_s, is_transient=transient)
 
     @cached_property
+    def cache(self) -> Cache:
+        return build_cache(self.settings.redis_url)
+
+    @cached_property
+    def places_cache(self) -> CachedLoader:
+        ttl_s = self.settings.location_cache_ttl_s
+        return CachedLoader(self.cache, ttl_s=ttl_s, stale_ttl_s=7 * ttl_s)
+
+    @cached_property
     def updater(self) -> ShipmentUpdater:
         return ShipmentUpdater(self.store, self.bus, self.clock)
 
@@ -63,6 +78,7 @@ class RequestContext:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
+    _places: dict[CarrierCode, Places] = field(default_factory=dict, repr=False)
 
     @property
     def loaders(self) -> Loaders:
@@ -74,3 +90,14 @@ class RequestContext:
 
     def fresh_loaders(self) -> None:
         self._loaders = None
+        self._places.clear()
+
+    def places(self, code: CarrierCode, capability: Capability) -> Places:
+        """The carrier's places for this request, or a GraphQL error saying why not."""
+        if code not in self._places:
+            try:
+                carrier = self.services.registry.get(code, capability)
+            except CarrierError as error:
+                raise from_carrier_error(error) from None
+            self._places[code] = Places(carrier, self.services.places_cache)
+        return self._places[code]

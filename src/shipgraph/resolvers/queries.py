@@ -179,14 +179,3 @@ async def _someone_elses(services: Services, tenant: str, code: CarrierCode, num
         if found is not None and found.tenant != tenant:
             return True
     return False
-
-
-def places(services: Services, code: CarrierCode, capability: Capability) -> GraphQLError:
-    """The location fields' answer while no enabled carrier serves them: an honest
-    refusal naming the carrier, never an empty list that looks like "no places"."""
-    try:
-        services.registry.get(code, capability)
-    except CarrierError as error:
-        return from_carrier_error(error)
-    message = f"{code.value} {capability.value} is not wired in this version of shipgraph"
-    return api_error(ErrorCode.UNSUPPORTED, message, carrier=code.value)

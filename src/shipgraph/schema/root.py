@@ -18,10 +18,10 @@ from shipgraph.resolvers.context import RequestContext
 from shipgraph.resolvers.errors import (
     unauthenticated,
 )
+from shipgraph.resolvers.places import matching, required
 from shipgraph.resolvers.queries import (
     carriers,
     list_shipments,
-    places,
     quote,
     track,
     validation_error,
@@ -129,7 +129,7 @@ class Query:
     @strawberry.field(
         description="Administrative places, cached. Without parentId: the top level (provinces)."
     )
-    def locations(
+    async def locations(
         self,
         info: Ctx,
         carrier: CarrierCode = CarrierCode.ENTREGO,
@@ -137,20 +137,23 @@ class Query:
         search: str | None = None,
     ) -> list[types.Location]:
         _tenant(info)
-        raise places(info.context.services, carrier, Capability.LOCATIONS)
+        places = info.context.places(carrier, Capability.LOCATIONS)
+        found = await places.under(str(parent_id) if parent_id is not None else None)
+        return cast(list[types.Location], matching(found, search))
 
     @strawberry.field
-    def port_codes(
+    async def port_codes(
         self,
         info: Ctx,
         carrier: CarrierCode = CarrierCode.ENTREGO,
         island: str | None = None,
     ) -> list[types.PortCode]:
         _tenant(info)
-        raise places(info.context.services, carrier, Capability.LOCATIONS)
+        places = info.context.places(carrier, Capability.LOCATIONS)
+        return cast(list[types.PortCode], await places.port_codes(island))
 
     @strawberry.field(description="The port code (barangay cluster) serving a place.")
-    def port_code_for(
+    async def port_code_for(
         self,
         info: Ctx,
         province: str,
@@ -159,17 +162,23 @@ class Query:
         barangay: str | None = None,
     ) -> types.PortCode | None:
         _tenant(info)
-        raise places(info.context.services, carrier, Capability.LOCATIONS)
+        places = info.context.places(carrier, Capability.LOCATIONS)
+        found = await places.port_code_for(
+            required(province, "province"), required(city, "city"), barangay
+        )
+        return cast(types.PortCode | None, found)
 
     @strawberry.field(description="Split a one-line address into province and city.")
-    def clean_address(
+    async def clean_address(
         self,
         info: Ctx,
         address: str,
         carrier: CarrierCode = CarrierCode.ENTREGO,
     ) -> types.CleanedAddress | None:
         _tenant(info)
-        raise places(info.context.services, carrier, Capability.ADDRESS_CLEANUP)
+        places = info.context.places(carrier, Capability.ADDRESS_CLEANUP)
+        cleaned = await places.clean_address(required(address, "address"))
+        return cast(types.CleanedAddress | None, cleaned)
 
 
 @strawberry.type

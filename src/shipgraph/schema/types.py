@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 
@@ -283,10 +283,15 @@ class Location:
     iso_code: str | None = strawberry.field(
         description="ISO 3166-2 code for provinces, e.g. PH-CEB."
     )
-    children: list[Location] = strawberry.field(
+
+    @strawberry.field(
         description="The places one level down (municipalities of a province, barangays "
         "of a municipality)."
     )
+    async def children(self, info: strawberry.Info) -> list[Location]:
+        place = cast(domain.Location, self)
+        places = info.context.places(place.carrier, Capability.LOCATIONS)
+        return cast(list[Location], await places.children.load(place))
 
 
 @strawberry.type
