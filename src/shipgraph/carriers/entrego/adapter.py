@@ -1,0 +1,475 @@
+"""The Entrego carrier: book (standard and marketplace), patch, cancel, waybills,
+places, webhooks (entrego.txt). No TRACK: the document offers no tracking read,
+statuses arrive by webhook only."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo, unsupported_fields
+from shipgraph.carriers.entrego import errors, places, requests, webhooks
+from shipgraph.carriers.entrego.auth import BearerTransport, TokenSource, current_token, expiry
+from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
+from shipgraph.carriers.http import CarrierHttp
+from shipgraph.domain import (
+    BookedShipment,
+    Capability,
+    CleanedAddress,
+    Document,
+    DocumentFormat,
+    DocumentKind,
+    ErrorCode,
+    FieldError,
+    Location,
+    LocationLevel,
+    PortCode,
+    Shipment,
+    ShipmentPatch,
+    ShipmentRequest,
+    ShipmentStatus,
+    TrackingLog,
+    TrackingUpdate,
+)
+
+INFO = CarrierInfo(
+    code=CARRIER,
+    name="Entrego",
+    countries=("PH",),
+    capabilities=frozenset(
+        {
+            Capability.CREATE,
+            Capability.UPDATE,
+            Capability.CANCEL,
+            Capability.WEBHOOKS,
+            Capability.LABELS,
+            Capability.LOCATIONS,
+            Capability.ADDRESS_CLEANUP,
+            Capability.CASH_ON_DELIVERY,
+        }
+    ),
+)
+
+WAYBILL_CHUNK = 500  # "The maximum number of tracking numbers per request is 500."
+POLL_FIRST_S = 0.25
+POLL_MAX_S = 2.0
+# The document's failed cancellation: 500 with "Transition from PICKED_UP to CANCEL failed".
+CANCEL_REFUSED = re.compile(r"Transition from (\w+) to CANCEL failed", re.IGNORECASE)
+_STATUS_CODES = {
+    400: ErrorCode.VALIDATION,
+    404: ErrorCode.NOT_FOUND,
+    409: ErrorCode.CONFLICT,
+    422: ErrorCode.VALIDATION,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _http_transport() -> httpx.AsyncBaseTransport:
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
+    return httpx.AsyncHTTPTransport(limits=limits)
+
+
+class EntregoCarrier(CarrierBase):
+    info = INFO
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        core_url: str,
+        access_key: str,
+        secret_key: str,
+        webhook_token: str | None,
+        timeout_s: float,
+        tokens: TokenSource,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = _now,
+        waybill_client_name: str = "shipgraph",
+        waybill_requested_by: str = "shipgraph",
+    ) -> None:
+        def http(url: str) -> CarrierHttp:
+            inner = BearerTransport(transport or _http_transport())
+            return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=inner)
+
+        self._api = http(base_url)
+        self._core = http(core_url)
+        self._keys = {"accessKey": access_key, "secretKey": secret_key}
+        self._webhook_token = webhook_token
+        self._timeout_s = timeout_s
+        self._tokens = tokens
+        self._clock = clock
+        self._waybill_names = {
+            "clientName": waybill_client_name,
+            "requestedBy": waybill_requested_by,
+        }
+
+    # --- bookings -------------------------------------------------------------------
+
+    async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
+        if rate_id is not None:
+            problem = FieldError(ErrorCode.UNSUPPORTED, "Entrego offers no rates", ("rateId",))
+            raise self._invalid("create", [problem])
+        options, option_problems = requests.parse_options(request)
+        problems = requests.check_request(request) + option_problems
+        if problems:
+            raise self._invalid("create", problems)
+        body = requests.order_body(request, options)
+        path = "/v1/sales-order/marketplace" if options.marketplace else "/v1/sales-order"
+        response = await self._call("create", self._api, "POST", path, json=body)
+        if response.status_code not in (200, 201):
+            raise self._rejected("create", response)
+        order = self._api.json_object("create", response)
+        location = response.headers.get("location")
+        order_number = order.get("orderNumber") or (location or "").rstrip("/").rpartition("/")[2]
+        tracking = order.get("trackingNumber") or body.get("trackingNumber")
+        if not order_number or not tracking:
+            raise self._unavailable(
+                "create", "Entrego's answer has no orderNumber or trackingNumber"
+            )
+        state = str(order.get("fsmState") or "NEW")
+        return BookedShipment(
+            carrier_shipment_id=str(order_number),
+            tracking_number=str(tracking),
+            status=ORDER_STATE[state],
+            carrier_status=state,
+            estimated_pickup_at=request.pickup_at,
+            estimated_delivery_at=request.deliver_by,
+            carrier_data={
+                "shipperReference": order.get("shipperReference") or request.reference,
+                "orderNumber": str(order_number),
+                "location": location,
+                "marketplace": options.marketplace,
+                "sent": {**requests.sent_patchables(body), **requests.sent_patchables(order)},
+            },
+        )
+
+    async def update(self, shipment: Shipment, patch: ShipmentPatch) -> None:
+        given = patch.given_fields()
+        problems = unsupported_fields(CARRIER, given, requests.PATCHABLE, ("patch",))
+        built = requests.patch_body(shipment, patch)
+        problems += built.errors
+        if problems:
+            raise self._invalid("update", problems)
+        if not built.payload:
+            return
+        body = {"trackingNumber": self._tracking("update", shipment), "patchPayload": built.payload}
+        response = await self._call("update", self._api, "PATCH", "/v1/sales-order", json=body)
+        if response.status_code in (200, 204):
+            return
+        if response.status_code != 202:
+            raise self._rejected("update", response, patch=True)
+        names = _not_updated(_json_or_none(response), list(built.payload))
+        conflicts = [
+            FieldError(
+                ErrorCode.CONFLICT,
+                f"Entrego did not update {name}: its value is no longer "
+                f"{built.payload[name]['oldValue']!r}",
+                errors.patch_path(name) or ("patch",),
+                CARRIER,
+            )
+            for name in names
+        ]
+        message = "Entrego did not update " + ", ".join(names)
+        raise self._http_fail("update", ErrorCode.CONFLICT, message, field_errors=conflicts)
+
+    async def cancel(self, shipment: Shipment, reason: str | None) -> TrackingUpdate:
+        tracking = self._tracking("cancel", shipment)
+        body = {"trackingNumber": tracking}
+        if reason:
+            body["cancellationReason"] = reason
+        path = "/v1/sales-order/marketplace/cancel"
+        response = await self._call("cancel", self._api, "POST", path, json=body)
+        if response.status_code >= 500:
+            answer = _json_or_none(response)
+            text = (
+                " ".join(str(answer.get(key) or "") for key in ("message", "details"))
+                if isinstance(answer, dict)
+                else ""
+            )
+            refused = CANCEL_REFUSED.search(text)
+            if refused:
+                message = f"Entrego cannot cancel a shipment in state {refused.group(1)}"
+                raise self._http_fail("cancel", ErrorCode.INVALID_STATE, message)
+        if response.status_code != 200:
+            raise self._rejected("cancel", response)
+        answer = self._api.json_object("cancel", response)
+        state = str(answer.get("state") or "CANCELLED")
+        if ORDER_STATE[state] != ShipmentStatus.CANCELLED:
+            raise self._unavailable("cancel", f"Entrego answered state {state}")
+        log = TrackingLog(
+            status=ShipmentStatus.CANCELLED,
+            carrier_status=state,
+            occurred_at=self._clock(),
+            message=f"Cancelled: {reason}" if reason else "Cancelled",
+        )
+        return TrackingUpdate(
+            carrier=CARRIER,
+            event_id=f"entrego:cancel:{tracking}",
+            carrier_shipment_id=shipment.carrier_shipment_id,
+            tracking_number=tracking,
+            status=ShipmentStatus.CANCELLED,
+            carrier_status=state,
+            log=log,
+        )
+
+    # --- waybills ---------------------------------------------------------------------
+
+    async def labels(
+        self, shipments: Sequence[Shipment], format: DocumentFormat
+    ) -> dict[str, list[Document]]:
+        if format != DocumentFormat.PDF:
+            message = f"Entrego waybills are PDF only, not {format.value}"
+            problem = FieldError(ErrorCode.UNSUPPORTED, message, ("format",), CARRIER)
+            raise self._http_fail("labels", ErrorCode.UNSUPPORTED, message, field_errors=[problem])
+        numbers = {shipment.id: self._tracking("labels", shipment) for shipment in shipments}
+        unique = list(dict.fromkeys(numbers.values()))
+        chunks = [unique[i : i + WAYBILL_CHUNK] for i in range(0, len(unique), WAYBILL_CHUNK)]
+        deadline = asyncio.get_running_loop().time() + self._timeout_s
+        answers = await asyncio.gather(
+            *(self._waybill(chunk, deadline) for chunk in chunks), return_exceptions=True
+        )
+        urls: dict[str, str] = {}
+        for chunk, answer in zip(chunks, answers, strict=True):
+            if isinstance(answer, BaseException):
+                raise answer
+            urls.update(dict.fromkeys(chunk, answer))
+        return {
+            shipment_id: [Document(DocumentKind.WAYBILL, DocumentFormat.PDF, url=urls[number])]
+            for shipment_id, number in numbers.items()
+        }
+
+    async def _waybill(self, tracking_numbers: list[str], deadline: float) -> str:
+        """Steps 2 and 3 of the Waybill API: a document id, then its PDF when ready."""
+        body = {
+            **self._waybill_names,
+            "contactNumberMasked": "true",  # a string in the document's example
+            "trackingNumbers": tracking_numbers,
+        }
+        try:
+            async with asyncio.timeout_at(deadline):
+                path = "/v1/awb-tool/client-waybill-generation"
+                answer = await self._json("labels", self._core, "POST", path, json=body)
+                document_id = answer.get("documentID") or answer.get("documentId")
+                if not isinstance(document_id, str) or not document_id:
+                    raise self._unavailable("labels", "Entrego's answer has no documentID")
+                return await self._poll_waybill(document_id)
+        except TimeoutError:
+            message = f"Entrego's waybill was not ready within {self._timeout_s:g} s"
+            raise self._unavailable("labels", message) from None
+
+    async def _poll_waybill(self, document_id: str) -> str:
+        path = "/v1/awb-tool/client-generate-output/getByDocumentId"
+        delay = POLL_FIRST_S
+        while True:
+            params = {"documentId": document_id}
+            answer = await self._json("labels", self._core, "GET", path, params=params)
+            status = str(answer.get("pdfStatus") or "").lower()
+            url = answer.get("pdfUrl")
+            if status == "success":
+                if not isinstance(url, str) or not url:
+                    raise self._unavailable("labels", "Entrego's waybill succeeded without pdfUrl")
+                return url
+            if status == "failed":
+                message = f"Entrego could not generate the waybill (document {document_id})"
+                raise self._http_fail("labels", ErrorCode.VALIDATION, message)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, POLL_MAX_S)
+
+    # --- places (core URL; no caching here: the resolver caches) ---------------------
+
+    async def locations(self, level: LocationLevel, parent_id: str | None) -> list[Location]:
+        if level == LocationLevel.PROVINCE:
+            path, parent_id = "/v1/locations/provinces", None
+        elif parent_id is None:
+            message = f"{level.value.lower()}s are listed per parent: give parentId"
+            problem = FieldError(ErrorCode.VALIDATION, message, ("parentId",), CARRIER)
+            raise self._invalid("locations", [problem])
+        elif level == LocationLevel.MUNICIPALITY:
+            path = f"/v1/locations/provinces/{quote(parent_id, safe='')}/municipalities"
+        else:
+            path = f"/v1/locations/municipalities/{quote(parent_id, safe='')}/barangays"
+        # Response shape assumed: see places.py (a list of {id, name[, isoCode]}).
+        return places.locations(await self._read("locations", path), level, parent_id)
+
+    async def port_codes(self, island: str | None) -> list[PortCode]:
+        path = "/v1/locations/port-codes"
+        if island:
+            path += f"/islands/{quote(island, safe='')}"
+        # Response shape assumed: a list of {portCode|code, name, island}.
+        return places.port_codes(await self._read("port_codes", path))
+
+    async def port_code_for(
+        self, province: str, city: str, barangay: str | None
+    ) -> PortCode | None:
+        params = {"provinceName": province, "cityName": city}
+        if barangay:
+            params["barangayName"] = barangay
+        path = "/v2/locations/barangay-cluster"
+        # Response shape assumed: one {portCode|code, ...} object, or a list of them.
+        found = places.port_codes(await self._read("port_code_for", path, params, missing_ok=True))
+        return found[0] if found else None
+
+    async def clean_address(self, address: str) -> CleanedAddress | None:
+        # The document's request body carries "pdfStatus": "pending"; we send it as shown.
+        body = {"address": address, "pdfStatus": "pending"}
+        path = "/v1/cleanup/address"
+        answer = await self._read("clean_address", path, json=body, method="POST", missing_ok=True)
+        return places.cleaned_address(answer)
+
+    # --- webhooks ---------------------------------------------------------------------
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
+    ) -> None:
+        webhooks.verify(self._webhook_token, headers)
+
+    def parse_webhook(self, body: bytes) -> list[TrackingUpdate]:
+        return webhooks.parse(body, self._clock())
+
+    async def aclose(self) -> None:
+        await self._api.aclose()
+        await self._core.aclose()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    async def _fetch_token(self) -> tuple[str, datetime]:
+        marker = current_token.set(None)
+        try:
+            response = await self._api.request(
+                "authenticate", "POST", "/v1/authenticate", json=self._keys
+            )
+        finally:
+            current_token.reset(marker)
+        if response.status_code >= 500:
+            raise self._unavailable("authenticate", f"Entrego answered {response.status_code}")
+        if response.status_code != 200:
+            message = f"Entrego refused the access key ({response.status_code})"
+            raise self._http_fail("authenticate", ErrorCode.CARRIER_AUTH, message)
+        jwt = self._api.json_object("authenticate", response).get("jwt")
+        if not isinstance(jwt, str) or not jwt:
+            raise self._unavailable("authenticate", "Entrego's answer has no jwt")
+        return jwt, expiry(jwt, self._clock())
+
+    async def _send(
+        self, http: CarrierHttp, token: str, operation: str, method: str, path: str, **kw: Any
+    ) -> httpx.Response:
+        marker = current_token.set(token)
+        try:
+            return await http.request(operation, method, path, **kw)
+        finally:
+            current_token.reset(marker)
+
+    async def _call(
+        self, operation: str, http: CarrierHttp, method: str, path: str, **kw: Any
+    ) -> httpx.Response:
+        """One call with the shared JWT; on 401/403 the token is dropped and the call
+        made once more with a fresh one."""
+        token = await self._tokens.get(self._fetch_token)
+        response = await self._send(http, token, operation, method, path, **kw)
+        if response.status_code not in (401, 403):
+            return response
+        await self._tokens.invalidate(token)
+        token = await self._tokens.get(self._fetch_token)
+        response = await self._send(http, token, operation, method, path, **kw)
+        if response.status_code in (401, 403):
+            message = f"Entrego answered {response.status_code} with a fresh token"
+            raise self._http_fail(operation, ErrorCode.CARRIER_AUTH, message)
+        return response
+
+    async def _json(
+        self, operation: str, http: CarrierHttp, method: str, path: str, **kw: Any
+    ) -> dict[str, Any]:
+        response = await self._call(operation, http, method, path, **kw)
+        if not 200 <= response.status_code < 300:
+            raise self._rejected(operation, response)
+        return http.json_object(operation, response)
+
+    async def _read(
+        self,
+        operation: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        json: Any = None,
+        method: str = "GET",
+        missing_ok: bool = False,
+    ) -> Any:
+        """A Location API answer: any JSON (None for a 404 when ``missing_ok``)."""
+        response = await self._call(operation, self._core, method, path, params=params, json=json)
+        if response.status_code == 404 and missing_ok:
+            return None
+        if not 200 <= response.status_code < 300:
+            raise self._rejected(operation, response)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise self._unavailable(operation, "Entrego answered with malformed JSON") from None
+
+    def _rejected(
+        self, operation: str, response: httpx.Response, *, patch: bool = False
+    ) -> CarrierError:
+        status = response.status_code
+        if status >= 500:
+            return self._unavailable(operation, f"Entrego answered {status}")
+        answer = _json_or_none(response)
+        body = answer if isinstance(answer, dict) else {}
+        code = _STATUS_CODES.get(status, ErrorCode.INTERNAL)
+        field_errors = errors.field_errors(body, patch=patch) if status in (400, 422) else []
+        message = errors.message_of(body, status)
+        return self._http_fail(operation, code, message, field_errors=field_errors)
+
+    def _tracking(self, operation: str, shipment: Shipment) -> str:
+        if not shipment.tracking_number:
+            message = f"shipment {shipment.id} has no Entrego tracking number"
+            raise self._http_fail(operation, ErrorCode.NOT_FOUND, message)
+        return shipment.tracking_number
+
+    def _http_fail(self, operation: str, code: ErrorCode, message: str, **kw: Any) -> CarrierError:
+        return self._api.fail(operation, code, message, **kw)
+
+    def _unavailable(self, operation: str, message: str) -> CarrierError:
+        return self._api.fail(operation, ErrorCode.CARRIER_UNAVAILABLE, message)
+
+    def _invalid(self, operation: str, problems: Sequence[FieldError]) -> CarrierError:
+        message = "; ".join(problem.message for problem in problems)
+        return self._http_fail(operation, problems[0].code, message, field_errors=problems)
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        return None
+
+
+def _not_updated(answer: Any, sent: list[str]) -> list[str]:
+    """The 202 answer's "fields that are not updated". Its shape is not shown: we accept
+    a list of names (or of {"field": name}), or an object keyed by field name, bare or
+    under ``fields``/``notUpdated``/``fieldsNotUpdated``/``patchPayload``; with nothing
+    readable, every field sent is reported."""
+    if isinstance(answer, dict):
+        for key in ("fieldsNotUpdated", "notUpdated", "fields", "patchPayload"):
+            if key in answer:
+                return _not_updated(answer[key], sent)
+        names = [key for key in answer if key in sent]
+    elif isinstance(answer, list):
+        names = []
+        for entry in answer:
+            name = entry.get("field") if isinstance(entry, dict) else entry
+            if isinstance(name, str) and name in sent:
+                names.append(name)
+    else:
+        names = []
+    return list(dict.fromkeys(names)) or sent

@@ -1,0 +1,369 @@
+"""Domain -> Entrego request bodies: the sales order (standard and marketplace), and
+the conditional PATCH of Appendix B fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from shipgraph.carriers.entrego.mapping import CARRIER, CURRENCY, number, ph_date, province_name
+from shipgraph.domain import (
+    Address,
+    ErrorCode,
+    FieldError,
+    Money,
+    Parcel,
+    ServiceLevel,
+    Shipment,
+    ShipmentPatch,
+    ShipmentRequest,
+)
+
+Path = tuple[str, ...]
+OPTIONS_PATH: Path = ("shipment", "carrierOptions", CARRIER.value)
+
+PACKAGE_SIZES: dict[str, tuple[str, ...]] = {
+    "POUCH": ("SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"),
+    "ECOPOUCH": ("SMALL", "MEDIUM", "LARGE"),
+    "BOX": ("SMALL", "MEDIUM", "LARGE"),
+    "OWN_PACKAGING": (),
+}
+SERVICE_TYPES = ("FDY", "RTN", "RTM")
+# The marketplace table has no serviceType row; its example sends "MP".
+MARKETPLACE_SERVICE_TYPE = "MP"
+PICKUP_TYPES = ("DROP", "PICKUP")
+DELIVERY_TYPES = {ServiceLevel.STANDARD: "STANDARD", ServiceLevel.EXPRESS: "EXPRESS"}
+TEXT_OPTIONS = ("trackingNumber", "portCode", "pickupPortCode", "businessUnitCode")
+# Standard orders only: the marketplace recipient and pickup tables lack them.
+RECIPIENT_OPTIONS = ("isBranchDelivery", "deliveryBranchId")
+PICKUP_OPTIONS = ("isBranchDropOff",)
+OPTION_NAMES = (
+    "packageType",
+    "packageSize",
+    "serviceType",
+    "pickupType",
+    "sellerReference",
+    *TEXT_OPTIONS,
+    "weightVolumetric",
+    "scheduledDeliveryDate",
+    "additionalInfo",
+    *RECIPIENT_OPTIONS,
+    *PICKUP_OPTIONS,
+)
+
+# Appendix B field -> the ShipmentPatch field it is made from.
+PATCH_SOURCES: dict[str, str] = {
+    "weightActual": "parcels",
+    "weightVolumetric": "parcels",
+    "length": "parcels",
+    "width": "parcels",
+    "height": "parcels",
+    "deliveryInstructions": "instructions",
+    "scheduledPickupDate": "pickup_at",
+}
+PATCHABLE = ("instructions", "parcels", "pickup_at")
+_DIMENSIONS = (
+    ("weightActual", "weight_kg"),
+    ("length", "length_cm"),
+    ("width", "width_cm"),
+    ("height", "height_cm"),
+)
+
+
+def _error(path: Path, message: str) -> FieldError:
+    return FieldError(ErrorCode.VALIDATION, message, path, CARRIER)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """carrierOptions.ENTREGO, checked: what goes at the top of the order, into the
+    recipient and into the pickup object."""
+
+    top: dict[str, Any] = field(default_factory=dict)
+    recipient: dict[str, Any] = field(default_factory=dict)
+    pickup: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def marketplace(self) -> bool:
+        return "sellerReference" in self.top
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[object], str | None]:
+    def check(value: object) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _text(value: object) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _boolean(value: object) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _positive(value: object) -> str | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    return None if ok else "must be a positive number"
+
+
+def _integer(value: object) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    return None if ok else "must be an integer"
+
+
+def _date(value: object) -> str | None:
+    try:
+        date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return "must be a date, YYYY-MM-DD"
+    return None if isinstance(value, str) else "must be a date, YYYY-MM-DD"
+
+
+def _object(value: object) -> str | None:
+    return None if isinstance(value, dict) else "must be an object"
+
+
+_CHECKS: dict[str, Callable[[object], str | None]] = {
+    "packageType": _choice(tuple(PACKAGE_SIZES)),
+    "pickupType": _choice(PICKUP_TYPES),
+    "sellerReference": _text,
+    **{name: _text for name in TEXT_OPTIONS},
+    "weightVolumetric": _positive,
+    "scheduledDeliveryDate": _date,
+    "additionalInfo": _object,
+    "isBranchDelivery": _boolean,
+    "deliveryBranchId": _integer,
+    "isBranchDropOff": _boolean,
+}
+
+
+def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
+    raw = request.carrier_options.get(CARRIER.value)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        return Options(), [_error(OPTIONS_PATH, "must be an object")]
+    errors: list[FieldError] = []
+    given: dict[str, Any] = {}
+    for key, value in raw.items():
+        path = (*OPTIONS_PATH, str(key))
+        if key not in OPTION_NAMES:
+            errors.append(_error(path, f"unknown option; Entrego takes {', '.join(OPTION_NAMES)}"))
+            continue
+        check = _CHECKS.get(key)
+        problem = check(value) if check is not None and value is not None else None
+        if problem is not None:
+            errors.append(_error(path, problem))
+        elif value is not None:
+            given[key] = value
+    marketplace = "sellerReference" in given
+    errors += _check_package(given, raw)
+    errors += _check_service(given, marketplace)
+    if marketplace:
+        for key in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS):
+            if key in given:
+                message = "not available for marketplace orders (sellerReference)"
+                errors.append(_error((*OPTIONS_PATH, key), message))
+    top = {k: v for k, v in given.items() if k not in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS)}
+    if marketplace:
+        top.setdefault("serviceType", MARKETPLACE_SERVICE_TYPE)
+    recipient = {k: given[k] for k in RECIPIENT_OPTIONS if k in given}
+    pickup = {k: given[k] for k in PICKUP_OPTIONS if k in given}
+    return Options(top, recipient, pickup), errors
+
+
+def _check_package(given: dict[str, Any], raw: Mapping[str, Any]) -> list[FieldError]:
+    package_type = given.get("packageType")
+    size_path = (*OPTIONS_PATH, "packageSize")
+    if package_type is None:
+        if "packageType" in raw and raw["packageType"] is not None:
+            return []  # already reported as not one of the choices
+        return [_error((*OPTIONS_PATH, "packageType"), "required by Entrego")]
+    sizes = PACKAGE_SIZES[package_type]
+    size = given.get("packageSize")
+    if not sizes:
+        # Own packaging: "Send as null" (entrego.txt, packageSize).
+        if size is not None:
+            return [_error(size_path, "must be null for OWN_PACKAGING")]
+        given["packageSize"] = None
+        return []
+    if size is None:
+        return [_error(size_path, f"required for {package_type}: {', '.join(sizes)}")]
+    if size not in sizes:
+        return [_error(size_path, f"for {package_type} must be one of {', '.join(sizes)}")]
+    return []
+
+
+def _check_service(given: dict[str, Any], marketplace: bool) -> list[FieldError]:
+    path = (*OPTIONS_PATH, "serviceType")
+    service = given.get("serviceType")
+    if marketplace:
+        if service not in (None, MARKETPLACE_SERVICE_TYPE):
+            return [_error(path, f"must be {MARKETPLACE_SERVICE_TYPE} for marketplace orders")]
+        return []
+    if service is None:
+        return [_error(path, f"required by Entrego: {', '.join(SERVICE_TYPES)}")]
+    if service not in SERVICE_TYPES:
+        return [_error(path, f"must be one of {', '.join(SERVICE_TYPES)}")]
+    if service == "RTM" and "pickupPortCode" not in given:
+        return [_error((*OPTIONS_PATH, "pickupPortCode"), "required when serviceType is RTM")]
+    return []
+
+
+# --- the order ---------------------------------------------------------------------
+
+
+def check_request(request: ShipmentRequest) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if len(request.parcels) > 1:
+        errors.append(_error(("shipment", "parcels"), "Entrego takes one package per order"))
+    errors += _check_money(request.cash_on_delivery, ("shipment", "cashOnDelivery"))
+    errors += _check_money(request.declared_value, ("shipment", "declaredValue"))
+    if request.service_level is not None and request.service_level not in DELIVERY_TYPES:
+        message = "Entrego delivers STANDARD or EXPRESS"
+        errors.append(_error(("shipment", "serviceLevel"), message))
+    errors += _check_party(request.destination, ("shipment", "destination"))
+    errors += _check_party(request.origin, ("shipment", "origin"))
+    return errors
+
+
+def _check_money(money: Money | None, path: Path) -> list[FieldError]:
+    if money is None:
+        return []
+    if money.currency != CURRENCY:
+        return [_error((*path, "currency"), f"Entrego works in {CURRENCY} only")]
+    if money.amount < 0:
+        return [_error((*path, "amount"), "must not be negative")]
+    return []
+
+
+_PARTY_REQUIRED = (
+    ("name", "a full name"),
+    ("line1", "an address"),
+    ("city", "a city"),
+    ("village", "a barangay"),
+    ("postal_code", "a zip code"),
+)
+_CAMEL = {"postal_code": "postalCode"}
+
+
+def _check_party(address: Address, path: Path) -> list[FieldError]:
+    errors = []
+    if address.country_code.upper() != "PH":
+        errors.append(_error((*path, "countryCode"), "Entrego delivers in the Philippines (PH)"))
+    for attr, what in _PARTY_REQUIRED:
+        value = getattr(address, attr) or (address.company if attr == "name" else None)
+        if not value or not str(value).strip():
+            errors.append(_error((*path, _CAMEL.get(attr, attr)), f"Entrego needs {what}"))
+    if address.province is None:
+        errors.append(_error((*path, "province"), "Entrego needs a province"))
+    elif province_name(address.province) is None:
+        message = f"{address.province!r} is not a province Entrego serves (Appendix D)"
+        errors.append(_error((*path, "province"), message))
+    return errors
+
+
+def _party(address: Address, extra: Mapping[str, Any]) -> dict[str, Any]:
+    line = ", ".join(part for part in (address.line1, address.line2) if part)
+    body: dict[str, Any] = {
+        "fullname": address.name or address.company,
+        "address": line,
+        "city": address.city,
+        "barangay": address.village,
+        "zipcode": address.postal_code,
+        "province": province_name(address.province),
+    }
+    if address.phone:
+        body["phone"] = address.phone
+    if address.email:
+        body["email"] = address.email
+    return {**body, **extra}
+
+
+def order_body(request: ShipmentRequest, options: Options) -> dict[str, Any]:
+    """The sales order; call only after check_request and parse_options found nothing."""
+    cod = request.cash_on_delivery
+    with_cod = cod is not None and cod.amount > 0
+    body: dict[str, Any] = {
+        "shipperReference": request.reference,
+        "paymentMethod": "CASH_ON_DELIVERY" if with_cod else "NO_PAYMENT",
+        "collectAmount": number(cod.amount) if cod is not None and with_cod else 0,
+        "deliveryType": DELIVERY_TYPES[request.service_level or ServiceLevel.STANDARD],
+    }
+    parcel = request.parcels[0] if request.parcels else Parcel()
+    product = request.description or parcel.description
+    if product:
+        body["productName"] = product
+    if request.declared_value is not None:
+        body["packageValue"] = number(request.declared_value.amount)
+    for name, attr in _DIMENSIONS:
+        value = getattr(parcel, attr)
+        if value is not None:
+            body[name] = number(value)
+    if request.deliver_by is not None:
+        body["expectedDeliveryDate"] = ph_date(request.deliver_by)
+    if request.pickup_at is not None:
+        body["scheduledPickupDate"] = ph_date(request.pickup_at)
+    if request.instructions:
+        body["deliveryInstructions"] = request.instructions
+    body["recipient"] = _party(request.destination, options.recipient)
+    body["pickup"] = _party(request.origin, options.pickup)
+    body.update(options.top)
+    return body
+
+
+def sent_patchables(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The Appendix B values an order was booked with (the old values of a later patch)."""
+    return {name: body[name] for name in PATCH_SOURCES if body.get(name) is not None}
+
+
+# --- the patch ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltPatch:
+    payload: dict[str, Any]
+    errors: list[FieldError]
+
+
+def _entry(old: object, new: object) -> dict[str, Any]:
+    return {"oldValue": old, "newValue": new, "realPatch": True}
+
+
+def patch_body(shipment: Shipment, patch: ShipmentPatch) -> BuiltPatch:
+    """Appendix B entries for what the patch changes, each conditional on the value the
+    gateway knows (``realPatch: true``): a change made elsewhere is never overwritten."""
+    booked = shipment.carrier_data.get("sent")
+    sent: Mapping[str, Any] = booked if isinstance(booked, dict) else {}
+    payload: dict[str, Any] = {}
+    errors: list[FieldError] = []
+
+    def add(name: str, old: object, new: object) -> None:
+        old = old if old is not None else sent.get(name)
+        if new != old:
+            payload[name] = _entry(old, new)
+
+    if patch.parcels is not None:
+        if len(patch.parcels) != 1:
+            errors.append(_error(("patch", "parcels"), "Entrego takes one package per order"))
+        else:
+            before = shipment.parcels[0] if shipment.parcels else Parcel()
+            for name, attr in _DIMENSIONS:
+                new = getattr(patch.parcels[0], attr)
+                if new is not None:
+                    old = getattr(before, attr)
+                    add(name, number(old) if old is not None else None, number(new))
+    if patch.instructions is not None:
+        add("deliveryInstructions", shipment.instructions, patch.instructions)
+    if patch.pickup_at is not None:
+        before_at = shipment.estimated_pickup_at
+        add(
+            "scheduledPickupDate",
+            ph_date(before_at) if before_at else None,
+            ph_date(patch.pickup_at),
+        )
+    return BuiltPatch(payload, errors)
