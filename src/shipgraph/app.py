@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from shipgraph.cache import build_cache
 from shipgraph.carriers.registry import build_registry
 from shipgraph.config import Settings
 from shipgraph.events.base import EventBus
@@ -39,11 +40,13 @@ def build_services(
     else:
         store = MemoryShipmentStore()
         bus = MemoryEventBus()
+    cache = build_cache(settings.redis_url)
     return Services(
         settings=settings,
         store=store,
         bus=bus,
-        registry=build_registry(settings, transport=transport),
+        registry=build_registry(settings, cache, transport=transport),
+        cache=cache,
     )
 
 

@@ -104,9 +104,9 @@ async def test_no_carrier_and_unbuilt_carrier_are_refused(stack: Stack) -> None:
     del variables["input"]["carrier"]
     [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]
     assert error["field"] == ["carrier"] and error["code"] == "VALIDATION"
-    variables["input"]["carrier"] = "ENTREGO"
+    variables["input"]["carrier"] = "ENVOY"
     [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]
-    assert error["code"] == "UNSUPPORTED" and error["carrier"] == "ENTREGO"
+    assert error["code"] == "UNSUPPORTED" and error["carrier"] == "ENVOY"
     assert error["field"] == ["carrier"]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import httpx
 from pydantic import SecretStr
 
-from shipgraph.carriers import borzo, envio
+from shipgraph.cache.base import Cache
+from shipgraph.cache.tokens import TokenCache
+from shipgraph.carriers import borzo, entrego, envio
 from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo
 from shipgraph.carriers.limits import WindowLimiter, limiter_storage
 from shipgraph.config import Settings
@@ -15,7 +18,6 @@ from shipgraph.domain import Capability, CarrierCode, ErrorCode
 
 # Carriers whose adapters are not built yet: described, never enabled, able to nothing.
 _NOT_BUILT = {
-    CarrierCode.ENTREGO: CarrierInfo(CarrierCode.ENTREGO, "Entrego", ("PH",), frozenset()),
     CarrierCode.ENVOY: CarrierInfo(CarrierCode.ENVOY, "Envoy", (), frozenset()),
 }
 
@@ -28,7 +30,11 @@ class CarrierRegistry:
         carrier = self._carriers.get(code)
         if carrier is not None:
             return carrier.info
-        built = {CarrierCode.ENVIO: envio.INFO, CarrierCode.BORZO: borzo.INFO}
+        built = {
+            CarrierCode.ENVIO: envio.INFO,
+            CarrierCode.BORZO: borzo.INFO,
+            CarrierCode.ENTREGO: entrego.INFO,
+        }
         return built.get(code) or _NOT_BUILT[code]
 
     def all(self) -> list[CarrierInfo]:
@@ -67,7 +73,7 @@ BORZO_LIMITS = "100/minute;5000/day"
 
 
 def build_registry(
-    settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings, cache: Cache, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> CarrierRegistry:
     """Adapters for every carrier whose credentials are set."""
     carriers: dict[CarrierCode, CarrierBase] = {}
@@ -75,6 +81,9 @@ def build_registry(
         carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport)
     if settings.borzo_auth_token is not None:
         carriers[CarrierCode.BORZO] = _borzo(settings, settings.borzo_auth_token, transport)
+    access, secret = settings.entrego_access_key, settings.entrego_secret_key
+    if access is not None and secret is not None:
+        carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport)
     return CarrierRegistry(carriers)
 
 
@@ -112,4 +121,26 @@ def _borzo(
         timeout_s=settings.carrier_timeout_s,
         transport=transport,
         limiter=limiter,
+    )
+
+
+def _entrego(
+    settings: Settings,
+    access_key: SecretStr,
+    secret_key: SecretStr,
+    cache: Cache,
+    transport: httpx.AsyncBaseTransport | None,
+) -> CarrierBase:
+    key = access_key.get_secret_value()
+    account = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return entrego.EntregoCarrier(
+        base_url=settings.base_url(settings.entrego_base_url),
+        core_url=settings.base_url(settings.entrego_core_url),
+        access_key=key,
+        secret_key=secret_key.get_secret_value(),
+        webhook_token=_secret(settings.entrego_webhook_token),
+        timeout_s=settings.carrier_timeout_s,
+        # One JWT per account, shared by every process (cache/tokens.py).
+        tokens=TokenCache(cache, key=f"entrego:jwt:{account}"),
+        transport=transport,
     )

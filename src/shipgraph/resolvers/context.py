@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
-from shipgraph.cache import build_cache
 from shipgraph.cache.base import Cache
 from shipgraph.cache.loader import CachedLoader
 from shipgraph.carriers.base import CarrierError
@@ -36,6 +35,7 @@ class Services:
     store: ShipmentStore
     bus: EventBus
     registry: CarrierRegistry
+    cache: Cache
     clock: Callable[[], datetime] = utc_now
 
     @cached_property
@@ -44,10 +44,6 @@ class Services:
             return isinstance(error, CarrierError) and error.retryable
 
         return CourierWatch(self.settings.courier_poll_s, is_transient=transient)
-
-    @cached_property
-    def cache(self) -> Cache:
-        return build_cache(self.settings.redis_url)
 
     @cached_property
     def places_cache(self) -> CachedLoader:

@@ -11,12 +11,16 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from shipgraph.sandbox.borzo import create_borzo_sandbox
+from shipgraph.sandbox.entrego import create_entrego_sandbox
 from shipgraph.sandbox.envio import create_envio_sandbox
 
 ENVIO_API_KEY = "sandbox-envio-key"
 ENVIO_WEBHOOK_TOKEN = "sandbox-envio-webhook-token"
 BORZO_AUTH_TOKEN = "sandbox-borzo-token"
 BORZO_CALLBACK_SECRET = "sandbox-borzo-callback-secret"
+ENTREGO_ACCESS_KEY = "sandbox-entrego-access-key"
+ENTREGO_SECRET_KEY = "sandbox-entrego-secret-key"
+ENTREGO_WEBHOOK_TOKEN = "sandbox-entrego-webhook-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,12 @@ class SandboxWiring:
             "borzo_base_url": f"{self.base_url}/borzo",
             "borzo_auth_token": BORZO_AUTH_TOKEN,
             "borzo_callback_secret": BORZO_CALLBACK_SECRET,
+            # One simulator serves both of Entrego's hosts (API and core).
+            "entrego_base_url": f"{self.base_url}/entrego",
+            "entrego_core_url": f"{self.base_url}/entrego",
+            "entrego_access_key": ENTREGO_ACCESS_KEY,
+            "entrego_secret_key": ENTREGO_SECRET_KEY,
+            "entrego_webhook_token": ENTREGO_WEBHOOK_TOKEN,
         }
 
 
@@ -79,7 +89,18 @@ def build_sandboxes(wiring: SandboxWiring) -> Sandboxes:
         callback_secret=BORZO_CALLBACK_SECRET,
         auto_advance_s=wiring.auto_advance_s,
     )
+    entrego = create_entrego_sandbox(
+        access_key=ENTREGO_ACCESS_KEY,
+        secret_key=ENTREGO_SECRET_KEY,
+        webhook_url=f"{wiring.gateway_url}/webhooks/entrego" if wiring.gateway_url else None,
+        webhook_token=ENTREGO_WEBHOOK_TOKEN,
+        auto_advance_s=wiring.auto_advance_s,
+    )
     return Sandboxes(
-        mounts=[Mount("/envio", envio), Mount("/borzo", borzo)],
-        lifespans=[envio.state.envio.running, borzo.state.borzo.running],
+        mounts=[Mount("/envio", envio), Mount("/borzo", borzo), Mount("/entrego", entrego)],
+        lifespans=[
+            envio.state.envio.running,
+            borzo.state.borzo.running,
+            entrego.state.entrego.running,
+        ],
     )
