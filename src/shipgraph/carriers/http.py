@@ -49,12 +49,16 @@ class CarrierHttp:
         *,
         json: Any = None,
         params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send one request within the deadline; any HTTP status is returned as is."""
+        """Send one request within the deadline; any HTTP status is returned as is.
+        ``headers`` add to the client's own for this call (e.g. a bearer token)."""
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout_s):
-                response = await self._client.request(method, path, json=json, params=params)
+                response = await self._client.request(
+                    method, path, json=json, params=params, headers=headers
+                )
         except (TimeoutError, httpx.TimeoutException):
             raise self._unavailable(operation, f"no answer within {self.timeout_s:g} s") from None
         except httpx.HTTPError as exc:

@@ -15,7 +15,7 @@ import httpx
 
 from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo, unsupported_fields
 from shipgraph.carriers.entrego import errors, places, requests, webhooks
-from shipgraph.carriers.entrego.auth import BearerTransport, TokenSource, current_token, expiry
+from shipgraph.carriers.entrego.auth import TokenSource, expiry
 from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.domain import (
@@ -74,11 +74,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _http_transport() -> httpx.AsyncBaseTransport:
-    limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
-    return httpx.AsyncHTTPTransport(limits=limits)
-
-
 class EntregoCarrier(CarrierBase):
     info = INFO
 
@@ -98,8 +93,7 @@ class EntregoCarrier(CarrierBase):
         waybill_requested_by: str = "shipgraph",
     ) -> None:
         def http(url: str) -> CarrierHttp:
-            inner = BearerTransport(transport or _http_transport())
-            return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=inner)
+            return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=transport)
 
         self._api = http(base_url)
         self._core = http(core_url)
@@ -343,13 +337,9 @@ class EntregoCarrier(CarrierBase):
     # --- plumbing ---------------------------------------------------------------------
 
     async def _fetch_token(self) -> tuple[str, datetime]:
-        marker = current_token.set(None)
-        try:
-            response = await self._api.request(
-                "authenticate", "POST", "/v1/authenticate", json=self._keys
-            )
-        finally:
-            current_token.reset(marker)
+        response = await self._api.request(
+            "authenticate", "POST", "/v1/authenticate", json=self._keys
+        )
         if response.status_code >= 500:
             raise self._unavailable("authenticate", f"Entrego answered {response.status_code}")
         if response.status_code != 200:
@@ -363,11 +353,8 @@ class EntregoCarrier(CarrierBase):
     async def _send(
         self, http: CarrierHttp, token: str, operation: str, method: str, path: str, **kw: Any
     ) -> httpx.Response:
-        marker = current_token.set(token)
-        try:
-            return await http.request(operation, method, path, **kw)
-        finally:
-            current_token.reset(marker)
+        headers = {"Authorization": f"Bearer {token}"}
+        return await http.request(operation, method, path, headers=headers, **kw)
 
     async def _call(
         self, operation: str, http: CarrierHttp, method: str, path: str, **kw: Any
