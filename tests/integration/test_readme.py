@@ -73,3 +73,12 @@ async def test_readme_quote_booking_and_courier(stack: Stack) -> None:
         assert position["name"] and position["location"]
     finally:
         await socket.close()
+
+
+async def test_readme_places(stack: Stack) -> None:
+    body = await stack.gql(readme_operations()["Places"])
+    assert "errors" not in body, body
+    [metro] = body["data"]["locations"]
+    assert metro["name"] == "Metro Manila" and metro["children"]
+    assert body["data"]["portCodeFor"]["code"]
+    assert body["data"]["cleanAddress"]["cityName"] == "Cebu City"
