@@ -11,8 +11,8 @@ import textwrap
 from typing import Any
 
 from shipgraph.sandbox.borzo.model import Order, Point
+from shipgraph.sandbox.pdf import text_pdf
 
-PAGE = (288, 432)  # 4 x 6 inch, in points
 ADDRESS_WIDTH = 44
 
 
@@ -44,36 +44,7 @@ def zpl(order: Order, point: Point) -> str:
 
 
 def pdf(order: Order, point: Point) -> bytes:
-    """A valid single-page PDF (Helvetica, Latin-1 text; other characters become "?")."""
-
-    def literal(text: str) -> str:
-        safe = text.encode("latin-1", errors="replace").decode("latin-1")
-        return safe.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    lines = label_lines(order, point)
-    shown = " T* ".join(f"({literal(line)}) Tj" for line in lines)
-    stream = f"BT /F1 12 Tf 16 TL 24 {PAGE[1] - 40} Td {shown} ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE[0]} {PAGE[1]}] "
-        "/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return text_pdf([label_lines(order, point)])
 
 
 def label_json(kind: str, order: Order, point: Point) -> dict[str, Any]:

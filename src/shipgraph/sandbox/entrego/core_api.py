@@ -17,8 +17,9 @@ from shipgraph.sandbox.entrego import locations
 from shipgraph.sandbox.entrego.api import Endpoint, answering_errors, json_body, protected
 from shipgraph.sandbox.entrego.errors import ApiError, LmsResponse, ValidationFailed, not_found
 from shipgraph.sandbox.entrego.state import EntregoSandboxState
-from shipgraph.sandbox.entrego.waybill import MAX_TRACKING_NUMBERS, SUCCESS, pdf
+from shipgraph.sandbox.entrego.waybill import MAX_TRACKING_NUMBERS, SUCCESS
 from shipgraph.sandbox.faults import route_path
+from shipgraph.sandbox.pdf import text_pdf
 
 WAYBILL_FILES = "/v1/awb-tool/files"
 
@@ -153,7 +154,7 @@ def waybill_routes(state: EntregoSandboxState) -> list[Route]:
         document = state.waybills.get(request.path_params["document_id"])
         if document is None or document.status() != SUCCESS or document.pages is None:
             raise ApiError(404, "Waybill not found")
-        return Response(pdf(document.pages), media_type="application/pdf")
+        return Response(text_pdf(document.pages), media_type="application/pdf")
 
     tool = "/v1/awb-tool"
     return [
