@@ -338,3 +338,35 @@ async def test_waybill_pdf_url(stack: Stack) -> None:
     [url] = urls  # one waybill request for both
     pdf = await stack.http.get(url)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_what_entrego_did_apply_is_kept_when_the_rest_conflicts(stack: Stack) -> None:
+    booked = await book(stack)
+    auth = await stack.http.post(
+        f"{stack.sandbox}/entrego/v1/authenticate",
+        json={"accessKey": ENTREGO_ACCESS_KEY, "secretKey": ENTREGO_SECRET_KEY},
+    )
+    theirs = await stack.http.patch(
+        f"{stack.sandbox}/entrego/v1/sales-order",
+        json={
+            "trackingNumber": booked["trackingNumber"],
+            "patchPayload": {"deliveryInstructions": {"newValue": "Leave at guard house"}},
+        },
+        headers={"Authorization": f"Bearer {auth.json()['jwt']}"},
+    )
+    assert theirs.status_code == 204, theirs.text
+    parcels = [{"weightKg": 2.5, "lengthCm": 30, "widthCm": 20, "heightCm": 10}]
+    query = """mutation U($input: UpdateShipmentInput!) { updateShipment(input: $input) {
+      shipment { version parcels { weightKg } }
+      userErrors { field code } } }"""
+    body = await stack.gql(
+        query,
+        {"input": {"id": booked["id"], "patch": {"instructions": "Ring", "parcels": parcels}}},
+    )
+    payload = body["data"]["updateShipment"]
+    assert payload["userErrors"] == [{"field": ["patch", "instructions"], "code": "CONFLICT"}]
+    assert payload["shipment"]["parcels"][0]["weightKg"] == 2.5
+    assert payload["shipment"]["version"] > booked["version"]
+    order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
+    assert order["weightActual"] == 2.5
+    assert order["deliveryInstructions"] == "Leave at guard house"

@@ -46,6 +46,7 @@ class CarrierError(Exception):
         *,
         field_errors: Sequence[FieldError] = (),
         retryable: bool | None = None,
+        applied: ShipmentPatch | None = None,
     ) -> None:
         super().__init__(message)
         self.carrier = carrier
@@ -53,6 +54,8 @@ class CarrierError(Exception):
         self.message = message
         self.field_errors = tuple(field_errors)
         self.retryable = code in RETRYABLE_CODES if retryable is None else retryable
+        self.applied = applied
+        """The part of a patch the carrier did apply before refusing the rest."""
 
     def user_errors(self) -> tuple[FieldError, ...]:
         """The failure as UserErrors: the named fields, or one error without a field."""

@@ -217,15 +217,22 @@ class ShipmentService:
             carrier = self._services.registry.get(shipment.carrier, Capability.UPDATE)
             await carrier.update(shipment, patch)
         except CarrierError as error:
-            return Outcome(errors=_carrier_errors(error))
+            if error.applied is None or not error.applied.given_fields():
+                return Outcome(errors=_carrier_errors(error))
+            # The carrier kept part of the patch: store that part, report the rest.
+            stored = await self._merge(shipment, error.applied)
+            return Outcome(shipment=stored, errors=_carrier_errors(error))
+        return Outcome(shipment=await self._merge(shipment, patch))
+
+    async def _merge(self, shipment: Shipment, patch: ShipmentPatch) -> Shipment:
         stored = await self._store.update(
-            self._tenant, shipment_id, lambda s: apply_patch(s, patch, self._services.clock())
+            self._tenant, shipment.id, lambda s: apply_patch(s, patch, self._services.clock())
         )
         event = ShipmentEvent(
             shipment=stored, occurred_at=stored.updated_at, previous_status=shipment.status
         )
         await self._services.updater.publish(event)
-        return Outcome(shipment=stored)
+        return stored
 
     async def cancel(self, shipment_id: str, reason: str | None) -> Outcome:
         shipment = await self._store.get(self._tenant, shipment_id)

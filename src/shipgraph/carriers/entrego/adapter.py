@@ -7,13 +7,20 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo, unsupported_fields
+from shipgraph.carriers.base import (
+    CarrierBase,
+    CarrierError,
+    CarrierInfo,
+    camel_case,
+    unsupported_fields,
+)
 from shipgraph.carriers.entrego import errors, places, requests, webhooks
 from shipgraph.carriers.entrego.auth import TokenSource, expiry
 from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
@@ -173,8 +180,12 @@ class EntregoCarrier(CarrierBase):
             )
             for name in names
         ]
+        refused = {field[1] for field in (errors.patch_path(name) for name in names) if field}
+        applied = replace(patch, **{name: None for name in given if camel_case(name) in refused})
         message = "Entrego did not update " + ", ".join(names)
-        raise self._http_fail("update", ErrorCode.CONFLICT, message, field_errors=conflicts)
+        raise self._http_fail(
+            "update", ErrorCode.CONFLICT, message, field_errors=conflicts, applied=applied
+        )
 
     async def cancel(self, shipment: Shipment, reason: str | None) -> TrackingUpdate:
         tracking = self._tracking("cancel", shipment)
