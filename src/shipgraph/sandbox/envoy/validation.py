@@ -1,0 +1,183 @@
+"""Checks of a create-shipment body against the document's Shipment model.
+
+Required (the document): addresses.origin and addresses.destination, at least one
+package (at most 20) whose geometry has an integer ``mass`` in grams. Our reading of
+the Address: ``address.line_1``, ``address.city`` and a 2-letter ``address.country_code``
+are required (``post_code`` not: some countries have none), and a ``contact`` with a
+``name`` or a ``company`` (the document's example origin has only a company).
+Lengths are integer millimetres (or null), masses integer grams, both above 0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from shipgraph.sandbox.envoy.errors import FieldErrors, ValidationFailed, invalid_json
+
+MAX_PACKAGES = 20
+LABEL_FORMATS = ("pdf", "png", "zpl")
+LABEL_SIZES = ("4x4", "4x5", "4x6", "4x7", "4x8", "8.5x11")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def parse_object(raw: bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise invalid_json() from exc
+    if not isinstance(body, dict):
+        raise invalid_json()
+    return body
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: FieldErrors = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append((field, message))
+
+    def obj(self, parent: dict[str, Any], key: str, path: str, required: bool) -> dict[str, Any]:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.add(path, "is required")
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, "must be an object")
+            return {}
+        return value
+
+    def optional_str(self, parent: dict[str, Any], key: str, path: str) -> None:
+        value = parent.get(key)
+        if value is not None and not isinstance(value, str):
+            self.add(path, "must be a string")
+
+    def address(self, addresses: dict[str, Any], role: str, required: bool) -> None:
+        path = f"addresses.{role}"
+        party = addresses.get(role)
+        if party is None:
+            if required:
+                self.add(path, "is required")
+            return
+        if not isinstance(party, dict):
+            self.add(path, "must be an object")
+            return
+        address = self.obj(party, "address", f"{path}.address", True)
+        if isinstance(party.get("address"), dict):
+            for key in ("line_1", "city"):
+                if not _text(address.get(key)):
+                    self.add(f"{path}.address.{key}", "is required")
+            for key in ("line_2", "line_3", "province", "post_code"):
+                self.optional_str(address, key, f"{path}.address.{key}")
+            country = address.get("country_code")
+            if country is None:
+                self.add(f"{path}.address.country_code", "is required")
+            elif not (isinstance(country, str) and _COUNTRY.match(country)):
+                self.add(f"{path}.address.country_code", "must be a 2-letter ISO country code")
+        contact = self.obj(party, "contact", f"{path}.contact", True)
+        if isinstance(party.get("contact"), dict) and not (
+            _text(contact.get("name")) or _text(contact.get("company"))
+        ):
+            self.add(f"{path}.contact", "needs a name or a company")
+
+    def packages(self, body: dict[str, Any]) -> None:
+        packages = body.get("packages")
+        if not isinstance(packages, list) or not packages:
+            self.add("packages", "at least one package is required")
+            return
+        if len(packages) > MAX_PACKAGES:
+            self.add("packages", f"at most {MAX_PACKAGES} packages per shipment")
+        for index, package in enumerate(packages):
+            path = f"packages.{index}"
+            if not isinstance(package, dict):
+                self.add(path, "must be an object")
+                continue
+            self.optional_str(package, "name", f"{path}.name")
+            self.optional_str(package, "predefined_package_code", f"{path}.predefined_package_code")
+            geometry = self.obj(package, "geometry", f"{path}.geometry", True)
+            if not isinstance(package.get("geometry"), dict):
+                continue
+            mass = geometry.get("mass")
+            if mass is None:
+                self.add(f"{path}.geometry.mass", "is required (grams)")
+            elif not _is_int(mass) or mass <= 0:
+                self.add(f"{path}.geometry.mass", "must be a positive integer (grams)")
+            for key in ("length", "width", "height"):
+                value = geometry.get(key)
+                if value is not None and (not _is_int(value) or value <= 0):
+                    self.add(f"{path}.geometry.{key}", "must be a positive integer (millimetres)")
+
+    def options(self, body: dict[str, Any]) -> None:
+        options = self.obj(body, "options", "options", False)
+        shipping = self.obj(options, "shipping", "options.shipping", False)
+        currency = shipping.get("currency_code")
+        if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
+            self.add("options.shipping.currency_code", "must be a 3-letter currency code")
+        date = shipping.get("date")
+        if date is not None and parse_date(date) is None:
+            self.add("options.shipping.date", "must be an RFC 3339 date-time")
+        label = self.obj(options, "label", "options.label", False)
+        fmt = label.get("format")
+        if fmt is not None and fmt not in LABEL_FORMATS:
+            self.add("options.label.format", f"must be one of {', '.join(LABEL_FORMATS)}")
+        size = label.get("size")
+        if size is not None and size not in LABEL_SIZES:
+            self.add("options.label.size", f"must be one of {', '.join(LABEL_SIZES)}")
+        insurance = self.obj(options, "insurance", "options.insurance", False)
+        value = insurance.get("value")
+        if value is not None and (not _is_int(value) or value < 0):
+            self.add("options.insurance.value", "must be an integer in minor units")
+
+
+def validate_create(body: dict[str, Any]) -> dict[str, Any]:
+    """The body itself when valid; raises :class:`ValidationFailed` listing every problem."""
+    check = _Checker()
+    addresses = check.obj(body, "addresses", "addresses", True)
+    if isinstance(body.get("addresses"), dict):
+        check.address(addresses, "origin", True)
+        check.address(addresses, "destination", True)
+        check.address(addresses, "return", False)
+    check.packages(body)
+    check.options(body)
+    check.optional_str(body, "name", "name")
+    check.optional_str(body, "batch_id", "batch_id")
+    carrier = check.obj(body, "carrier", "carrier", False)
+    check.optional_str(carrier, "carrier_code", "carrier.carrier_code")
+    check.optional_str(carrier, "service_code", "carrier.service_code")
+    if check.problems:
+        raise ValidationFailed(check.problems)
+    return body
+
+
+def validate_purchase(body: dict[str, Any]) -> str:
+    rate = body.get("rate")
+    if not _text(rate):
+        raise ValidationFailed([("rate", "is required (a rate id from the shipment's rates)")])
+    assert isinstance(rate, str)
+    return rate
+
+
+def parse_date(value: object) -> datetime | None:
+    """An RFC 3339 date-time (``Z`` or an offset) as UTC, else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0)
