@@ -1,0 +1,94 @@
+"""What the Envoy adapter answers beyond the domain types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shipgraph.carriers.base import CarrierError
+from shipgraph.carriers.envoy import rates
+from shipgraph.carriers.envoy.mapping import CARRIER, documents_of, shipment_errors, status_of
+from shipgraph.carriers.parsing import parse_time
+from shipgraph.domain import BookedShipment, Document, ErrorCode, Rate, ShipmentStatus
+
+
+class EnvoyPending(CarrierError):
+    """Envoy accepted the shipment (202) but had not rated it by the deadline. Keep
+    ``shipment_id`` (e.g. as a DRAFT) and read it again later."""
+
+    def __init__(self, shipment_id: str, message: str | None = None) -> None:
+        text = message or f"Envoy is still preparing shipment {shipment_id}; read it again later"
+        pending = BookedShipment(
+            carrier_shipment_id=shipment_id,
+            status=ShipmentStatus.DRAFT,
+            carrier_status="created",
+            carrier_data={"shipment_id": shipment_id},
+        )
+        super().__init__(CARRIER, ErrorCode.CARRIER_UNAVAILABLE, text, pending=pending)
+        self.shipment_id = shipment_id
+
+
+@dataclass(frozen=True, slots=True)
+class EnvoyDraft:
+    """A created (and usually rated) Envoy shipment, not purchased yet."""
+
+    shipment_id: str
+    status: ShipmentStatus
+    carrier_status: str
+    rates: list[Rate]
+    errors: list[CarrierError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvoyShipmentSummary:
+    """One Envoy shipment as read back (GET /shipments/{id} or a list entry)."""
+
+    shipment_id: str
+    status: ShipmentStatus
+    carrier_status: str
+    name: str | None = None
+    tracking_number: str | None = None
+    rates: list[Rate] = field(default_factory=list)
+    selected_rate_id: str | None = None
+    """Envoy's id of the purchased rate (``service.rate``)."""
+    service: str | None = None
+    documents: tuple[Document, ...] = ()
+    errors: list[CarrierError] = field(default_factory=list)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def draft(self) -> EnvoyDraft:
+        return EnvoyDraft(
+            self.shipment_id, self.status, self.carrier_status, self.rates, self.errors
+        )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def summary_of(key: bytes, shipment: Mapping[str, Any]) -> EnvoyShipmentSummary | None:
+    """An Envoy Shipment object, or None without an id."""
+    shipment_id = _text(shipment.get("id"))
+    if shipment_id is None:
+        return None
+    status, raw = status_of(shipment.get("status"))
+    service = shipment.get("service")
+    service = service if isinstance(service, dict) else {}
+    return EnvoyShipmentSummary(
+        shipment_id=shipment_id,
+        status=status,
+        carrier_status=raw,
+        name=_text(shipment.get("name")),
+        # Not in the document's Shipment model; read when present.
+        tracking_number=_text(shipment.get("tracking_number")),
+        rates=rates.rates_of(key, shipment_id, shipment),
+        selected_rate_id=_text(service.get("rate")),
+        service=rates.service_name(service),
+        documents=documents_of(shipment),
+        errors=shipment_errors(shipment),
+        created_at=parse_time(shipment.get("created_at")),
+        updated_at=parse_time(shipment.get("updated_at")),
+    )

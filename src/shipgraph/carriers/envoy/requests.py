@@ -1,0 +1,201 @@
+"""Our ShipmentRequest as Envoy's Create Shipment body (envoy.txt, "Create Shipment").
+
+Units: Envoy's package geometry is integer millimetres and grams, ours centimetres
+and kilograms; values are rounded half up, a positive mass to at least 1 g.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from shipgraph.carriers.envoy.mapping import CARRIER, LABEL_FORMATS
+from shipgraph.carriers.envoy.money import to_minor
+from shipgraph.domain import Address, DocumentFormat, ErrorCode, FieldError, ShipmentRequest
+
+ROOT = ("shipment",)
+MAX_PACKAGES = 20  # "There is a limit of 20 packages per shipment."
+# carrierOptions.ENVOY keys sent as they are (top level) or merged into options.
+PASSTHROUGH = ("tax_identifiers", "customs", "carrier")
+MERGED_OPTIONS = ("shipping", "label")
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    body: dict[str, Any]
+    problems: list[FieldError] = field(default_factory=list)
+
+
+def _scaled(value: float, factor: int) -> int:
+    return int((Decimal(str(value)) * factor).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def millimetres(cm: float | None) -> int | None:
+    return None if cm is None else _scaled(cm, 10)
+
+
+def grams(kg: float) -> int:
+    scaled = _scaled(kg, 1000)
+    return max(scaled, 1) if kg > 0 else scaled
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value not in (None, "")}
+
+
+def address_body(address: Address) -> dict[str, Any]:
+    line_3 = ", ".join(part for part in (address.village, address.district) if part)
+    body: dict[str, Any] = {
+        "address": _present(
+            {
+                "line_1": address.line1,
+                "line_2": address.line2,
+                "line_3": line_3,
+                "city": address.city,
+                "province": address.province,
+                "post_code": address.postal_code,
+                "country_code": address.country_code,
+            }
+        ),
+    }
+    contact = _present(
+        {
+            "name": address.name,
+            "company": address.company,
+            "email_address": address.email,
+            "phone_number": address.phone,
+        }
+    )
+    if contact:
+        body["contact"] = contact
+    if address.coordinates is not None:
+        point = address.coordinates
+        body["coordinates"] = {"latitude": point.latitude, "longitude": point.longitude}
+    return body
+
+
+def _parcel_mass(request: ShipmentRequest, index: int) -> float | None:
+    parcel = request.parcels[index]
+    if parcel.weight_kg is not None:
+        return parcel.weight_kg
+    weights = [item.weight_kg * item.quantity for item in parcel.items if item.weight_kg]
+    return sum(weights) if weights and len(weights) == len(parcel.items) else None
+
+
+def packages_body(request: ShipmentRequest) -> tuple[list[dict[str, Any]], list[FieldError]]:
+    problems: list[FieldError] = []
+    parcels = (*ROOT, "parcels")
+    if not request.parcels:
+        problems.append(_problem(ErrorCode.VALIDATION, "give at least one parcel", parcels))
+    if len(request.parcels) > MAX_PACKAGES:
+        message = f"Envoy takes at most {MAX_PACKAGES} parcels per shipment"
+        problems.append(_problem(ErrorCode.VALIDATION, message, parcels))
+    packages = []
+    for index, parcel in enumerate(request.parcels):
+        mass = _parcel_mass(request, index)
+        if mass is None:
+            message = "Envoy needs each parcel's weight"
+            where = (*parcels, str(index), "weightKg")
+            problems.append(_problem(ErrorCode.VALIDATION, message, where))
+        geometry = {
+            "length": millimetres(parcel.length_cm),
+            "width": millimetres(parcel.width_cm),
+            "height": millimetres(parcel.height_cm),
+            "mass": grams(mass) if mass is not None else None,
+        }
+        package: dict[str, Any] = {"geometry": _present(geometry)}
+        if parcel.description:
+            package["name"] = parcel.description
+        packages.append(package)
+    return packages, problems
+
+
+def _problem(code: ErrorCode, message: str, where: tuple[str, ...]) -> FieldError:
+    return FieldError(code, message, where, CARRIER)
+
+
+def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str, Any]:
+    shipping: dict[str, Any] = {}
+    if request.instructions:
+        shipping["handling_instructions"] = request.instructions
+    if request.pickup_at is not None:
+        shipping["date"] = request.pickup_at.isoformat()
+    options: dict[str, Any] = {}
+    if request.declared_value is not None:
+        # Rates in the declared currency, and the declared value insured (Envoy's only
+        # value field outside customs).
+        value = request.declared_value
+        shipping["currency_code"] = value.currency.upper()
+        options["insurance"] = {
+            "value": to_minor(value.amount, value.currency),
+            "currency_code": value.currency.upper(),
+        }
+    if shipping:
+        options["shipping"] = shipping
+    if label_format in LABEL_FORMATS:
+        options["label"] = {"format": LABEL_FORMATS[label_format]}
+    return options
+
+
+def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[FieldError]:
+    """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given;
+    shipping and label merged into options (ours win where both set a key)."""
+    mine = request.carrier_options.get(CARRIER.value)
+    where = (*ROOT, "carrierOptions", CARRIER.value)
+    if mine is None:
+        return []
+    if not isinstance(mine, dict):
+        return [_problem(ErrorCode.VALIDATION, "Envoy options must be an object", where)]
+    problems = []
+    options = body.setdefault("options", {})
+    for key, value in mine.items():
+        if key in PASSTHROUGH:
+            body[key] = value
+        elif key in MERGED_OPTIONS and isinstance(value, dict):
+            options[key] = {**value, **options.get(key, {})}
+        else:
+            message = f"unknown or malformed Envoy option {key!r}"
+            problems.append(_problem(ErrorCode.VALIDATION, message, (*where, str(key))))
+    if not options:
+        del body["options"]
+    return problems
+
+
+def label_format_of(request: ShipmentRequest) -> DocumentFormat:
+    """The label format asked in ``carrierOptions.ENVOY.label.format`` (pdf, png, zpl),
+    PDF otherwise: Envoy renders the label once, at purchase, in this format."""
+    options = request.carrier_options.get(CARRIER.value)
+    label = options.get("label") if isinstance(options, dict) else None
+    wanted = label.get("format") if isinstance(label, dict) else None
+    for known, name in LABEL_FORMATS.items():
+        if isinstance(wanted, str) and wanted.lower() == name:
+            return known
+    return DocumentFormat.PDF
+
+
+def shipment_body(request: ShipmentRequest, label_format: DocumentFormat) -> Built:
+    """The POST /shipments body; ``problems`` lists what Envoy could not be sent."""
+    problems: list[FieldError] = []
+    if label_format not in LABEL_FORMATS:
+        message = f"Envoy labels are PDF, PNG or ZPL, not {label_format.value}"
+        problems.append(_problem(ErrorCode.UNSUPPORTED, message, ("format",)))
+    if request.cash_on_delivery is not None and request.cash_on_delivery.amount:
+        message = "Envoy offers no cash on delivery"
+        problems.append(_problem(ErrorCode.UNSUPPORTED, message, (*ROOT, "cashOnDelivery")))
+    packages, package_problems = packages_body(request)
+    origin = address_body(request.origin)
+    body: dict[str, Any] = {
+        "name": request.reference,
+        "addresses": {
+            "origin": origin,
+            "destination": address_body(request.destination),
+            "return": origin,  # "usually the same as the origin address"
+        },
+        "packages": packages,
+    }
+    options = _options(request, label_format)
+    if options:
+        body["options"] = options
+    problems += package_problems + _carrier_options(request, body)
+    return Built(body=body, problems=problems)
