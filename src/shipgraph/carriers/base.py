@@ -47,6 +47,7 @@ class CarrierError(Exception):
         field_errors: Sequence[FieldError] = (),
         retryable: bool | None = None,
         applied: ShipmentPatch | None = None,
+        pending: BookedShipment | None = None,
     ) -> None:
         super().__init__(message)
         self.carrier = carrier
@@ -56,6 +57,8 @@ class CarrierError(Exception):
         self.retryable = code in RETRYABLE_CODES if retryable is None else retryable
         self.applied = applied
         """The part of a patch the carrier did apply before refusing the rest."""
+        self.pending = pending
+        """A booking the carrier accepted but had not finished: keep it as a draft."""
 
     def user_errors(self) -> tuple[FieldError, ...]:
         """The failure as UserErrors: the named fields, or one error without a field."""
@@ -113,6 +116,16 @@ def camel_case(snake: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A carrier's offers. ``draft`` is set when quoting made a shipment at the carrier
+    (Envoy rates a shipment it creates); booking one of its rates books that one."""
+
+    rates: list[Rate]
+    draft: BookedShipment | None = None
+    errors: tuple[CarrierError, ...] = ()
+
+
 class CarrierBase:
     """Defaults for every operation: UNSUPPORTED, naming the carrier."""
 
@@ -124,6 +137,14 @@ class CarrierBase:
 
     async def rates(self, request: ShipmentRequest) -> list[Rate]:
         raise self._unsupported("rate quotes")
+
+    async def quote(self, request: ShipmentRequest) -> Quote:
+        """Offers, and the carrier-side draft they belong to if quoting made one."""
+        return Quote(rates=await self.rates(request))
+
+    def draft_of(self, rate_id: str) -> str | None:
+        """The carrier shipment id a rate id books, when it books an existing draft."""
+        return None
 
     async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
         raise self._unsupported("booking")

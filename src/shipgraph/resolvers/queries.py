@@ -9,7 +9,7 @@ from datetime import datetime
 
 from graphql import GraphQLError
 
-from shipgraph.carriers.base import CarrierBase, CarrierError
+from shipgraph.carriers.base import CarrierBase, CarrierError, Quote
 from shipgraph.domain import (
     Capability,
     CarrierCode,
@@ -21,6 +21,7 @@ from shipgraph.domain import (
 )
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
+from shipgraph.resolvers.shipments import ShipmentService
 from shipgraph.resolvers.validation import validate_request
 from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage
 
@@ -110,9 +111,13 @@ def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQL
 
 
 async def quote(
-    services: Services, request: ShipmentRequest, asked: Sequence[CarrierCode] | None
+    services: Services,
+    tenant: str,
+    request: ShipmentRequest,
+    asked: Sequence[CarrierCode] | None,
 ) -> tuple[list[Rate], list[CarrierFailure]]:
-    """Every asked carrier concurrently, one deadline for the whole quote."""
+    """Every asked carrier concurrently, one deadline for the whole quote. A carrier
+    that made a shipment to quote (Envoy) has it kept as the tenant's DRAFT."""
     codes = (
         list(dict.fromkeys(asked)) if asked else services.registry.with_capability(Capability.RATES)
     )
@@ -125,24 +130,28 @@ async def quote(
             errors.append(error)
     deadline = services.settings.carrier_timeout_s
     answers = await asyncio.gather(
-        *(_rates_within(carrier, request, deadline) for carrier in ready)
+        *(_quote_within(carrier, request, deadline) for carrier in ready)
     )
     rates: list[Rate] = []
-    for answer in answers:
+    keeper = ShipmentService(services, tenant)
+    for carrier, answer in zip(ready, answers, strict=True):
         if isinstance(answer, CarrierError):
             errors.append(answer)
-        else:
-            rates += answer
+            continue
+        rates += answer.rates
+        errors += answer.errors
+        if answer.draft is not None:
+            await keeper.keep(carrier.info.code, request, answer.draft)
     rates.sort(key=lambda rate: (rate.total.currency, rate.total.amount))
     return rates, [CarrierFailure.of(error) for error in errors]
 
 
-async def _rates_within(
+async def _quote_within(
     carrier: CarrierBase, request: ShipmentRequest, deadline_s: float
-) -> list[Rate] | CarrierError:
+) -> Quote | CarrierError:
     try:
         async with asyncio.timeout(deadline_s):
-            return await carrier.rates(request)
+            return await carrier.quote(request)
     except TimeoutError:
         code = carrier.info.code
         message = f"{code.value} did not quote within {deadline_s:g} s"

@@ -6,11 +6,13 @@ import asyncio
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.codec import request_fingerprint
 from shipgraph.domain import (
     TERMINAL_STATUSES,
+    BookedShipment,
     Capability,
     CarrierCode,
     Document,
@@ -150,51 +152,54 @@ class ShipmentService:
     ) -> Outcome:
         try:
             carrier = self._services.registry.get(code, Capability.CREATE)
-            booked = await carrier.create(request, rate_id)
         except CarrierError as error:
             return Outcome(errors=_carrier_errors(error, ("carrier",)))
-        now = self._services.clock()
-        shipment = Shipment(
-            id=new_shipment_id(),
-            tenant=self._tenant,
-            reference=request.reference,
-            carrier=code,
-            carrier_shipment_id=booked.carrier_shipment_id,
-            tracking_number=booked.tracking_number,
-            status=booked.status,
-            carrier_status=booked.carrier_status,
-            origin=request.origin,
-            destination=request.destination,
-            parcels=request.parcels,
-            description=request.description,
-            instructions=request.instructions,
-            service_level=request.service_level,
-            cash_on_delivery=request.cash_on_delivery,
-            declared_value=request.declared_value,
-            price=booked.price,
-            documents=booked.documents,
-            estimated_pickup_at=booked.estimated_pickup_at,
-            estimated_delivery_at=booked.estimated_delivery_at,
-            carrier_data=booked.carrier_data,
-            created_at=now,
-            updated_at=now,
-        )
+        draft_id = carrier.draft_of(rate_id) if rate_id is not None else None
+        if draft_id is not None:
+            draft = await self._store.find_by_carrier_id(code, draft_id)
+            if draft is not None and draft.tenant != self._tenant:
+                return _refused(ErrorCode.VALIDATION, "not a rate from your quotes", "rateId")
         try:
-            stored = await self._store.create(shipment)
+            booked = await carrier.create(request, rate_id)
+        except CarrierError as error:
+            if error.pending is None:
+                return Outcome(errors=_carrier_errors(error, ("carrier",)))
+            # Accepted but unfinished at the carrier: kept as a DRAFT to refresh later.
+            kept = await self.keep(code, request, error.pending)
+            return Outcome(shipment=kept, errors=_carrier_errors(error))
+        try:
+            return Outcome(shipment=await self.keep(code, request, booked))
         except Exception:
             # Booked at the carrier but not stored: say so with the carrier's id, so
             # the booking can be found, rather than pretend nothing happened.
             log.exception(
-                "booked but not stored", carrier=code.value, id=shipment.carrier_shipment_id
+                "booked but not stored", carrier=code.value, id=booked.carrier_shipment_id
             )
             message = (
-                f"{code.value} booked {shipment.carrier_shipment_id} but shipgraph could not "
+                f"{code.value} booked {booked.carrier_shipment_id} but shipgraph could not "
                 "store it; do not book again, contact support with that id"
             )
             return _refused(ErrorCode.INTERNAL, message)
+
+    async def keep(
+        self, code: CarrierCode, request: ShipmentRequest, booked: BookedShipment
+    ) -> Shipment:
+        """Store what the carrier answered: a new shipment, or the tenant's draft of the
+        same carrier shipment (a quote's draft booked by its rate) brought up to date."""
+        now = self._services.clock()
+        draft = await self._store.find_by_carrier_id(code, booked.carrier_shipment_id)
+        if draft is not None and draft.tenant == self._tenant:
+            previous = draft.status
+            stored = await self._store.update(
+                self._tenant, draft.id, lambda s: _booked(s, booked, now)
+            )
+            event = ShipmentEvent(shipment=stored, occurred_at=now, previous_status=previous)
+            await self._services.updater.publish(event)
+            return stored
+        stored = await self._store.create(_new_shipment(self._tenant, code, request, booked, now))
         updater = self._services.updater
         await updater.publish(ShipmentEvent(shipment=stored, occurred_at=now))
-        return Outcome(shipment=await updater.adopt_orphans(stored))
+        return await updater.adopt_orphans(stored)
 
     # --- change -----------------------------------------------------------------
 
@@ -299,3 +304,49 @@ def _carrier_errors(
     if unsupported_field is None or error.field_errors or error.code != ErrorCode.UNSUPPORTED:
         return errors
     return tuple(replace(e, field=unsupported_field) for e in errors)
+
+
+def _new_shipment(
+    tenant: str, code: CarrierCode, request: ShipmentRequest, booked: BookedShipment, now: datetime
+) -> Shipment:
+    return Shipment(
+        id=new_shipment_id(),
+        tenant=tenant,
+        reference=request.reference,
+        carrier=code,
+        carrier_shipment_id=booked.carrier_shipment_id,
+        tracking_number=booked.tracking_number,
+        status=booked.status,
+        carrier_status=booked.carrier_status,
+        origin=request.origin,
+        destination=request.destination,
+        parcels=request.parcels,
+        description=request.description,
+        instructions=request.instructions,
+        service_level=request.service_level,
+        cash_on_delivery=request.cash_on_delivery,
+        declared_value=request.declared_value,
+        price=booked.price,
+        documents=booked.documents,
+        estimated_pickup_at=booked.estimated_pickup_at,
+        estimated_delivery_at=booked.estimated_delivery_at,
+        carrier_data=booked.carrier_data,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _booked(draft: Shipment, booked: BookedShipment, now: datetime) -> Shipment:
+    """A stored draft with the carrier's booking answer merged in."""
+    return replace(
+        draft,
+        status=booked.status,
+        carrier_status=booked.carrier_status,
+        tracking_number=booked.tracking_number or draft.tracking_number,
+        price=booked.price or draft.price,
+        documents=booked.documents or draft.documents,
+        estimated_pickup_at=booked.estimated_pickup_at or draft.estimated_pickup_at,
+        estimated_delivery_at=booked.estimated_delivery_at or draft.estimated_delivery_at,
+        carrier_data={**draft.carrier_data, **booked.carrier_data},
+        updated_at=now,
+    )

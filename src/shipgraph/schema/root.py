@@ -109,12 +109,12 @@ class Query:
         "the others."
     )
     async def rates(self, info: Ctx, input: inputs.RatesInput) -> types.RateQuote:
-        _tenant(info)
+        tenant = _tenant(info)
         request = input.shipment.to_domain()
         invalid = validation_error(request, ("input", "shipment"))
         if invalid is not None:
             raise invalid
-        rates, errors = await quote(info.context.services, request, input.carriers)
+        rates, errors = await quote(info.context.services, tenant, request, input.carriers)
         return types.RateQuote(
             rates=cast(list[types.Rate], rates), errors=cast(list[types.CarrierError], errors)
         )
