@@ -59,7 +59,7 @@ def dev(args: argparse.Namespace) -> None:
         graphiql_key=DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None,
     )
     print(f"shipgraph dev: GraphiQL at {address}/graphql (tenant demo, key {DEV_TENANT_KEY})")
-    print(f"simulators at {address}/sandbox/envio, /borzo, /entrego (control API: /_control)")
+    print(f"simulators at {address}/sandbox/envio, /borzo, /entrego, /envoy (control: /_control)")
     _serve(app, args, settings)
 
 
@@ -74,7 +74,7 @@ def sandbox(args: argparse.Namespace) -> None:
         gateway_url=args.gateway_url,
         auto_advance_s=args.advance_every or None,
     )
-    print(f"simulators at {_address(args)}/envio, /borzo and /entrego")
+    print(f"simulators at {_address(args)}/envio, /borzo, /entrego and /envoy")
     _serve(build_sandboxes(wiring).app(), args, settings)
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.conftest import create
 from tests.integration.operations import CANCEL, CREATE, GET, LIST, UPDATE, create_input
-from tests.support.stack import Stack
+from tests.support.stack import Stack, running_stack
 
 
 async def sandbox_shipments(stack: Stack) -> list[dict[str, Any]]:
@@ -99,15 +99,22 @@ async def test_envio_422_maps_to_the_input_field(stack: Stack) -> None:
     assert error["carrier"] == "ENVIO"
 
 
-async def test_no_carrier_and_unbuilt_carrier_are_refused(stack: Stack) -> None:
+async def test_a_booking_without_a_carrier_is_refused(stack: Stack) -> None:
     variables = create_input()
     del variables["input"]["carrier"]
     [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]
     assert error["field"] == ["carrier"] and error["code"] == "VALIDATION"
-    variables["input"]["carrier"] = "ENVOY"
-    [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]
-    assert error["code"] == "UNSUPPORTED" and error["carrier"] == "ENVOY"
-    assert error["field"] == ["carrier"]
+
+
+async def test_a_carrier_without_credentials_is_unsupported() -> None:
+    async with running_stack(None, envoy_access_token=None) as stack:
+        variables = create_input()
+        variables["input"]["carrier"] = "ENVOY"
+        [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]
+        assert error["code"] == "UNSUPPORTED" and error["carrier"] == "ENVOY"
+        assert error["field"] == ["carrier"]
+        carriers = (await stack.gql("{ carriers { code enabled } }"))["data"]["carriers"]
+        assert {"code": "ENVOY", "enabled": False} in carriers
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ async def test_rates_input_is_validated_with_paths(stack: Stack) -> None:
         ("{ locations(carrier: ENVIO) { id } }", "ENVIO"),
         ("{ portCodes(carrier: BORZO) { code } }", "BORZO"),
         ('{ cleanAddress(carrier: ENVOY, address: "1 Main St") { cityName } }', "ENVOY"),
-        ('{ track(carrier: ENVOY, trackingNumber: "X1") { status } }', "ENVOY"),
+        ('{ track(carrier: ENTREGO, trackingNumber: "X1") { status } }', "ENTREGO"),
     ],
 )
 async def test_fields_of_carriers_not_built_are_unsupported(
@@ -118,4 +118,6 @@ async def test_carriers_say_what_is_enabled(stack: Stack) -> None:
     assert by_code["BORZO"]["enabled"] is True
     assert {"RATES", "COURIER_LOCATION", "MULTI_STOP"} <= set(by_code["BORZO"]["capabilities"])
     assert by_code["ENTREGO"]["enabled"] is True and by_code["ENTREGO"]["countries"] == ["PH"]
-    assert by_code["ENVOY"]["enabled"] is False and by_code["ENVOY"]["capabilities"] == []
+    assert by_code["ENVOY"]["enabled"] is True
+    assert {"RATES", "CREATE", "TRACK", "LABELS"} <= set(by_code["ENVOY"]["capabilities"])
+    assert "UPDATE" not in by_code["ENVOY"]["capabilities"]

@@ -65,11 +65,13 @@ async def running_stack(
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     wiring = SandboxWiring(base_url=f"http://127.0.0.1:{sandbox_port}", gateway_url=gateway_url)
     config = load_settings(
-        **wiring.gateway_settings(),
-        api_keys=",".join(f"{tenant}:{key}" for tenant, key in KEYS.items()),
-        redis_url=redis_url,
-        carrier_timeout_s=settings.pop("carrier_timeout_s", 2.0),
-        **settings,
+        **{
+            **wiring.gateway_settings(),
+            "api_keys": ",".join(f"{tenant}:{key}" for tenant, key in KEYS.items()),
+            "redis_url": redis_url,
+            "carrier_timeout_s": 2.0,
+            **settings,
+        }
     )
     async with AsyncExitStack() as stack:
         sandbox_url = await stack.enter_async_context(

@@ -10,15 +10,17 @@ from pydantic import SecretStr
 
 from shipgraph.cache.base import Cache
 from shipgraph.cache.tokens import TokenCache
-from shipgraph.carriers import borzo, entrego, envio
+from shipgraph.carriers import borzo, entrego, envio, envoy
 from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo
 from shipgraph.carriers.limits import WindowLimiter, limiter_storage
 from shipgraph.config import Settings
 from shipgraph.domain import Capability, CarrierCode, ErrorCode
 
-# Carriers whose adapters are not built yet: described, never enabled, able to nothing.
-_NOT_BUILT = {
-    CarrierCode.ENVOY: CarrierInfo(CarrierCode.ENVOY, "Envoy", (), frozenset()),
+_INFO: dict[CarrierCode, CarrierInfo] = {
+    CarrierCode.ENVIO: envio.INFO,
+    CarrierCode.BORZO: borzo.INFO,
+    CarrierCode.ENTREGO: entrego.INFO,
+    CarrierCode.ENVOY: envoy.INFO,
 }
 
 
@@ -30,12 +32,7 @@ class CarrierRegistry:
         carrier = self._carriers.get(code)
         if carrier is not None:
             return carrier.info
-        built = {
-            CarrierCode.ENVIO: envio.INFO,
-            CarrierCode.BORZO: borzo.INFO,
-            CarrierCode.ENTREGO: entrego.INFO,
-        }
-        return built.get(code) or _NOT_BUILT[code]
+        return _INFO[code]
 
     def all(self) -> list[CarrierInfo]:
         return [self.info(code) for code in CarrierCode]
@@ -47,10 +44,7 @@ class CarrierRegistry:
         """The enabled carrier, or CarrierError UNSUPPORTED saying why not."""
         carrier = self._carriers.get(code)
         if carrier is None:
-            if code in _NOT_BUILT:
-                message = f"{code.value} is not available in this version of shipgraph"
-            else:
-                message = f"{code.value} is not configured (no credentials)"
+            message = f"{code.value} is not configured (no credentials)"
             raise CarrierError(code, ErrorCode.UNSUPPORTED, message)
         if capability is not None and capability not in carrier.info.capabilities:
             message = f"{code.value} does not support {capability.value}"
@@ -81,6 +75,13 @@ def build_registry(
         carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport)
     if settings.borzo_auth_token is not None:
         carriers[CarrierCode.BORZO] = _borzo(settings, settings.borzo_auth_token, transport)
+    if settings.envoy_access_token is not None:
+        carriers[CarrierCode.ENVOY] = envoy.EnvoyCarrier(
+            base_url=settings.base_url(settings.envoy_base_url),
+            access_token=settings.envoy_access_token.get_secret_value(),
+            timeout_s=settings.carrier_timeout_s,
+            transport=transport,
+        )
     access, secret = settings.entrego_access_key, settings.entrego_secret_key
     if access is not None and secret is not None:
         carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport)

@@ -13,6 +13,7 @@ from starlette.routing import Mount
 from shipgraph.sandbox.borzo import create_borzo_sandbox
 from shipgraph.sandbox.entrego import create_entrego_sandbox
 from shipgraph.sandbox.envio import create_envio_sandbox
+from shipgraph.sandbox.envoy import create_envoy_sandbox
 
 ENVIO_API_KEY = "sandbox-envio-key"
 ENVIO_WEBHOOK_TOKEN = "sandbox-envio-webhook-token"
@@ -21,6 +22,7 @@ BORZO_CALLBACK_SECRET = "sandbox-borzo-callback-secret"
 ENTREGO_ACCESS_KEY = "sandbox-entrego-access-key"
 ENTREGO_SECRET_KEY = "sandbox-entrego-secret-key"
 ENTREGO_WEBHOOK_TOKEN = "sandbox-entrego-webhook-token"
+ENVOY_ACCESS_TOKEN = "sandbox-envoy-token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ class SandboxWiring:
             "entrego_access_key": ENTREGO_ACCESS_KEY,
             "entrego_secret_key": ENTREGO_SECRET_KEY,
             "entrego_webhook_token": ENTREGO_WEBHOOK_TOKEN,
+            "envoy_base_url": f"{self.base_url}/envoy",
+            "envoy_access_token": ENVOY_ACCESS_TOKEN,
         }
 
 
@@ -96,11 +100,18 @@ def build_sandboxes(wiring: SandboxWiring) -> Sandboxes:
         webhook_token=ENTREGO_WEBHOOK_TOKEN,
         auto_advance_s=wiring.auto_advance_s,
     )
+    envoy = create_envoy_sandbox(access_token=ENVOY_ACCESS_TOKEN)
     return Sandboxes(
-        mounts=[Mount("/envio", envio), Mount("/borzo", borzo), Mount("/entrego", entrego)],
+        mounts=[
+            Mount("/envio", envio),
+            Mount("/borzo", borzo),
+            Mount("/entrego", entrego),
+            Mount("/envoy", envoy),
+        ],
         lifespans=[
             envio.state.envio.running,
             borzo.state.borzo.running,
             entrego.state.entrego.running,
+            envoy.state.envoy.running,
         ],
     )
