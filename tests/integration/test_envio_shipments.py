@@ -255,3 +255,11 @@ async def test_failed_booking_frees_its_idempotency_key(stack: Stack) -> None:
     assert failed["data"]["createShipment"]["userErrors"][0]["code"] == "CARRIER_UNAVAILABLE"
     shipment = await create(stack, idempotencyKey="retry-me")
     assert shipment["status"] == "CREATED"
+
+
+async def test_a_read_survives_one_carrier_hiccup(stack: Stack) -> None:
+    shipment = await create(stack)
+    await stack.control("POST", "/faults", json={"status": 503, "times": 1})
+    refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { status } }"
+    body = await stack.gql(refresh, {"id": shipment["id"]})
+    assert body["data"]["refreshShipment"]["status"] == "CREATED", body

@@ -7,17 +7,85 @@ CARRIER_UNAVAILABLE so an adapter only maps the answers its document describes.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
+from tenacity.wait import wait_random_exponential
 
-from shipgraph.carriers.base import CarrierError
+from shipgraph.carriers.base import CallLimiter, CarrierError
 from shipgraph.domain import CarrierCode, ErrorCode
 from shipgraph.observability import CARRIER_CALL_ERRORS, CARRIER_CALL_SECONDS, get_logger
 
 log = get_logger("shipgraph.carriers")
+
+MAX_ATTEMPTS = 3
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class _RetryableAnswer(Exception):
+    """A 429 or 5xx worth another try; carries the answer for the last attempt."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+async def _answer_or_raise(
+    send: Callable[[float], Awaitable[httpx.Response]], deadline: float
+) -> httpx.Response:
+    response = await send(deadline)
+    if response.status_code in RETRY_STATUSES:
+        raise _RetryableAnswer(response)
+    return response
+
+
+def _worth_retrying(error: BaseException) -> bool:
+    if isinstance(error, _RetryableAnswer):
+        return True
+    return isinstance(error, CarrierError) and error.code == ErrorCode.CARRIER_UNAVAILABLE
+
+
+def _retry_after_s(state: RetryCallState) -> float | None:
+    error = state.outcome.exception() if state.outcome else None
+    if not isinstance(error, _RetryableAnswer):
+        return None
+    value = error.response.headers.get("retry-after", "")
+    return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+_backoff = wait_random_exponential(multiplier=0.1, max=2.0)
+
+
+def _wait(state: RetryCallState) -> float:
+    """The carrier's Retry-After when it says one, else jittered exponential backoff."""
+    retry_after = _retry_after_s(state)
+    return retry_after if retry_after is not None else float(_backoff(state))
+
+
+def _past_deadline(deadline: float) -> stop_base:
+    """Stop when the next wait would end past the call's deadline."""
+
+    class _Stop(stop_base):
+        def __call__(self, state: RetryCallState) -> bool:
+            now = asyncio.get_running_loop().time()
+            return now + _wait(state) >= deadline
+
+    return _Stop()
+
+
+def _last_answer(state: RetryCallState) -> httpx.Response:
+    """Out of tries: the last answer (a 503, a 429) goes to the adapter to map as usual;
+    a transport failure is raised as it was."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, _RetryableAnswer):
+        return error.response
+    assert error is not None
+    raise error
 
 
 class CarrierHttp:
@@ -30,9 +98,13 @@ class CarrierHttp:
         headers: Mapping[str, str] | None = None,
         max_connections: int = 50,
         transport: httpx.AsyncBaseTransport | None = None,
+        limiter: CallLimiter | None = None,
     ) -> None:
+        """``limiter``: the carrier's request budget, drawn on by every attempt
+        (a retry is a request the carrier counts too)."""
         self.carrier = carrier
         self.timeout_s = timeout_s
+        self._limiter = limiter
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers=dict(headers or {}),
@@ -50,12 +122,51 @@ class CarrierHttp:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send one request within the deadline; any HTTP status is returned as is.
-        ``headers`` add to the client's own for this call (e.g. a bearer token)."""
+
+        ``headers`` add to the client's own for this call (e.g. a bearer token).
+        Idempotent calls (GETs unless told otherwise, and what an adapter marks, such
+        as a quote or a token fetch) are retried on transport errors, 502/503/504 and
+        429, honouring Retry-After, within the same deadline. A booking is never
+        retried blindly: a create that timed out may have been made.
+        """
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        send = functools.partial(
+            self._send, operation, method, path, json=json, params=params, headers=headers
+        )
+        if not (method == "GET" if idempotent is None else idempotent):
+            return await send(deadline)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(MAX_ATTEMPTS) | _past_deadline(deadline),
+            wait=_wait,
+            retry=retry_if_exception(_worth_retrying),
+            retry_error_callback=_last_answer,
+            reraise=True,
+        )
+        response: httpx.Response = await retrying(_answer_or_raise, send, deadline)
+        return response
+
+    async def _send(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        deadline: float,
+        *,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        if self._limiter is not None:
+            await self._limiter.acquire()
         started = time.perf_counter()
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise self._unavailable(operation, f"no answer within {self.timeout_s:g} s")
         try:
-            async with asyncio.timeout(self.timeout_s):
+            async with asyncio.timeout(remaining):
                 response = await self._client.request(
                     method, path, json=json, params=params, headers=headers
                 )

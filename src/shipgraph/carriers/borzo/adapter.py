@@ -110,9 +110,9 @@ class BorzoCarrier(CarrierBase):
             timeout_s=timeout_s,
             headers={"X-DV-Auth-Token": auth_token},
             transport=transport,
+            limiter=limiter,
         )
         self._secret = callback_secret
-        self._limiter = limiter
         self._clock = clock
         self._rate_key = rates.signing_key(auth_token)
 
@@ -347,9 +347,14 @@ class BorzoCarrier(CarrierBase):
         params: Mapping[str, str] | None = None,
         layout: requests.Layout | None = None,
     ) -> dict[str, Any]:
-        if self._limiter is not None:
-            await self._limiter.acquire()
-        response = await self._http.request(operation, method, path, json=body, params=params)
+        response = await self._http.request(
+            operation,
+            method,
+            path,
+            json=body,
+            params=params,
+            idempotent=method == "GET" or operation == "rates",
+        )
         status = response.status_code
         if status >= 500:
             raise self._unavailable(operation, f"Borzo answered {status}")

@@ -349,7 +349,7 @@ class EntregoCarrier(CarrierBase):
 
     async def _fetch_token(self) -> tuple[str, datetime]:
         response = await self._api.request(
-            "authenticate", "POST", "/v1/authenticate", json=self._keys
+            "authenticate", "POST", "/v1/authenticate", json=self._keys, idempotent=True
         )
         if response.status_code >= 500:
             raise self._unavailable("authenticate", f"Entrego answered {response.status_code}")
