@@ -6,9 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shipgraph.sandbox.faults import ErrorBody, FaultInjector, FaultMiddleware
 from shipgraph.sandbox.webhooks import WebhookSender
 
 
@@ -51,3 +58,49 @@ class Simulation:
         while True:
             await asyncio.sleep(tick)
             await self.advance_due(every_s, tick / every_s)
+
+
+class StartOnRequest:
+    """Starts auto-advance on the first request: a mounted app's lifespan never runs."""
+
+    def __init__(self, app: ASGIApp, *, state: Simulation) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.state.ensure_started()
+        await self.app(scope, receive, send)
+
+
+def simulator_app(
+    name: str,
+    state: Simulation,
+    routes: Sequence[BaseRoute],
+    *,
+    faults: FaultInjector,
+    error_body: ErrorBody,
+    exception_handlers: Mapping[Any, Any],
+    outermost: Callable[..., ASGIApp] = StartOnRequest,
+) -> Starlette:
+    """A simulator's Starlette app: its routes, faults injected into the vendor API
+    (never into /_control), its state started on the first request or by the
+    lifespan, and kept on ``app.state.<name>``. ``outermost`` is a middleware taking
+    ``state=`` that runs first (StartOnRequest, or one that also adds headers)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with state.running():
+            yield
+
+    app = Starlette(
+        routes=list(routes),
+        middleware=[
+            Middleware(outermost, state=state),
+            Middleware(FaultMiddleware, injector=faults, error_body=error_body),
+        ],
+        exception_handlers=dict(exception_handlers),
+        lifespan=lifespan,
+    )
+    setattr(app.state, name, state)
+    return app

@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shipgraph.sandbox.borzo.api import vendor_routes
 from shipgraph.sandbox.borzo.control import control_routes
 from shipgraph.sandbox.borzo.errors import ApiError, error_body
 from shipgraph.sandbox.borzo.state import BorzoSandboxState
-from shipgraph.sandbox.faults import FaultMiddleware
-
-
-class _StartOnRequest:
-    """Starts auto-advance on the first request: a mounted app's lifespan never runs."""
-
-    def __init__(self, app: ASGIApp, *, state: BorzoSandboxState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.state.ensure_started()
-        await self.app(scope, receive, send)
+from shipgraph.sandbox.simulation import simulator_app
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -55,21 +39,12 @@ def create_borzo_sandbox(
         requests_per_minute=requests_per_minute,
         requests_per_day=requests_per_day,
     )
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with state.running():
-            yield
-
-    app = Starlette(
+    return simulator_app(
+        "borzo",
+        state,
         # Control routes first: the vendor route catches every other path.
-        routes=[*control_routes(state), *vendor_routes(state)],
-        middleware=[
-            Middleware(_StartOnRequest, state=state),
-            Middleware(FaultMiddleware, injector=state.faults, error_body=error_body),
-        ],
+        [*control_routes(state), *vendor_routes(state)],
+        faults=state.faults,
+        error_body=error_body,
         exception_handlers={Exception: _server_error},
-        lifespan=lifespan,
     )
-    app.state.borzo = state
-    return app

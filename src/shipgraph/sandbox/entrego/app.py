@@ -7,12 +7,10 @@ overlap, so `shipgraph dev` mounts it once and points both base URLs at it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +20,8 @@ from shipgraph.sandbox.entrego.control import control_routes
 from shipgraph.sandbox.entrego.core_api import location_routes, waybill_routes
 from shipgraph.sandbox.entrego.errors import SECURITY_HEADERS, ApiError, error_body
 from shipgraph.sandbox.entrego.state import EntregoSandboxState
-from shipgraph.sandbox.faults import FaultMiddleware, route_path
+from shipgraph.sandbox.faults import route_path
+from shipgraph.sandbox.simulation import simulator_app
 
 _HEADERS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 
@@ -83,28 +82,17 @@ def create_entrego_sandbox(
         webhook_retry_delays=webhook_retry_delays,
     )
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with state.running():
-            yield
-
-    app = Starlette(
-        routes=[
+    return simulator_app(
+        "entrego",
+        state,
+        [
             *control_routes(state),
             *vendor_routes(state),
             *location_routes(state),
             *waybill_routes(state),
         ],
-        middleware=[
-            Middleware(_StartAndDecorate, state=state),
-            Middleware(
-                FaultMiddleware,
-                injector=state.faults,
-                error_body=error_body,
-            ),
-        ],
+        faults=state.faults,
+        error_body=error_body,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
-        lifespan=lifespan,
+        outermost=_StartAndDecorate,
     )
-    app.state.entrego = state
-    return app

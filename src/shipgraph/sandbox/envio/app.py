@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shipgraph.sandbox.envio.api import vendor_routes
 from shipgraph.sandbox.envio.control import control_routes
 from shipgraph.sandbox.envio.errors import error_body
 from shipgraph.sandbox.envio.state import EnvioSandboxState
-from shipgraph.sandbox.faults import FaultMiddleware
-
-
-class _StartOnRequest:
-    """Starts auto-advance on the first request: a mounted app's lifespan never runs."""
-
-    def __init__(self, app: ASGIApp, *, state: EnvioSandboxState) -> None:
-        self.app = app
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.state.ensure_started()
-        await self.app(scope, receive, send)
+from shipgraph.sandbox.simulation import simulator_app
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -57,19 +41,11 @@ def create_envio_sandbox(
         public_base_url=public_base_url,
     )
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with state.running():
-            yield
-
-    app = Starlette(
-        routes=[*vendor_routes(state), *control_routes(state)],
-        middleware=[
-            Middleware(_StartOnRequest, state=state),
-            Middleware(FaultMiddleware, injector=state.faults, error_body=error_body),
-        ],
+    return simulator_app(
+        "envio",
+        state,
+        [*vendor_routes(state), *control_routes(state)],
+        faults=state.faults,
+        error_body=error_body,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
-        lifespan=lifespan,
     )
-    app.state.envio = state
-    return app

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -15,7 +11,7 @@ from shipgraph.sandbox.envoy.api import vendor_routes
 from shipgraph.sandbox.envoy.control import control_routes
 from shipgraph.sandbox.envoy.errors import error_body, fail
 from shipgraph.sandbox.envoy.state import EnvoySandboxState
-from shipgraph.sandbox.faults import FaultMiddleware
+from shipgraph.sandbox.simulation import simulator_app
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -34,16 +30,11 @@ def create_envoy_sandbox(*, access_token: str, async_delay_s: float = 1.0) -> St
     when it is next looked at after its delay."""
     state = EnvoySandboxState(access_token=access_token, async_delay_s=async_delay_s)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with state.running():
-            yield
-
-    app = Starlette(
-        routes=[*vendor_routes(state), *control_routes(state)],
-        middleware=[Middleware(FaultMiddleware, injector=state.faults, error_body=error_body)],
+    return simulator_app(
+        "envoy",
+        state,
+        [*vendor_routes(state), *control_routes(state)],
+        faults=state.faults,
+        error_body=error_body,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
-        lifespan=lifespan,
     )
-    app.state.envoy = state
-    return app
