@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,22 +15,11 @@ from shipgraph.sandbox.borzo.lifecycle import STEPS, StepInput, next_happy_step
 from shipgraph.sandbox.borzo.params import decimal_of
 from shipgraph.sandbox.borzo.state import BorzoSandboxState
 from shipgraph.sandbox.borzo.views import order_json
+from shipgraph.sandbox.control_api import control_body
 from shipgraph.sandbox.faults import fault_control_routes
 from shipgraph.sandbox.webhooks import Delivery as Dispatch
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _body(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError(400, "invalid json") from exc
-    if not isinstance(body, dict):
-        raise ControlError(400, "invalid json")
-    return body
 
 
 def _invalid(field: str, message: str) -> ControlError:
@@ -97,7 +85,7 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
         return JSONResponse({"orders": views})
 
     async def advance(request: Request) -> Response:
-        step, inp = parse_step(_body(await request.body()))
+        step, inp = parse_step(control_body(await request.body()))
         order, name, dispatches = await state.advance(order_id(request), step, inp)
         async with state.lock:
             view = order_json(order)
@@ -106,7 +94,7 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
         )
 
     async def move(request: Request) -> Response:
-        to, fraction = parse_move(_body(await request.body()))
+        to, fraction = parse_move(control_body(await request.body()))
         order = await state.move_courier(order_id(request), to, fraction)
         async with state.lock:
             view = order_json(order)

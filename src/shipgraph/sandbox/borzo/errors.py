@@ -6,6 +6,8 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
+from shipgraph.sandbox.control_api import ControlError as ControlError
+
 
 class BorzoResponse(JSONResponse):
     # The document's responses: "Content-Type: application/json; charset=utf-8".
@@ -48,15 +50,3 @@ def _code_for(status: int) -> str:
 def error_body(status: int) -> dict[str, Any]:
     """The envelope an injected fault with HTTP ``status`` answers."""
     return ApiError(_code_for(status)).body()
-
-
-class ControlError(Exception):
-    """An error of the control API (ours, not Borzo's): ``{"message": ...}``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"message": self.message}, status_code=self.status)

@@ -18,7 +18,6 @@ GET/POST/DELETE /_control/faults             fault injection
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,26 +25,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shipgraph.sandbox.control_api import ControlError, control_body
 from shipgraph.sandbox.entrego.lifecycle import STATUSES, TRANSITIONS
 from shipgraph.sandbox.entrego.model import FAILED_REASONS
-from shipgraph.sandbox.entrego.state import ControlError, EntregoSandboxState
+from shipgraph.sandbox.entrego.state import EntregoSandboxState
 from shipgraph.sandbox.entrego.validation import Validator
 from shipgraph.sandbox.faults import fault_control_routes
 from shipgraph.sandbox.webhooks import Delivery
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _body(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError(400, "invalid json") from exc
-    if not isinstance(body, dict):
-        raise ControlError(400, "invalid json")
-    return body
 
 
 def _number(body: dict[str, Any], name: str) -> float | None:
@@ -86,7 +74,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
             return JSONResponse({"order": order.control_view()})
 
     async def advance(request: Request) -> Response:
-        body = _body(await request.body())
+        body = control_body(await request.body())
         status, reason = body.get("status"), body.get("reasonCode")
         if status is not None and status not in STATUSES:
             raise ControlError(422, f"status: must be one of {', '.join(STATUSES)}")
@@ -123,7 +111,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
         )
 
     async def tokens(request: Request) -> Response:
-        body = _body(await request.body())
+        body = control_body(await request.body())
         validity = _number(body, "validitySeconds")
         if validity is not None:
             state.tokens.validity_s = validity
@@ -135,7 +123,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
             return JSONResponse({"sellers": state.sellers})
 
     async def add_seller(request: Request) -> Response:
-        body = _body(await request.body())
+        body = control_body(await request.body())
         v = Validator()
         reference = v.string(body, "sellerReference", "sellerReference", required=True)
         pickup = v.party(body, "pickup", {})
@@ -149,7 +137,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
         )
 
     async def auto_advance(request: Request) -> Response:
-        seconds = _number(_body(await request.body()), "seconds")
+        seconds = _number(control_body(await request.body()), "seconds")
         await state.set_auto_advance(seconds or None)
         return JSONResponse({"seconds": state.auto_advance_s})
 

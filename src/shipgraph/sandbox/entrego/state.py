@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from shipgraph.sandbox.control_api import ControlError as ControlError
 from shipgraph.sandbox.entrego.auth import Tokens
 from shipgraph.sandbox.entrego.errors import ApiError, not_found
 from shipgraph.sandbox.entrego.lifecycle import StepRefused, apply_step, next_happy_step
@@ -43,15 +44,6 @@ DOCUMENT_SELLERS: dict[str, JsonObject] = {
         },
     }
 }
-
-
-class ControlError(Exception):
-    """A control API refusal (409 for a refused step, 404 for an unknown order...)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class EntregoSandboxState(Simulation):

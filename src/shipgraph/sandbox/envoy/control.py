@@ -20,14 +20,13 @@ GET/POST/DELETE /_control/faults         fault injection
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shipgraph.sandbox.control_api import ControlError, control_body
 from shipgraph.sandbox.envoy.api import base_url
 from shipgraph.sandbox.envoy.carriers import BY_HANDLE, CARRIERS, EXPONENTS
 from shipgraph.sandbox.envoy.errors import ApiError
@@ -36,26 +35,6 @@ from shipgraph.sandbox.envoy.state import EnvoySandboxState
 from shipgraph.sandbox.faults import fault_control_routes
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise ControlError(400, "invalid json") from exc
-    if not isinstance(body, dict):
-        raise ControlError(400, "invalid json")
-    return body
 
 
 def control_routes(state: EnvoySandboxState) -> list[Route]:
@@ -91,7 +70,7 @@ def control_routes(state: EnvoySandboxState) -> list[Route]:
         return async_setting()
 
     async def set_async(request: Request) -> Response:
-        body = await _body(request)
+        body = control_body(await request.body())
         count, delay = body.get("count"), body.get("delay_s")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ControlError(422, "count: must be an integer, 0 or more")
@@ -122,14 +101,14 @@ def control_routes(state: EnvoySandboxState) -> list[Route]:
         handle = request.path_params["handle"]
         if handle not in BY_HANDLE:
             raise ControlError(404, f"unknown carrier; one of {', '.join(BY_HANDLE)}")
-        quoting = (await _body(request)).get("quoting")
+        quoting = (control_body(await request.body())).get("quoting")
         if not isinstance(quoting, bool):
             raise ControlError(422, "quoting: must be a boolean")
         state.quoting[handle] = quoting
         return JSONResponse({"handle": handle, "quoting": quoting})
 
     async def batches(request: Request) -> Response:
-        body = await _body(request)
+        body = control_body(await request.body())
         ids, batch_id = body.get("shipment_ids"), body.get("batch_id") or new_id("bat")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise ControlError(422, "shipment_ids: must be a list of shipment ids")
