@@ -95,9 +95,13 @@ class Settings(BaseSettings):
 
     carrier_timeout_s: float = Field(default=10.0, gt=0, le=300)
     courier_poll_s: float = Field(default=5.0, gt=0, le=300)
+    """How often courierLocation asks the carrier, per shipment watched."""
     location_cache_ttl_s: float = Field(default=86_400, gt=0)
     """How long Location API answers are kept (a stale copy is kept 7 times longer)."""
-    """How often courierLocation asks the carrier, per shipment watched."""
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    """Failures in a row (no answer, 5xx) that open a carrier's circuit breaker."""
+    breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
+    """How long an open breaker refuses calls before it lets a probe through."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_query_depth: int = Field(default=12, gt=0)

@@ -10,7 +10,7 @@ import logging
 import sys
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -37,6 +37,12 @@ CARRIER_CALL_ERRORS = Counter(
     "shipgraph_carrier_call_errors_total",
     "Failed calls to carrier APIs, by error code.",
     ["carrier", "operation", "code"],
+    registry=REGISTRY,
+)
+CARRIER_CIRCUIT_OPEN = Gauge(
+    "shipgraph_carrier_circuit_open",
+    "1 while a carrier's circuit breaker refuses calls, as this process last saw it.",
+    ["carrier"],
     registry=REGISTRY,
 )
 WEBHOOKS_RECEIVED = Counter(

@@ -48,6 +48,7 @@ class CarrierError(Exception):
         retryable: bool | None = None,
         applied: ShipmentPatch | None = None,
         pending: BookedShipment | None = None,
+        uncertain: bool = False,
     ) -> None:
         super().__init__(message)
         self.carrier = carrier
@@ -59,6 +60,8 @@ class CarrierError(Exception):
         """The part of a patch the carrier did apply before refusing the rest."""
         self.pending = pending
         """A booking the carrier accepted but had not finished: keep it as a draft."""
+        self.uncertain = uncertain
+        """The request was sent but no answer came: the carrier may have done it."""
 
     def user_errors(self) -> tuple[FieldError, ...]:
         """The failure as UserErrors: the named fields, or one error without a field."""
@@ -82,6 +85,24 @@ class CallLimiter(Protocol):
 
     async def acquire(self) -> None:
         """Wait for a slot, or raise CarrierError RATE_LIMITED when none comes soon."""
+        ...
+
+
+class AdmittedCall(Protocol):
+    async def done(self, failed: bool) -> None:
+        """Count the call's outcome: a failure is the carrier's fault (no answer, 5xx)."""
+        ...
+
+
+class CallGuard(Protocol):
+    """A carrier's circuit breaker: refuses calls while the carrier is failing."""
+
+    async def admit(self) -> AdmittedCall:
+        """Raise CarrierError CARRIER_UNAVAILABLE while the circuit is open."""
+        ...
+
+    async def healthy(self) -> bool:
+        """False while calls are being refused."""
         ...
 
 
@@ -148,6 +169,12 @@ class CarrierBase:
 
     async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
         raise self._unsupported("booking")
+
+    async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
+        """The booking an earlier create of ``request`` made, looked up by its
+        reference; None when the carrier has none. Used when a create got no answer,
+        so that a retry never books twice."""
+        raise self._unsupported("finding a booking by its reference")
 
     async def update(self, shipment: Shipment, patch: ShipmentPatch) -> None:
         """Change the booking at the carrier; the caller merges the patch on success."""

@@ -17,7 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
-from shipgraph.carriers.base import CallLimiter, CarrierError
+from shipgraph.carriers.base import CallGuard, CallLimiter, CarrierError
 from shipgraph.domain import CarrierCode, ErrorCode
 from shipgraph.observability import CARRIER_CALL_ERRORS, CARRIER_CALL_SECONDS, get_logger
 
@@ -99,12 +99,15 @@ class CarrierHttp:
         max_connections: int = 50,
         transport: httpx.AsyncBaseTransport | None = None,
         limiter: CallLimiter | None = None,
+        guard: CallGuard | None = None,
     ) -> None:
         """``limiter``: the carrier's request budget, drawn on by every attempt
-        (a retry is a request the carrier counts too)."""
+        (a retry is a request the carrier counts too). ``guard``: the carrier's circuit
+        breaker, consulted once per call (its retries included)."""
         self.carrier = carrier
         self.timeout_s = timeout_s
         self._limiter = limiter
+        self._guard = guard
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers=dict(headers or {}),
@@ -130,13 +133,48 @@ class CarrierHttp:
         Idempotent calls (GETs unless told otherwise, and what an adapter marks, such
         as a quote or a token fetch) are retried on transport errors, 502/503/504 and
         429, honouring Retry-After, within the same deadline. A booking is never
-        retried blindly: a create that timed out may have been made.
+        retried blindly: a create that got no answer may have been made, and its
+        CarrierError says so (``uncertain``).
         """
+        idempotent = method == "GET" if idempotent is None else idempotent
+        admitted = await self._guard.admit() if self._guard is not None else None
+        failed = True
+        try:
+            response = await self._attempts(
+                operation, method, path, json, params, headers, idempotent=idempotent
+            )
+            failed = response.status_code >= 500
+            return response
+        except CarrierError as error:
+            failed = error.code == ErrorCode.CARRIER_UNAVAILABLE
+            raise
+        finally:
+            if admitted is not None:
+                await admitted.done(failed)
+
+    async def _attempts(
+        self,
+        operation: str,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        *,
+        idempotent: bool,
+    ) -> httpx.Response:
         deadline = asyncio.get_running_loop().time() + self.timeout_s
         send = functools.partial(
-            self._send, operation, method, path, json=json, params=params, headers=headers
+            self._send,
+            operation,
+            method,
+            path,
+            json=json,
+            params=params,
+            headers=headers,
+            idempotent=idempotent,
         )
-        if not (method == "GET" if idempotent is None else idempotent):
+        if not idempotent:
             return await send(deadline)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(MAX_ATTEMPTS) | _past_deadline(deadline),
@@ -158,6 +196,7 @@ class CarrierHttp:
         json: Any,
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
+        idempotent: bool,
     ) -> httpx.Response:
         if self._limiter is not None:
             await self._limiter.acquire()
@@ -170,11 +209,16 @@ class CarrierHttp:
                 response = await self._client.request(
                     method, path, json=json, params=params, headers=headers
                 )
-        except (TimeoutError, httpx.TimeoutException):
-            raise self._unavailable(operation, f"no answer within {self.timeout_s:g} s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # Never sent: nothing can have happened at the carrier.
             message = f"cannot reach the carrier ({type(exc).__name__})"
             raise self._unavailable(operation, message) from exc
+        except (TimeoutError, httpx.TimeoutException):
+            message = f"no answer within {self.timeout_s:g} s"
+            raise self._unavailable(operation, message, uncertain=not idempotent) from None
+        except httpx.HTTPError as exc:
+            message = f"the connection to the carrier failed ({type(exc).__name__})"
+            raise self._unavailable(operation, message, uncertain=not idempotent) from exc
         finally:
             CARRIER_CALL_SECONDS.labels(self.carrier.value, operation).observe(
                 time.perf_counter() - started
@@ -191,13 +235,17 @@ class CarrierHttp:
         return response
 
     def json_object(self, operation: str, response: httpx.Response) -> dict[str, Any]:
-        """The answer's JSON object, or CARRIER_UNAVAILABLE when it is not one."""
+        """The answer's JSON object, or CARRIER_UNAVAILABLE when it is not one (and,
+        when it said success to a request that changes things, may have done it)."""
+        uncertain = response.is_success and response.request.method not in ("GET", "HEAD")
         try:
             body = response.json()
         except ValueError:
-            raise self._unavailable(operation, "the carrier answered with malformed JSON") from None
+            message = "the carrier answered with malformed JSON"
+            raise self._unavailable(operation, message, uncertain=uncertain) from None
         if not isinstance(body, dict):
-            raise self._unavailable(operation, "the carrier answered with unexpected JSON")
+            message = "the carrier answered with unexpected JSON"
+            raise self._unavailable(operation, message, uncertain=uncertain)
         return body
 
     def fail(self, operation: str, code: ErrorCode, message: str, **kwargs: Any) -> CarrierError:
@@ -205,8 +253,10 @@ class CarrierHttp:
         CARRIER_CALL_ERRORS.labels(self.carrier.value, operation, code.value).inc()
         return CarrierError(self.carrier, code, message, **kwargs)
 
-    def _unavailable(self, operation: str, message: str) -> CarrierError:
-        return self.fail(operation, ErrorCode.CARRIER_UNAVAILABLE, message)
+    def _unavailable(
+        self, operation: str, message: str, *, uncertain: bool = False
+    ) -> CarrierError:
+        return self.fail(operation, ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=uncertain)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 
 import httpx
 from pydantic import SecretStr
+from redis.asyncio import Redis
 
 from shipgraph.cache.base import Cache
 from shipgraph.cache.tokens import TokenCache
 from shipgraph.carriers import borzo, entrego, envio, envoy
-from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo
+from shipgraph.carriers.base import CallGuard, CarrierBase, CarrierError, CarrierInfo
+from shipgraph.carriers.breaker import CarrierBreaker
 from shipgraph.carriers.limits import WindowLimiter, limiter_storage
 from shipgraph.config import Settings
 from shipgraph.domain import Capability, CarrierCode, ErrorCode
@@ -25,8 +27,17 @@ _INFO: dict[CarrierCode, CarrierInfo] = {
 
 
 class CarrierRegistry:
-    def __init__(self, carriers: Mapping[CarrierCode, CarrierBase]) -> None:
+    def __init__(
+        self,
+        carriers: Mapping[CarrierCode, CarrierBase],
+        guards: Mapping[CarrierCode, CallGuard] | None = None,
+        *,
+        redis: Redis | None = None,
+    ) -> None:
+        """``redis``: the client the guards keep their state through, closed with them."""
         self._carriers = dict(carriers)
+        self._guards = dict(guards or {})
+        self._redis = redis
 
     def info(self, code: CarrierCode) -> CarrierInfo:
         carrier = self._carriers.get(code)
@@ -51,6 +62,11 @@ class CarrierRegistry:
             raise CarrierError(code, ErrorCode.UNSUPPORTED, message)
         return carrier
 
+    async def healthy(self, code: CarrierCode) -> bool:
+        """False while the carrier's circuit breaker refuses calls."""
+        guard = self._guards.get(code)
+        return True if guard is None else await guard.healthy()
+
     def with_capability(self, capability: Capability) -> list[CarrierCode]:
         return [
             code for code, carrier in self._carriers.items()
@@ -60,6 +76,8 @@ class CarrierRegistry:
     async def aclose(self) -> None:
         for carrier in self._carriers.values():
             await carrier.aclose()
+        if self._redis is not None:
+            await self._redis.aclose()
 
 
 # borzo.txt, "Error codes": requests_limit_exceeded past these, per token.
@@ -69,23 +87,39 @@ BORZO_LIMITS = "100/minute;5000/day"
 def build_registry(
     settings: Settings, cache: Cache, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> CarrierRegistry:
-    """Adapters for every carrier whose credentials are set."""
+    """Adapters for every carrier whose credentials are set, each behind its breaker."""
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    guards = {
+        code: CarrierBreaker(
+            code,
+            threshold=settings.breaker_failures,
+            reset_s=settings.breaker_reset_s,
+            client=redis,
+        )
+        for code in CarrierCode
+    }
     carriers: dict[CarrierCode, CarrierBase] = {}
     if settings.envio_api_key is not None:
-        carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport)
+        carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport, guards)
     if settings.borzo_auth_token is not None:
-        carriers[CarrierCode.BORZO] = _borzo(settings, settings.borzo_auth_token, transport)
+        token = settings.borzo_auth_token
+        carriers[CarrierCode.BORZO] = _borzo(settings, token, transport, guards)
     if settings.envoy_access_token is not None:
         carriers[CarrierCode.ENVOY] = envoy.EnvoyCarrier(
             base_url=settings.base_url(settings.envoy_base_url),
             access_token=settings.envoy_access_token.get_secret_value(),
             timeout_s=settings.carrier_timeout_s,
             transport=transport,
+            guard=guards[CarrierCode.ENVOY],
         )
     access, secret = settings.entrego_access_key, settings.entrego_secret_key
     if access is not None and secret is not None:
-        carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport)
-    return CarrierRegistry(carriers)
+        carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport, guards)
+    enabled = {code: guards[code] for code in carriers}
+    return CarrierRegistry(carriers, enabled, redis=redis)
+
+
+_Guards = Mapping[CarrierCode, CallGuard]
 
 
 def _secret(value: SecretStr | None) -> str | None:
@@ -93,7 +127,10 @@ def _secret(value: SecretStr | None) -> str | None:
 
 
 def _envio(
-    settings: Settings, api_key: SecretStr, transport: httpx.AsyncBaseTransport | None
+    settings: Settings,
+    api_key: SecretStr,
+    transport: httpx.AsyncBaseTransport | None,
+    guards: _Guards,
 ) -> CarrierBase:
     return envio.EnvioCarrier(
         base_url=settings.base_url(settings.envio_base_url),
@@ -101,11 +138,15 @@ def _envio(
         webhook_token=_secret(settings.envio_webhook_token),
         timeout_s=settings.carrier_timeout_s,
         transport=transport,
+        guard=guards[CarrierCode.ENVIO],
     )
 
 
 def _borzo(
-    settings: Settings, auth_token: SecretStr, transport: httpx.AsyncBaseTransport | None
+    settings: Settings,
+    auth_token: SecretStr,
+    transport: httpx.AsyncBaseTransport | None,
+    guards: _Guards,
 ) -> CarrierBase:
     token = auth_token.get_secret_value()
     limiter = WindowLimiter(
@@ -122,6 +163,7 @@ def _borzo(
         timeout_s=settings.carrier_timeout_s,
         transport=transport,
         limiter=limiter,
+        guard=guards[CarrierCode.BORZO],
     )
 
 
@@ -131,6 +173,7 @@ def _entrego(
     secret_key: SecretStr,
     cache: Cache,
     transport: httpx.AsyncBaseTransport | None,
+    guards: _Guards,
 ) -> CarrierBase:
     key = access_key.get_secret_value()
     account = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -144,4 +187,5 @@ def _entrego(
         # One JWT per account, shared by every process (cache/tokens.py).
         tokens=TokenCache(cache, key=f"entrego:jwt:{account}"),
         transport=transport,
+        guard=guards[CarrierCode.ENTREGO],
     )

@@ -38,7 +38,7 @@ class CarrierView:
     healthy: bool
 
 
-def carriers(services: Services) -> list[CarrierView]:
+async def carriers(services: Services) -> list[CarrierView]:
     registry = services.registry
     return [
         CarrierView(
@@ -47,8 +47,7 @@ def carriers(services: Services) -> list[CarrierView]:
             countries=list(info.countries),
             capabilities=sorted(info.capabilities, key=list(Capability).index),
             enabled=registry.is_enabled(info.code),
-            # No call is ever short-circuited yet (there is no circuit breaker).
-            healthy=True,
+            healthy=await registry.healthy(info.code),
         )
         for info in registry.all()
     ]

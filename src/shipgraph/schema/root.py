@@ -60,9 +60,9 @@ class Query:
         return cast(types.Node | None, await info.context.loaders.shipment.load(str(id)))
 
     @strawberry.field
-    def carriers(self, info: Ctx) -> list[types.Carrier]:
+    async def carriers(self, info: Ctx) -> list[types.Carrier]:
         _tenant(info)
-        return cast(list[types.Carrier], carriers(info.context.services))
+        return cast(list[types.Carrier], await carriers(info.context.services))
 
     @strawberry.field
     async def shipment(self, info: Ctx, id: strawberry.ID) -> types.Shipment | None:

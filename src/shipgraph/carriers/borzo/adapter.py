@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from shipgraph.carriers.base import (
+    CallGuard,
     CallLimiter,
     CarrierBase,
     CarrierError,
@@ -101,6 +102,7 @@ class BorzoCarrier(CarrierBase):
         callback_secret: str | None,
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: CallGuard | None = None,
         limiter: CallLimiter | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
@@ -111,6 +113,7 @@ class BorzoCarrier(CarrierBase):
             headers={"X-DV-Auth-Token": auth_token},
             transport=transport,
             limiter=limiter,
+            guard=guard,
         )
         self._secret = callback_secret
         self._clock = clock

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from shipgraph.carriers.base import (
+    CallGuard,
     CarrierBase,
     CarrierError,
     CarrierInfo,
@@ -95,12 +96,13 @@ class EntregoCarrier(CarrierBase):
         timeout_s: float,
         tokens: TokenSource,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: CallGuard | None = None,
         clock: Callable[[], datetime] = _now,
         waybill_client_name: str = "shipgraph",
         waybill_requested_by: str = "shipgraph",
     ) -> None:
         def http(url: str) -> CarrierHttp:
-            return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=transport)
+            return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=transport, guard=guard)
 
         self._api = http(base_url)
         self._core = http(core_url)

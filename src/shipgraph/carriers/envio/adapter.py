@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from shipgraph.carriers.base import (
+    CallGuard,
     CarrierBase,
     CarrierError,
     CarrierInfo,
@@ -81,6 +82,7 @@ class EnvioCarrier(CarrierBase):
         webhook_token: str | None,
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: CallGuard | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self._http = CarrierHttp(
@@ -89,6 +91,7 @@ class EnvioCarrier(CarrierBase):
             timeout_s=timeout_s,
             headers={"Authorization": api_key},
             transport=transport,
+            guard=guard,
         )
         self._webhook_token = webhook_token
         self._clock = clock

@@ -12,7 +12,7 @@ from urllib.parse import quote as url_quote
 
 import httpx
 
-from shipgraph.carriers.base import CarrierBase, CarrierError, CarrierInfo, Quote
+from shipgraph.carriers.base import CallGuard, CarrierBase, CarrierError, CarrierInfo, Quote
 from shipgraph.carriers.envoy import errors, rates, requests
 from shipgraph.carriers.envoy.mapping import CARRIER
 from shipgraph.carriers.envoy.models import (
@@ -81,11 +81,14 @@ class EnvoyCarrier(CarrierBase):
         access_token: str,
         timeout_s: float,
         transport: httpx.AsyncBaseTransport | None = None,
+        guard: CallGuard | None = None,
         clock: Callable[[], datetime] = _now,
         poll_initial_s: float = 0.25,
         poll_max_s: float = 2.0,
     ) -> None:
-        self._http = CarrierHttp(CARRIER, base_url, timeout_s=timeout_s, transport=transport)
+        self._http = CarrierHttp(
+            CARRIER, base_url, timeout_s=timeout_s, transport=transport, guard=guard
+        )
         self._headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
         self._timeout_s = timeout_s
         self._clock = clock
