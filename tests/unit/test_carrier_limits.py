@@ -77,3 +77,12 @@ async def test_memory_budgets_are_not_shared() -> None:
     for _ in range(10):
         await one.acquire()
         await two.acquire()
+
+
+async def test_with_redis_unreachable_the_budget_is_kept_in_memory() -> None:
+    budget = limiter("redis://127.0.0.1:1/0", "2/minute", max_wait_s=0.1)
+    await budget.acquire()
+    await budget.acquire()
+    with pytest.raises(CarrierError) as refused:
+        await budget.acquire()
+    assert refused.value.code == ErrorCode.RATE_LIMITED

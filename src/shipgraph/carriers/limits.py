@@ -2,7 +2,9 @@
 
 The ``limits`` library keeps moving windows (atomic in Redis, or in memory for a
 single process). A caller waits for a slot up to ``max_wait_s``; past that it gets
-RATE_LIMITED (retryable) instead of the carrier banning the account.
+RATE_LIMITED (retryable) instead of the carrier banning the account. While Redis
+cannot be reached each process keeps the budget in its own memory: calls go on, and
+the carrier's own limit answers are the backstop.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import CarrierCode, ErrorCode
+from shipgraph.observability import get_logger
+
+log = get_logger("shipgraph.carriers.limits")
 
 NAMESPACE = "shipgraph-carrier-limits"
 
@@ -50,16 +56,26 @@ class WindowLimiter:
     ) -> None:
         self._carrier = carrier
         self._items = parse_many(limits) if isinstance(limits, str) else list(limits)
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._shared = MovingWindowRateLimiter(storage)
+        self._local = MovingWindowRateLimiter(limiter_storage(None))
         # Budgets are per carrier account; the credential itself never reaches Redis.
         self._key = f"{carrier.value}:{hashlib.sha256(account.encode()).hexdigest()[:16]}"
         self._max_wait_s = max_wait_s
 
     async def acquire(self) -> None:
+        try:
+            await self._acquire(self._shared)
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "shared rate limit unreachable", carrier=self._carrier.value, error=str(exc)
+            )
+            await self._acquire(self._local)
+
+    async def _acquire(self, strategy: MovingWindowRateLimiter) -> None:
         deadline = time.monotonic() + self._max_wait_s
         for item in self._items:
-            while not await self._strategy.hit(item, self._key):
-                stats = await self._strategy.get_window_stats(item, self._key)
+            while not await strategy.hit(item, self._key):
+                stats = await strategy.get_window_stats(item, self._key)
                 wait_s = max(stats.reset_time - time.time(), 0.01)
                 if time.monotonic() + wait_s > deadline:
                     raise CarrierError(
