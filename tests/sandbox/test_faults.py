@@ -19,6 +19,7 @@ from shipgraph.sandbox.faults import (
     FaultSpecError,
     fault_control_routes,
 )
+from tests.support.servers import serve
 
 
 async def ok(request: Request) -> Response:
@@ -73,3 +74,72 @@ async def test_default_envelope_and_hang_backstop() -> None:
         assert (await client.get("/api/x")).json() == {"message": "service unavailable"}
         injector.set(FaultSpec(hang=True))
         assert (await client.get("/api/x")).status_code == 504
+
+
+def test_lost_answer_and_retry_after_are_validated() -> None:
+    spec = FaultSpec.from_json({"status": 429, "retry_after_s": 3})
+    assert (spec.status, spec.retry_after_s) == (429, 3)
+    assert FaultSpec.from_json({"lost_answer": True, "times": 1}).lost_answer
+    assert FaultSpec.from_json({"lost_answer": True}).to_json()["lost_answer"] is True
+    with pytest.raises(FaultSpecError) as failure:
+        FaultSpec.from_json({"lost_answer": "yes", "retry_after_s": -1})
+    assert failure.value.errors == {
+        "lost_answer": ["must be a boolean"],
+        "retry_after_s": ["must be at least 0"],
+    }
+    with pytest.raises(FaultSpecError) as failure:
+        FaultSpec.from_json({"retry_after_s": 2})
+    assert set(failure.value.errors) == {"retry_after_s"}
+    for other in ({"status": 503}, {"hang": True}, {"malformed": True}):
+        with pytest.raises(FaultSpecError) as failure:
+            FaultSpec.from_json({"lost_answer": True, **other})
+        assert set(failure.value.errors) == {"lost_answer"}
+
+
+async def test_a_forced_status_can_say_retry_after() -> None:
+    injector = FaultInjector()
+    async with client_for(app_with(injector)) as client:
+        set_fault = await client.post(
+            "/_control/faults", json={"status": 503, "retry_after_s": 7, "times": 1}
+        )
+        assert set_fault.json()["fault"]["retry_after_s"] == 7
+        refused = await client.get("/api/x")
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "7"
+        assert "retry-after" not in (await client.get("/api/x")).headers
+
+
+def counting_app(injector: FaultInjector, handled: list[str], **options: Any) -> Starlette:
+    async def record(request: Request) -> Response:
+        handled.append((await request.json())["ref"])
+        return JSONResponse({"ok": True})
+
+    return Starlette(
+        routes=[Route("/api/book", record, methods=["POST"])],
+        middleware=[Middleware(FaultMiddleware, injector=injector, **options)],
+    )
+
+
+async def test_a_lost_answer_is_handled_but_never_sent() -> None:
+    injector = FaultInjector()
+    handled: list[str] = []
+    app = counting_app(injector, handled, hang_limit_s=0.05)
+    async with client_for(app) as client:
+        injector.set(FaultSpec(lost_answer=True, times=1))
+        # The backstop answers 504 in-process; over a socket the client gives up first.
+        lost = await client.post("/api/book", json={"ref": "A"})
+        assert lost.status_code == 504 and handled == ["A"]
+        answered = await client.post("/api/book", json={"ref": "B"})
+        assert answered.json() == {"ok": True} and handled == ["A", "B"]
+
+
+async def test_a_lost_answer_hangs_until_the_client_gives_up() -> None:
+    injector = FaultInjector()
+    handled: list[str] = []
+    async with serve(counting_app(injector, handled)) as base_url:
+        injector.set(FaultSpec(lost_answer=True, times=1))
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                await client.post("/api/book", json={"ref": "A"}, timeout=0.3)
+            assert handled == ["A"]
+            answered = await client.post("/api/book", json={"ref": "B"})
+            assert answered.json() == {"ok": True} and handled == ["A", "B"]

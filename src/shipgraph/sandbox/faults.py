@@ -1,8 +1,26 @@
-"""Fault injection for the carrier simulators: latency, forced status, hang, malformed body.
+"""Fault injection for the carrier simulators: latency, forced status, hang, malformed
+body, lost answer.
 
 Carrier-agnostic: a simulator owns a :class:`FaultInjector`, wraps its app in
 :class:`FaultMiddleware` (giving it the carrier's error envelope) and mounts
 :func:`fault_control_routes` under its control API.
+
+``POST /_control/faults`` takes a JSON object; every field is optional:
+
+- ``latency_ms`` (int >= 0): wait this long first (combines with any of the below).
+- ``status`` (int 100-599): answer this status in the carrier's error envelope instead
+  of handling the request.
+- ``retry_after_s`` (int >= 0, only with ``status``): send ``Retry-After`` with it.
+- ``hang`` (bool): answer nothing, without handling the request, until the client
+  goes away.
+- ``malformed`` (bool): answer 200 with a truncated JSON body, without handling it.
+- ``lost_answer`` (bool): handle the request (its changes happen), then drop the answer
+  and hang like ``hang``: the carrier did it, the client never hears. Not combined
+  with ``status``, ``hang`` or ``malformed``.
+- ``times`` (int >= 1): how many matching requests get the fault; absent = until cleared.
+- ``path_prefix`` (str): only requests whose path (inside the simulator) starts so.
+
+``GET`` shows the active fault, ``DELETE`` clears it.
 """
 
 from __future__ import annotations
@@ -17,7 +35,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ErrorBody = Callable[[int], Mapping[str, Any]]
 
@@ -39,6 +57,10 @@ class FaultSpec:
     status: int | None = None
     hang: bool = False
     malformed: bool = False
+    lost_answer: bool = False
+    """Handle the request, then hang instead of answering."""
+    retry_after_s: int | None = None
+    """With ``status``: the ``Retry-After`` header sent with it."""
     times: int | None = None
     """How many matching requests still get the fault; ``None`` = until cleared."""
     path_prefix: str | None = None
@@ -53,9 +75,15 @@ class FaultSpec:
             status=_int_field(raw, "status", errors, minimum=100, maximum=599),
             hang=_bool_field(raw, "hang", errors),
             malformed=_bool_field(raw, "malformed", errors),
+            lost_answer=_bool_field(raw, "lost_answer", errors),
+            retry_after_s=_int_field(raw, "retry_after_s", errors, minimum=0),
             times=_int_field(raw, "times", errors, minimum=1),
             path_prefix=_str_field(raw, "path_prefix", errors),
         )
+        if spec.retry_after_s is not None and spec.status is None and "status" not in errors:
+            errors["retry_after_s"] = ["needs status: it goes with a forced status"]
+        if spec.lost_answer and (spec.status is not None or spec.hang or spec.malformed):
+            errors["lost_answer"] = ["cannot be combined with status, hang or malformed"]
         if errors:
             raise FaultSpecError(errors)
         return spec
@@ -83,7 +111,10 @@ def _int_field(
         errors[name] = ["must be an integer"]
         return default
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        errors[name] = [f"must be between {minimum} and {maximum}"]
+        if maximum is None:
+            errors[name] = [f"must be at least {minimum}"]
+        else:
+            errors[name] = [f"must be between {minimum} and {maximum}"]
         return default
     return value
 
@@ -182,12 +213,19 @@ class FaultMiddleware:
             await asyncio.sleep(spec.latency_ms / 1000)
         if spec.hang:
             await self._hang(scope, receive, send)
+        elif spec.lost_answer:
+            await self.app(scope, receive, _dropped)
+            await self._hang(scope, receive, send)
         elif spec.malformed:
             response = Response(MALFORMED_BODY, status_code=200, media_type="application/json")
             await response(scope, receive, send)
         elif spec.status is not None:
             body = self.error_body(spec.status)
-            await JSONResponse(body, status_code=spec.status)(scope, receive, send)
+            headers = None
+            if spec.retry_after_s is not None:
+                headers = {"Retry-After": str(spec.retry_after_s)}
+            response = JSONResponse(body, status_code=spec.status, headers=headers)
+            await response(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -203,6 +241,10 @@ class FaultMiddleware:
         except TimeoutError:
             body = self.error_body(504)
             await JSONResponse(body, status_code=504)(scope, receive, send)
+
+
+async def _dropped(message: Message) -> None:
+    """A ``send`` that loses the answer."""
 
 
 def fault_control_routes(injector: FaultInjector, prefix: str = "/_control") -> list[Route]:
