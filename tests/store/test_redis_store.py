@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -11,7 +12,7 @@ import pytest
 import redis
 import redis.asyncio as aredis
 
-from shipgraph.domain import CarrierCode, Shipment
+from shipgraph.domain import CarrierCode, Shipment, ShipmentStatus
 from shipgraph.store import (
     IdempotencyState,
     RedisShipmentStore,
@@ -19,7 +20,7 @@ from shipgraph.store import (
     StoreError,
     StoreUnavailable,
 )
-from tests.store.shipments import orphan, shipment
+from tests.store.shipments import at, orphan, shipment
 from tests.support.redis_server import free_port
 
 pytestmark = pytest.mark.redis
@@ -97,9 +98,64 @@ async def test_key_layout(store: RedisShipmentStore, control: aredis.Redis) -> N
         "shipgraph:tenant:acme:shipments",
         "shipgraph:carrier:ENVIO:C-1",
         "shipgraph:tracking:ENVIO:T-1",
+        "shipgraph:active:ENVIO",
     }
     assert await control.get("shipgraph:carrier:ENVIO:C-1") == "s1"
     assert await control.ttl("shipgraph:shipment:s1") == -1
+    fresh_ms = int(at(0).timestamp() * 1000)
+    assert await control.zrange("shipgraph:active:ENVIO", 0, -1, withscores=True) == [
+        ("s1", fresh_ms)
+    ]
+
+
+async def test_terminal_shipments_leave_the_active_index(
+    store: RedisShipmentStore, control: aredis.Redis
+) -> None:
+    await store.create(shipment("s1", status=ShipmentStatus.DELIVERED))
+    assert not await control.exists("shipgraph:active:ENVIO")
+    await store.create(shipment("s2"))
+    await store.update("acme", "s2", lambda s: replace(s, status=ShipmentStatus.RETURNED))
+    assert await control.zcard("shipgraph:active:ENVIO") == 0
+
+
+async def test_a_claim_is_two_round_trips(store: RedisShipmentStore, control: aredis.Redis) -> None:
+    for i in range(100):
+        await store.create(shipment(f"s{i:03d}"))
+    await store.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=60, limit=1)  # loads the script
+    claimed: list[Shipment] = []
+
+    async def claim() -> None:
+        claimed.extend(
+            await store.claim_due(CarrierCode.ENVIO, now=at(60), interval_s=60, limit=50)
+        )
+
+    # two round trips: the script (a range and its re-scores, run inside it), then MGET
+    assert await commands_run(control, claim) == {
+        "evalsha": 1,
+        "zrangebyscore": 1,
+        "zadd": 50,
+        "mget": 1,
+    }
+    assert [s.id for s in claimed] == [f"s{i:03d}" for i in range(50)]
+
+
+async def test_processes_on_one_redis_share_the_lease(redis_url: str) -> None:
+    stores = [RedisShipmentStore.from_url(redis_url) for _ in range(4)]
+    try:
+        for i in range(40):
+            await stores[0].create(shipment(f"s{i:02d}"))
+        claims = await asyncio.gather(
+            *(
+                store.claim_due(CarrierCode.ENVIO, now=at(10), interval_s=300, limit=3)
+                for store in stores
+                for _ in range(5)
+            )
+        )
+        claimed = sorted(s.id for batch in claims for s in batch)
+        assert claimed == [f"s{i:02d}" for i in range(40)]
+    finally:
+        for store in stores:
+            await store.aclose()
 
 
 async def test_prefix_separates_stores(redis_url: str, store: RedisShipmentStore) -> None:
@@ -226,6 +282,7 @@ async def test_ping_true_when_up(store: RedisShipmentStore) -> None:
         lambda s: s.complete_idempotency("acme", "k", "s1"),
         lambda s: s.add_orphan(orphan("e1", carrier_shipment_id="C-1")),
         lambda s: s.take_orphans(CarrierCode.ENVIO, "C-1", None),
+        lambda s: s.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=60, limit=10),
     ],
 )
 async def test_unreachable_server_is_store_unavailable(

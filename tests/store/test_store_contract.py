@@ -6,6 +6,7 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -423,3 +424,109 @@ async def test_update_may_not_take_another_shipments_carrier_id(store: ShipmentS
     assert await store.find_by_carrier_id(CarrierCode.ENVIO, "C-2") is None
     found = await store.find_by_carrier_id(CarrierCode.ENVIO, "C-3")
     assert found is not None and found.id == "s2"
+
+
+# --- tracking polls: the active index and its claims --------------------------------
+
+INTERVAL_S = 300.0  # five minutes, so at(m) and at(m + 5) are one interval apart
+
+
+async def claim(
+    store: ShipmentStore, minute: int, limit: int = 10, carrier: CarrierCode = CarrierCode.ENVIO
+) -> list[str]:
+    claimed = await store.claim_due(carrier, now=at(minute), interval_s=INTERVAL_S, limit=limit)
+    return [s.id for s in claimed]
+
+
+async def test_an_active_shipment_is_due_an_interval_after_it_was_fresh(
+    store: ShipmentStore,
+) -> None:
+    await store.create(shipment("s1", minute=0))
+    await store.create(shipment("s2", minute=2, tenant="globex"))
+    assert await claim(store, 4) == []
+    assert await claim(store, 5) == ["s1"]
+    assert await claim(store, 7) == ["s2"]  # any tenant's
+    assert await claim(store, 9) == []  # s1's claim at 5 is its lease
+    assert await claim(store, 10) == ["s1"]  # a poll that failed: due again
+
+
+async def test_claims_come_in_bounded_batches_longest_due_first(store: ShipmentStore) -> None:
+    for i, minute in enumerate([4, 0, 3, 1, 2]):
+        await store.create(shipment(f"s{i}", minute=minute))
+    assert await claim(store, 30, limit=2) == ["s1", "s3"]
+    assert await claim(store, 30, limit=2) == ["s4", "s2"]
+    assert await claim(store, 30, limit=2) == ["s0"]
+    assert await claim(store, 30, limit=2) == []
+    assert await claim(store, 30, limit=0) == []
+
+
+async def test_claimed_shipments_are_the_stored_ones(store: ShipmentStore) -> None:
+    await store.create(shipment("s1", tenant="globex", tracking_number="T-1"))
+    updated = await store.update(
+        "globex", "s1", lambda s: replace(s, status=ShipmentStatus.IN_TRANSIT)
+    )
+    [claimed] = await store.claim_due(CarrierCode.ENVIO, now=at(60), interval_s=INTERVAL_S, limit=5)
+    assert claimed == updated
+
+
+async def test_terminal_shipments_are_never_due(store: ShipmentStore) -> None:
+    await store.create(shipment("done", status=ShipmentStatus.DELIVERED))
+    await store.create(shipment("draft", status=ShipmentStatus.DRAFT))
+    await store.create(shipment("moving"))
+    await store.create(shipment("cancelled"))
+    await store.update("acme", "cancelled", lambda s: replace(s, status=ShipmentStatus.CANCELLED))
+    await store.update("acme", "moving", lambda s: replace(s, status=ShipmentStatus.IN_TRANSIT))
+    assert sorted(await claim(store, 60)) == ["draft", "moving"]
+    await store.update("acme", "moving", lambda s: replace(s, status=ShipmentStatus.LOST))
+    assert await claim(store, 120) == ["draft"]
+
+
+async def test_an_update_makes_a_shipment_fresh(store: ShipmentStore) -> None:
+    await store.create(shipment("s1", minute=0))
+    await store.update("acme", "s1", lambda s: replace(s, updated_at=at(4), reference="x"))
+    assert await claim(store, 5) == []  # a webhook just told us
+    assert await claim(store, 9) == ["s1"]
+
+
+async def test_an_update_never_shortens_a_claim(store: ShipmentStore) -> None:
+    await store.create(shipment("s1", minute=0))
+    assert await claim(store, 10) == ["s1"]
+    await store.update("acme", "s1", lambda s: replace(s, updated_at=at(3), reference="x"))
+    assert await claim(store, 14) == []
+    assert await claim(store, 15) == ["s1"]
+
+
+async def test_the_index_is_per_carrier(store: ShipmentStore) -> None:
+    await store.create(shipment("e1"))
+    await store.create(shipment("b1", carrier=CarrierCode.BORZO))
+    assert await claim(store, 10, carrier=CarrierCode.BORZO) == ["b1"]
+    assert await claim(store, 10, carrier=CarrierCode.ENVOY) == []
+    await store.update(
+        "acme", "e1", lambda s: replace(s, carrier=CarrierCode.ENVOY, updated_at=at(11))
+    )
+    assert await claim(store, 20) == []
+    assert await claim(store, 20, carrier=CarrierCode.ENVOY) == ["e1"]
+
+
+async def test_concurrent_claims_take_each_shipment_once(store: ShipmentStore) -> None:
+    for i in range(30):
+        await store.create(shipment(f"s{i:02d}", minute=i % 5))
+    now = at(30)
+    claims = await asyncio.gather(
+        *(
+            store.claim_due(CarrierCode.ENVIO, now=now, interval_s=INTERVAL_S, limit=4)
+            for _ in range(10)
+        )
+    )
+    claimed = [s.id for batch in claims for s in batch]
+    assert sorted(claimed) == [f"s{i:02d}" for i in range(30)]
+    later = now + timedelta(seconds=INTERVAL_S - 1)
+    again = await store.claim_due(CarrierCode.ENVIO, now=later, interval_s=INTERVAL_S, limit=50)
+    assert again == []
+
+
+async def test_claim_refuses_a_negative_limit_or_interval(store: ShipmentStore) -> None:
+    with pytest.raises(ValueError):
+        await store.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=INTERVAL_S, limit=-1)
+    with pytest.raises(ValueError):
+        await store.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=-1, limit=1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from urllib.parse import quote
 
-from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
+from shipgraph.domain import TERMINAL_STATUSES, CarrierCode, Shipment, TrackingUpdate
 from shipgraph.store.base import (
     DuplicateShipment,
     IdempotencyResult,
@@ -63,6 +64,37 @@ def reindex(
         raise DuplicateShipment(f"{carrier_key(new)} is taken")
     dropped = {key for key in old_keys - new_keys if owners.get(key) == old.id}
     return new_keys - old_keys, dropped
+
+
+def active_key(carrier: CarrierCode) -> str:
+    return f"active:{carrier.value}"
+
+
+def fresh_ms(moment: datetime) -> int:
+    """A moment as the active index scores it: ms since the Unix epoch (naive = UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+def is_active(shipment: Shipment) -> bool:
+    """Still changing at the carrier, so worth polling (DRAFT included)."""
+    return shipment.status not in TERMINAL_STATUSES
+
+
+def active_moves(old: Shipment, new: Shipment) -> tuple[CarrierCode | None, set[CarrierCode]]:
+    """When ``old`` becomes ``new``: the carrier whose active index gets the shipment
+    (scored fresh at new.updated_at unless it is fresher already), or None; and the
+    carriers whose index loses it."""
+    keep = new.carrier if is_active(new) else None
+    return keep, {old.carrier} - {keep} if is_active(old) else set()
+
+
+def check_claim(limit: int, interval_s: float) -> None:
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, not {limit}")
+    if interval_s < 0:
+        raise ValueError(f"interval_s must be >= 0, not {interval_s}")
 
 
 def orphan_keys(update: TrackingUpdate) -> list[str]:

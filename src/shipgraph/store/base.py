@@ -94,7 +94,8 @@ Mutator = Callable[[Shipment], Shipment | None]
 class ShipmentStore(Protocol):
     async def create(self, shipment: Shipment) -> Shipment:
         """Store a new shipment as version 1 and index it (tenant listing, carrier id,
-        tracking number). Raises DuplicateShipment if the id or carrier id is taken."""
+        tracking number, active shipments unless its status is terminal). Raises
+        DuplicateShipment if the id or carrier id is taken."""
         ...
 
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
@@ -121,7 +122,9 @@ class ShipmentStore(Protocol):
         """Apply ``mutate`` atomically (compare-and-set, retried on a concurrent
         write). If it returns a shipment different from the stored one, that is saved
         with version + 1 and returned; otherwise the stored one is returned as is.
-        Raises ShipmentNotFound. Re-indexes a changed tracking number."""
+        Raises ShipmentNotFound. Re-indexes a changed tracking number, and the active
+        index: a shipment saved with a terminal status leaves it, any other is fresh
+        as of its updated_at."""
         ...
 
     async def list(
@@ -133,6 +136,23 @@ class ShipmentStore(Protocol):
     ) -> ShipmentPage:
         """The tenant's shipments newest first (created_at, then id, descending).
         Raises InvalidCursor for a cursor it did not make."""
+        ...
+
+    async def claim_due(
+        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+    ) -> builtins.list[Shipment]:
+        """Claim up to ``limit`` of the carrier's active shipments (any tenant, status
+        not terminal) that are due for a tracking poll, longest-due first, in O(1)
+        round trips.
+
+        Every active shipment is indexed with the time it was last fresh: stored or
+        updated (its ``updated_at``), or claimed. It is due once that is
+        ``interval_s`` or more before ``now``. Claiming marks it fresh as of ``now``,
+        atomically with the selection: that mark is the poll's lease, so however many
+        callers (processes sharing the backend) claim concurrently, each shipment is
+        claimed once per interval. A shipment whose poll fails is due again one
+        interval after its claim; one that leaves to a terminal status leaves the
+        index."""
         ...
 
     async def reserve_idempotency(

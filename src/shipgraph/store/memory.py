@@ -12,6 +12,7 @@ import builtins
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from shipgraph.codec import decode_shipment, decode_update, encode_shipment, encode_update
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
@@ -19,10 +20,14 @@ from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     ORPHAN_TTL_S,
     IdempotencyRecord,
+    active_moves,
     carrier_id_key,
     carrier_key,
+    check_claim,
     check_first,
+    fresh_ms,
     idempotency_key,
+    is_active,
     lookup_keys,
     make_page,
     next_version,
@@ -70,6 +75,7 @@ class MemoryShipmentStore:
         self._docs: dict[str, bytes] = {}
         self._positions: dict[str, list[str]] = {}  # tenant -> sorted positions
         self._lookup: dict[str, str] = {}  # carrier / tracking key -> shipment id
+        self._active: dict[CarrierCode, dict[str, int]] = {}  # -> shipment id -> fresh ms
         self._idempotency: dict[str, _Expiring] = {}
         self._orphans: dict[str, _Orphans] = {}
         self._orphan_seq = 0
@@ -85,6 +91,8 @@ class MemoryShipmentStore:
             bisect.insort(self._positions.setdefault(shipment.tenant, []), position_of(stored))
             for key in lookup_keys(stored):
                 self._lookup[key] = stored.id
+            if is_active(stored):
+                self._active.setdefault(stored.carrier, {})[stored.id] = fresh_ms(stored.updated_at)
             return stored
 
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
@@ -120,6 +128,7 @@ class MemoryShipmentStore:
                 return current
             self._reindex(current, stored)  # first: it may refuse a taken carrier id
             self._docs[shipment_id] = encode_shipment(stored)
+            self._reindex_active(current, stored)
             return stored
 
     def _reindex(self, old: Shipment, new: Shipment) -> None:
@@ -129,6 +138,14 @@ class MemoryShipmentStore:
             del self._lookup[key]
         for key in added:
             self._lookup[key] = new.id
+
+    def _reindex_active(self, old: Shipment, new: Shipment) -> None:
+        keep, gone = active_moves(old, new)
+        for carrier in gone:
+            self._active.get(carrier, {}).pop(new.id, None)
+        if keep is not None:
+            index = self._active.setdefault(keep, {})
+            index[new.id] = max(index.get(new.id, 0), fresh_ms(new.updated_at))
 
     async def list(
         self,
@@ -158,6 +175,22 @@ class MemoryShipmentStore:
         start = 0 if lower is None else bisect.bisect_left(positions, lower)
         for pos in reversed(positions[start:stop]):
             yield pos, decode_shipment(self._docs[pos.partition(":")[2]])
+
+    # --- tracking polls ----------------------------------------------------------
+
+    async def claim_due(
+        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+    ) -> builtins.list[Shipment]:
+        check_claim(limit, interval_s)
+        now_ms = fresh_ms(now)
+        due_ms = now_ms - int(interval_s * 1000)
+        async with self._lock:
+            index = self._active.get(carrier, {})
+            due = sorted((fresh, sid) for sid, fresh in index.items() if fresh <= due_ms)
+            claimed = [sid for _, sid in due[:limit]]
+            for sid in claimed:
+                index[sid] = now_ms
+            return [decode_shipment(self._docs[sid]) for sid in claimed]
 
     # --- idempotency -------------------------------------------------------------
 

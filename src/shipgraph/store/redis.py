@@ -12,6 +12,11 @@ Keys (``P`` is the prefix, "shipgraph" by default):
   ``P:orphans:<carrier>:tn:<tracking number>``: sorted set of encoded updates scored
   by arrival sequence; TTL 7 days, renewed by each add.
 - ``P:orphans:seq``: counter giving orphans their arrival sequence.
+- ``P:active:<carrier>``: sorted set, members the ids of the carrier's shipments
+  whose status is not terminal, scored by when each was last fresh (ms since the
+  Unix epoch): its updated_at, or the time a poller claimed it. ``claim_due``
+  takes the members scored at or before ``now - interval`` and re-scores them
+  ``now`` in one script: that score is the poll lease every process shares.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import builtins
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from redis.asyncio import Redis
@@ -36,10 +42,15 @@ from shipgraph.store._common import (
     MAX_UPDATE_TRIES,
     ORPHAN_TTL_S,
     IdempotencyRecord,
+    active_key,
+    active_moves,
     carrier_id_key,
     carrier_key,
+    check_claim,
     check_first,
+    fresh_ms,
     idempotency_key,
+    is_active,
     lookup_keys,
     make_page,
     next_version,
@@ -65,15 +76,24 @@ from shipgraph.store.cursors import listing_bounds, position_of
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# KEYS: shipment, tenant listing, carrier key, other lookup keys.
-# ARGV: shipment JSON, listing position, shipment id.
+# KEYS: shipment, tenant listing, carrier's active index, carrier key, other lookup keys.
+# ARGV: shipment JSON, listing position, shipment id, fresh ms ('' when not active).
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'id' end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 'carrier' end
+if redis.call('EXISTS', KEYS[4]) == 1 then return 'carrier' end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], 0, ARGV[2])
-for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) end
+for i = 4, #KEYS do redis.call('SET', KEYS[i], ARGV[3]) end
 return 'ok'
+"""
+
+# KEYS: a carrier's active index. ARGV: due ms (fresh at or before), now ms, limit.
+# Selecting and re-scoring in one script is what makes the claim a lease.
+_CLAIM_DUE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[1], 'GT', ARGV[2], id) end
+return ids
 """
 
 # KEYS: idempotency key. ARGV: shipment id, ttl seconds, completed state.
@@ -145,6 +165,7 @@ class RedisShipmentStore:
         self._complete = client.register_script(_COMPLETE)
         self._add_orphan = client.register_script(_ADD_ORPHAN)
         self._take_orphans = client.register_script(_TAKE_ORPHANS)
+        self._claim_due = client.register_script(_CLAIM_DUE)
 
     @classmethod
     def from_url(
@@ -176,8 +197,9 @@ class RedisShipmentStore:
         carrier = carrier_key(stored)
         others = sorted(lookup_keys(stored) - {carrier})
         keys = [self._doc_key(stored.id), self._listing_key(stored.tenant)]
-        keys += [self._key(key) for key in (carrier, *others)]
-        args: list[bytes | str] = [encode_shipment(stored), position_of(stored), stored.id]
+        keys += [self._key(key) for key in (active_key(stored.carrier), carrier, *others)]
+        fresh = str(fresh_ms(stored.updated_at)) if is_active(stored) else ""
+        args: list[bytes | str] = [encode_shipment(stored), position_of(stored), stored.id, fresh]
         outcome = _text(await self._create(keys=keys, args=args))
         if outcome != "ok":
             raise DuplicateShipment(f"{outcome} taken: {stored.id}")
@@ -241,6 +263,12 @@ class RedisShipmentStore:
             pipe.set(self._key(key), shipment_id)
         if dropped:
             pipe.delete(*(self._key(key) for key in dropped))
+        keep, gone = active_moves(current, stored)
+        for carrier in gone:
+            pipe.zrem(self._key(active_key(carrier)), shipment_id)
+        if keep is not None:
+            fresh = {shipment_id: fresh_ms(stored.updated_at)}
+            pipe.zadd(self._key(active_key(keep)), fresh, gt=True)
         await pipe.execute()
         return stored
 
@@ -293,6 +321,24 @@ class RedisShipmentStore:
             if shipment is not None and (filter is None or filter.matches(shipment)):
                 found.append((pos, shipment))
         return found
+
+    # --- tracking polls ----------------------------------------------------------
+
+    @_reachable
+    async def claim_due(
+        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+    ) -> builtins.list[Shipment]:
+        check_claim(limit, interval_s)
+        if limit == 0:
+            return []
+        now_ms = fresh_ms(now)
+        due_ms = now_ms - int(interval_s * 1000)
+        index = self._key(active_key(carrier))
+        ids = await self._claim_due(keys=[index], args=[due_ms, now_ms, limit])
+        if not ids:
+            return []
+        raws = await self._client.mget([self._doc_key(_text(i)) for i in ids])
+        return [decode_shipment(raw) for raw in raws if raw is not None]
 
     # --- idempotency -------------------------------------------------------------
 
