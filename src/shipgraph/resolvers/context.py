@@ -20,6 +20,7 @@ from shipgraph.events.ingest import ShipmentUpdater
 from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.loaders import Loaders
 from shipgraph.resolvers.places import Places
+from shipgraph.resolvers.uncertain import UncertainBookings
 from shipgraph.store.base import ShipmentStore
 
 
@@ -49,6 +50,10 @@ class Services:
     def places_cache(self) -> CachedLoader:
         ttl_s = self.settings.location_cache_ttl_s
         return CachedLoader(self.cache, ttl_s=ttl_s, stale_ttl_s=7 * ttl_s)
+
+    @cached_property
+    def uncertain_bookings(self) -> UncertainBookings:
+        return UncertainBookings(self.cache)
 
     @cached_property
     def updater(self) -> ShipmentUpdater:

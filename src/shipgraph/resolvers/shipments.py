@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shipgraph.carriers.base import CarrierError
+from shipgraph.carriers.base import CarrierBase, CarrierError
 from shipgraph.codec import request_fingerprint
 from shipgraph.domain import (
     TERMINAL_STATUSES,
@@ -116,7 +116,10 @@ class ShipmentService:
     ) -> Outcome:
         """Book under an idempotency key: concurrent same-key requests wait for the one
         that holds the key and answer with its shipment."""
-        deadline = asyncio.get_running_loop().time() + self._services.settings.carrier_timeout_s + 5
+        # A booking may take two carrier calls: the create, and looking for it when unanswered.
+        deadline = (
+            asyncio.get_running_loop().time() + 2 * self._services.settings.carrier_timeout_s + 5
+        )
         while True:
             claim = await self._store.reserve_idempotency(self._tenant, key, fingerprint)
             if claim.state == IdempotencyState.MISMATCH:
@@ -159,14 +162,51 @@ class ShipmentService:
             draft = await self._store.find_by_carrier_id(code, draft_id)
             if draft is not None and draft.tenant != self._tenant:
                 return _refused(ErrorCode.VALIDATION, "not a rate from your quotes", "rateId")
+        uncertain = self._services.uncertain_bookings
+        if await uncertain.is_marked(self._tenant, code, request.reference):
+            earlier = await self._reconcile(carrier, request)
+            if earlier is not None:
+                return earlier
         try:
             booked = await carrier.create(request, rate_id)
         except CarrierError as error:
+            if error.uncertain:
+                await uncertain.mark(self._tenant, code, request.reference)
+                return await self._reconcile(carrier, request) or Outcome(
+                    errors=_carrier_errors(error)
+                )
             if error.pending is None:
                 return Outcome(errors=_carrier_errors(error, ("carrier",)))
             # Accepted but unfinished at the carrier: kept as a DRAFT to refresh later.
             kept = await self.keep(code, request, error.pending)
             return Outcome(shipment=kept, errors=_carrier_errors(error))
+        return await self._stored(code, request, booked)
+
+    async def _reconcile(self, carrier: CarrierBase, request: ShipmentRequest) -> Outcome | None:
+        """After a create that got no answer: the booking it made, stored as if the
+        answer had come; None when the carrier says there is none (booking again is
+        safe); a refusal when the carrier cannot tell."""
+        code = carrier.info.code
+        try:
+            found = await carrier.find_booking(request)
+        except CarrierError as error:
+            log.warning("uncertain booking not reconciled", carrier=code.value, error=error.message)
+            unknown = _unknown_fate(code, request, error)
+            return Outcome(
+                errors=(FieldError(ErrorCode.CARRIER_UNAVAILABLE, unknown, carrier=code),)
+            )
+        await self._services.uncertain_bookings.clear(self._tenant, code, request.reference)
+        if found is None:
+            return None
+        log.info("uncertain booking found", carrier=code.value, id=found.carrier_shipment_id)
+        existing = await self._store.find_by_carrier_id(code, found.carrier_shipment_id)
+        if existing is not None and existing.tenant == self._tenant:
+            return Outcome(shipment=existing)
+        return await self._stored(code, request, found)
+
+    async def _stored(
+        self, code: CarrierCode, request: ShipmentRequest, booked: BookedShipment
+    ) -> Outcome:
         try:
             return Outcome(shipment=await self.keep(code, request, booked))
         except Exception:
@@ -293,6 +333,19 @@ class ShipmentService:
                 continue
             labels += [(shipment, documents.get(shipment.id, [])) for shipment in shipments]
         return labels, errors
+
+
+def _unknown_fate(code: CarrierCode, request: ShipmentRequest, error: CarrierError) -> str:
+    said = f"{code.value} may have booked reference {request.reference!r} without answering"
+    if error.code == ErrorCode.UNSUPPORTED:
+        return (
+            f"{said}, and it offers no way to look a booking up; check with {code.value} "
+            "before booking again, as shipgraph will not book this reference again"
+        )
+    return (
+        f"{said}, and cannot say so now ({error.message}); a retry with the same reference "
+        "checks again first and never books twice"
+    )
 
 
 def _carrier_errors(
