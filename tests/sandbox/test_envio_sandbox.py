@@ -802,6 +802,25 @@ async def test_fault_hang_until_the_client_gives_up(sandbox: Sandbox) -> None:
     assert (await sandbox.client.post("/distribution", json=body_with())).status_code == 200
 
 
+async def test_fault_lost_answer_books_and_the_booking_is_tracked_by_ref_code(
+    sandbox: Sandbox,
+) -> None:
+    await set_fault(sandbox, lost_answer=True, times=1)
+    with pytest.raises(httpx.ReadTimeout):
+        await sandbox.client.post("/distribution", json=body_with("SO-LOST"), timeout=0.3)
+    tracked = await sandbox.track("SO-LOST")
+    assert (tracked["ref_code"], tracked["status"]) == ("SO-LOST", "new")
+    again = await sandbox.client.post("/distribution", json=body_with("SO-LOST"))
+    assert again.status_code == 422
+    assert again.json()["errors"] == {"ref_code": ["has already been taken"]}
+
+
+async def test_fault_status_with_retry_after(sandbox: Sandbox) -> None:
+    await set_fault(sandbox, status=429, retry_after_s=2, times=1)
+    response = await sandbox.client.get("/tracking/distribution", params={"code": "x"})
+    assert (response.status_code, response.headers["retry-after"]) == (429, "2")
+
+
 async def test_fault_malformed_body(sandbox: Sandbox) -> None:
     await set_fault(sandbox, malformed=True)
     response = await sandbox.client.get("/tracking/distribution", params={"code": "x"})

@@ -112,9 +112,8 @@ class EnvioCarrier(CarrierBase):
         data = await self._call("create", "POST", "/distribution", built.body, built.item_origins)
         shipment_id, code = data.get("id"), data.get("code")
         if not isinstance(shipment_id, str) or not isinstance(code, str):
-            raise self._http.fail(
-                "create", ErrorCode.CARRIER_UNAVAILABLE, "Envio's answer has no id or code"
-            )
+            message = "Envio said success but its answer has no id or code"
+            raise self._http.fail("create", ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=True)
         documents: tuple[Document, ...] = ()
         if isinstance(data.get("eprint_receipt"), str):
             documents = (_receipt(data["eprint_receipt"]),)
@@ -127,6 +126,37 @@ class EnvioCarrier(CarrierBase):
             estimated_pickup_at=request.pickup_at,
             estimated_delivery_at=request.deliver_by,
             carrier_data={"ref_code": data.get("ref_code") or request.reference},
+        )
+
+    async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
+        """Tracking by ref_code: envio.md "Shipment Tracking" takes "your refference
+        code or envio shipment code" as ``code``; 404 means Envio has neither."""
+        try:
+            data = await self._tracking(request.reference, "find_booking")
+        except CarrierError as error:
+            if error.code == ErrorCode.NOT_FOUND:
+                return None
+            raise
+        shipment_id, code = data.get("id"), data.get("code")
+        ref_code = data.get("ref_code")
+        if ref_code != request.reference and (ref_code is not None or code == request.reference):
+            # ``code`` matched another shipment's Envio code, which says nothing of ours.
+            message = f"Envio's shipment code {request.reference!r} is another shipment's"
+            raise self._http.fail("find_booking", ErrorCode.CONFLICT, message)
+        if not isinstance(shipment_id, str) or not isinstance(code, str):
+            message = "Envio's tracking answer has no id or code"
+            raise self._http.fail("find_booking", ErrorCode.CARRIER_UNAVAILABLE, message)
+        status_value = str(data.get("status") or "")
+        status = mapping.TRACKING_STATUS[status_value] if status_value else ShipmentStatus.CREATED
+        return BookedShipment(
+            carrier_shipment_id=shipment_id,
+            tracking_number=code,
+            status=status,
+            carrier_status=status_value or None,
+            estimated_pickup_at=parse_time(data.get("etd_at")),
+            estimated_delivery_at=parse_time(data.get("eta_at")),
+            # The tracking answer has no eprint_receipt, so no receipt document.
+            carrier_data={"ref_code": request.reference},
         )
 
     async def update(self, shipment: Shipment, patch: ShipmentPatch) -> None:
@@ -229,9 +259,9 @@ class EnvioCarrier(CarrierBase):
 
     # --- plumbing -------------------------------------------------------------
 
-    async def _tracking(self, code: str) -> dict[str, Any]:
+    async def _tracking(self, code: str, operation: str = "track") -> dict[str, Any]:
         return await self._call(
-            "track", "GET", "/tracking/distribution", None, params={"code": code}
+            operation, "GET", "/tracking/distribution", None, params={"code": code}
         )
 
     async def _call(
@@ -264,7 +294,11 @@ class EnvioCarrier(CarrierBase):
         data = answer.get("data")
         if not isinstance(data, dict):
             raise self._http.fail(
-                operation, ErrorCode.CARRIER_UNAVAILABLE, "Envio's answer has no data object"
+                operation,
+                ErrorCode.CARRIER_UNAVAILABLE,
+                "Envio's answer has no data object",
+                # A create that said success may have booked all the same.
+                uncertain=operation == "create",
             )
         return data
 
