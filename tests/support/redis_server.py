@@ -26,34 +26,50 @@ class RedisServer:
     process: subprocess.Popen[bytes]
     port: int
     directory: Path
+    durable: bool = False
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server, keeping its data directory (see restart)."""
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+    def restart(self) -> None:
+        """Start again on the same port and directory (a durable server keeps its data)."""
+        self.process = start_redis_server(self.port, self.durable, self.directory).process
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def start_redis_server(port: int | None = None) -> RedisServer:
+def start_redis_server(
+    port: int | None = None, durable: bool = False, directory: Path | None = None
+) -> RedisServer:
+    """``durable``: every write is in the append-only file before it is acknowledged,
+    so a restart loses nothing (for tests that stop Redis mid-run)."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed; `make test` installs it")
-    directory = Path(tempfile.mkdtemp(prefix="shipgraph-redis-"))
+    directory = directory or Path(tempfile.mkdtemp(prefix="shipgraph-redis-"))
     port = port or free_port()
+    persistence = (
+        ["--appendonly", "yes", "--appendfsync", "always"] if durable else ["--appendonly", "no"]
+    )
     process = subprocess.Popen(
         [
             binary,
             "--bind", "127.0.0.1",
             "--port", str(port),
             "--save", "",
-            "--appendonly", "no",
+            *persistence,
             "--dir", str(directory),
             "--logfile", str(directory / "redis.log"),
         ],
@@ -69,7 +85,7 @@ def start_redis_server(port: int | None = None) -> RedisServer:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
-                    return RedisServer(process, port, directory)
+                    return RedisServer(process, port, directory, durable)
         except OSError:
             time.sleep(0.05)
     process.kill()

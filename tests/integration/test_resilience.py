@@ -1,0 +1,187 @@
+"""The gateway when carriers or Redis misbehave, driven through the simulators'
+fault controls: deadlines, the circuit breaker, Retry-After, bookings without an
+answer, and Redis stopped and started mid-run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
+from tests.integration.conftest import create
+from tests.integration.operations import CREATE, GET, create_input, shipment_input
+from tests.support.redis_server import RedisServer, start_redis_server
+from tests.support.stack import Stack, running_stack
+
+RATES = """
+query Q($input: RatesInput!) {
+  rates(input: $input) {
+    rates { carrier service total { amount currency } }
+    errors { carrier code message retryable }
+  }
+}
+"""
+HEALTH = "{ carriers { code healthy } }"
+
+
+async def fault(stack: Stack, carrier: str, spec: dict[str, Any] | None) -> None:
+    """Set (or, with None, clear) the simulator's fault."""
+    url = f"{stack.sandbox}/{carrier}/_control/faults"
+    response = await (
+        stack.http.post(url, json=spec) if spec is not None else stack.http.delete(url)
+    )
+    assert response.status_code < 300, response.text
+
+
+async def healthy(stack: Stack, carrier: str) -> bool:
+    carriers = (await stack.gql(HEALTH))["data"]["carriers"]
+    return bool(next(c["healthy"] for c in carriers if c["code"] == carrier))
+
+
+# --- deadlines --------------------------------------------------------------------
+
+
+async def test_a_hung_carrier_delays_a_quote_only_by_the_deadline() -> None:
+    deadline_s = 1.0
+    async with running_stack(None, carrier_timeout_s=deadline_s) as stack:
+        await fault(stack, "borzo", {"hang": True})
+        shipment = shipment_input("SO-R1", description="Documents")
+        del shipment["cashOnDelivery"]
+        started = time.monotonic()
+        body = await stack.gql(
+            RATES, {"input": {"shipment": shipment, "carriers": ["BORZO", "ENVOY"]}}
+        )
+        took = time.monotonic() - started
+        answer = body["data"]["rates"]
+        assert {rate["carrier"] for rate in answer["rates"]} == {"ENVOY"}
+        [error] = answer["errors"]
+        assert error["carrier"] == "BORZO" and error["code"] == "CARRIER_UNAVAILABLE"
+        assert error["retryable"]
+        # The deadline, plus the time Envoy's own quote and the GraphQL round trip take.
+        assert deadline_s <= took < deadline_s + 1.0
+
+
+# --- circuit breaker --------------------------------------------------------------
+
+
+@pytest.fixture
+async def breaking(backend: str | None) -> AsyncIterator[Stack]:
+    async with running_stack(backend, breaker_failures=3, breaker_reset_s=0.5) as stack:
+        yield stack
+
+
+async def test_a_flapping_carrier_opens_and_then_closes_its_breaker(breaking: Stack) -> None:
+    stack = breaking
+    await fault(stack, "envio", {"status": 500})
+    for attempt in range(3):
+        [error] = (await stack.gql(CREATE, create_input(f"SO-F{attempt}")))["data"][
+            "createShipment"
+        ]["userErrors"]
+        assert error["code"] == "CARRIER_UNAVAILABLE"
+    assert not await healthy(stack, "ENVIO")
+    assert await healthy(stack, "BORZO")
+
+    # Open: refused at once, without reaching the carrier (which has recovered).
+    await fault(stack, "envio", None)
+    [error] = (await stack.gql(CREATE, create_input("SO-F3")))["data"]["createShipment"][
+        "userErrors"
+    ]
+    assert error["code"] == "CARRIER_UNAVAILABLE" and "circuit open" in error["message"]
+    metrics = (await stack.http.get(f"{stack.gateway}/metrics")).text
+    assert 'shipgraph_carrier_circuit_open{carrier="ENVIO"} 1.0' in metrics
+
+    # After the reset time one probe goes through; it succeeds and the circuit closes.
+    await asyncio.sleep(0.6)
+    assert await healthy(stack, "ENVIO")
+    shipment = await create(stack, "SO-F4")
+    assert shipment["status"] == "CREATED"
+    await create(stack, "SO-F5")
+    assert await healthy(stack, "ENVIO")
+
+
+async def test_a_failed_probe_opens_the_breaker_again(breaking: Stack) -> None:
+    stack = breaking
+    await fault(stack, "envio", {"status": 503})
+    for attempt in range(3):
+        await stack.gql(CREATE, create_input(f"SO-P{attempt}"))
+    await asyncio.sleep(0.6)
+    [error] = (await stack.gql(CREATE, create_input("SO-P3")))["data"]["createShipment"][
+        "userErrors"
+    ]
+    assert "circuit open" not in error["message"]  # the probe reached the carrier
+    assert not await healthy(stack, "ENVIO")
+
+
+@pytest.mark.redis
+async def test_every_gateway_process_sees_the_open_breaker(redis_url: str) -> None:
+    settings = {"breaker_failures": 2, "breaker_reset_s": 30}
+    async with (
+        running_stack(redis_url, **settings) as first,
+        running_stack(redis_url, **settings) as second,
+    ):
+        await fault(first, "envio", {"status": 500})
+        for attempt in range(2):
+            await first.gql(CREATE, create_input(f"SO-S{attempt}"))
+        assert not await healthy(second, "ENVIO")
+        [error] = (await second.gql(CREATE, create_input("SO-S9")))["data"]["createShipment"][
+            "userErrors"
+        ]
+        assert "circuit open" in error["message"]
+
+
+# --- Redis stopped and started mid-run --------------------------------------------
+
+
+@pytest.fixture
+def durable_redis() -> Iterator[RedisServer]:
+    server = start_redis_server(durable=True)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_redis_stopped_and_started_mid_run_loses_no_accepted_webhook(
+    durable_redis: RedisServer,
+) -> None:
+    async with running_stack(durable_redis.url) as stack:
+        shipments = [await create(stack, f"SO-W{number}") for number in range(40)]
+        answers: dict[str, list[int]] = {}
+
+        async def deliver(shipment: dict[str, Any]) -> None:
+            """As a carrier does: send, and send again until it is accepted."""
+            body = {
+                "code": f"M-{shipment['reference']}",
+                "shipment": {"code": shipment["trackingNumber"], "ref_code": shipment["reference"]},
+                "status": "manifested",
+            }
+            seen = answers.setdefault(shipment["id"], [])
+            while not seen or seen[-1] != 200:
+                response = await stack.http.post(
+                    f"{stack.gateway}/webhooks/envio",
+                    params={"token": ENVIO_WEBHOOK_TOKEN},
+                    json=body,
+                )
+                seen.append(response.status_code)
+                if response.status_code != 200:
+                    await asyncio.sleep(0.05)
+
+        senders = []
+        for number, shipment in enumerate(shipments):
+            senders.append(asyncio.create_task(deliver(shipment)))
+            await asyncio.sleep(0.02)
+            if number == 15:
+                durable_redis.halt()
+            if number == 30:
+                await asyncio.to_thread(durable_redis.restart)
+        await asyncio.wait_for(asyncio.gather(*senders), timeout=30)
+
+        statuses = {status for seen in answers.values() for status in seen}
+        assert statuses == {200, 503}, statuses  # some were refused while Redis was down
+        for shipment in shipments:
+            stored = (await stack.gql(GET, {"id": shipment["id"]}))["data"]["shipment"]
+            assert stored["status"] == "PICKUP_SCHEDULED", (stored, answers[shipment["id"]])
