@@ -14,7 +14,7 @@ import pytest
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
 from tests.integration.conftest import create
 from tests.integration.operations import CREATE, GET, create_input, shipment_input
-from tests.support.redis_server import RedisServer, start_redis_server
+from tests.support.redis_server import RedisServer, free_port, start_redis_server
 from tests.support.stack import Stack, running_stack
 
 RATES = """
@@ -185,3 +185,22 @@ async def test_redis_stopped_and_started_mid_run_loses_no_accepted_webhook(
         for shipment in shipments:
             stored = (await stack.gql(GET, {"id": shipment["id"]}))["data"]["shipment"]
             assert stored["status"] == "PICKUP_SCHEDULED", (stored, answers[shipment["id"]])
+
+
+# --- Redis down -------------------------------------------------------------------
+
+LOCATIONS = "{ locations { id name } }"
+
+
+async def test_with_redis_down_quotes_and_locations_still_answer() -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    async with running_stack(dead) as stack:
+        shipment = shipment_input("SO-D1", description="Documents")
+        del shipment["cashOnDelivery"]
+        variables = {"input": {"shipment": shipment, "carriers": ["BORZO", "ENVOY"]}}
+        answer = (await stack.gql(RATES, variables))["data"]["rates"]
+        assert answer["errors"] == []
+        assert {rate["carrier"] for rate in answer["rates"]} == {"BORZO", "ENVOY"}
+        body = await stack.gql(LOCATIONS)
+        assert "errors" not in body, body
+        assert body["data"]["locations"]

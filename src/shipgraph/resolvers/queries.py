@@ -19,11 +19,14 @@ from shipgraph.domain import (
     ShipmentStatus,
     Tracking,
 )
+from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
 from shipgraph.resolvers.validation import validate_request
-from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage
+from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage, StoreUnavailable
+
+log = get_logger("shipgraph.resolvers.queries")
 
 MAX_PAGE = 100
 
@@ -140,7 +143,11 @@ async def quote(
         rates += answer.rates
         errors += answer.errors
         if answer.draft is not None:
-            await keeper.keep(carrier.info.code, request, answer.draft)
+            try:
+                await keeper.keep(carrier.info.code, request, answer.draft)
+            except StoreUnavailable:
+                # The rates stand: booking one books the carrier's draft all the same.
+                log.warning("quote draft not kept", carrier=carrier.info.code.value)
     rates.sort(key=lambda rate: (rate.total.currency, rate.total.amount))
     return rates, [CarrierFailure.of(error) for error in errors]
 
