@@ -1409,6 +1409,32 @@ async def test_fault_latency_hang_malformed_and_times(sandbox: Sandbox) -> None:
     await sandbox.ok("GET", "client")
 
 
+async def test_a_lost_create_answer_still_books_and_lists_its_client_order_id(
+    sandbox: Sandbox,
+) -> None:
+    await set_fault(sandbox, lost_answer=True, times=1, path_prefix="/create-order")
+    body = order_body(point(client_order_id="SO-LOST"))
+    with pytest.raises(httpx.ReadTimeout):
+        await sandbox.client.post("/create-order", json=body, timeout=0.3)
+    listed = await sandbox.ok("GET", "orders", params={"offset": 0, "count": 50})
+    (order,) = listed["orders"]
+    assert listed["orders_count"] == 1
+    assert [p["client_order_id"] for p in order["points"]] == [None, "SO-LOST"]
+    # An edit that does not name it keeps it.
+    points = [{"point_id": p["point_id"]} for p in order["points"]]
+    edited = await sandbox.edit(
+        {"order_id": order["order_id"], "matter": "Books", "points": points}
+    )
+    assert edited["points"][1]["client_order_id"] == "SO-LOST"
+
+
+async def test_a_fault_status_can_carry_retry_after(sandbox: Sandbox) -> None:
+    await set_fault(sandbox, status=429, retry_after_s=60, times=1)
+    limited = await sandbox.client.get("/client")
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "60")
+    assert limited.json() == error("requests_limit_exceeded")
+
+
 async def test_fault_path_prefix_and_the_control_api_is_never_faulted(sandbox: Sandbox) -> None:
     await set_fault(sandbox, status=502, path_prefix="/create-order")
     faulted = await sandbox.client.post("/create-order", json=order_body())

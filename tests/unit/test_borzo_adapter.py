@@ -233,7 +233,10 @@ async def test_create_sends_the_documents_body_and_reads_its_answer(fake: FakeBo
     fake.on("POST /create-order", fixture("borzo", "create_order_response"))
     limiter = CountingLimiter()
     result = await carrier(fake, limiter=limiter).create(doc_request())
-    assert fake.bodies("POST /create-order") == [fixture("borzo", "create_order_request")]
+    expected = fixture("borzo", "create_order_request")
+    # The document's body, plus the reference on the destination (for find_booking).
+    expected["points"][1]["client_order_id"] = "SO-1"
+    assert fake.bodies("POST /create-order") == [expected]
     assert limiter.calls == 1
     assert result.carrier_shipment_id == "1250032"
     assert result.tracking_number == "50032"

@@ -26,6 +26,7 @@ from shipgraph.carriers.borzo.mapping import (
     CURRENCY,
     courier_of,
     destination_point,
+    has_client_order_id,
     order_id_of,
     order_view,
     point_refs,
@@ -85,6 +86,10 @@ PATCHABLE = (
     "deliver_by",
 )
 LABEL_TYPES = {DocumentFormat.PDF: "pdf", DocumentFormat.ZPL: "zpl"}
+LIST_PAGE = 50
+MAX_LIST_PAGES = 20
+"""find_booking reads at most this many pages (the 1 000 newest orders): each is a
+request out of Borzo's 100 a minute."""
 
 
 def _now() -> datetime:
@@ -181,14 +186,62 @@ class BorzoCarrier(CarrierBase):
                 options = replace(options, order={**options.order, **offer.options})
         if problems:
             raise self._invalid("create", problems)
-        built = requests.order_body(request, options, vehicle_from_rate=vehicle)
+        built = requests.order_body(
+            request, options, vehicle_from_rate=vehicle, client_order_id=request.reference
+        )
         answer = await self._call(
             "create", "POST", "/create-order", built.body, layout=built.layout
         )
-        order = self._order_of("create", answer)
+        order = answer.get("order")
+        if not isinstance(order, dict) or order_id_of(order.get("order_id")) is None:
+            # It said is_successful: the order may well exist; find_booking can tell.
+            message = "Borzo said success but its answer has no order_id"
+            raise self._http.fail("create", ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=True)
+        return self._booked(order, request, vehicle)
+
+    async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
+        """The order a point of which carries the reference as ``client_order_id``,
+        scanning borzo.txt's "List of orders" (newest first; it filters by order_id and
+        status only). None once every order was seen without it."""
+        offset = 0
+        seen: set[int] = set()
+        for _ in range(MAX_LIST_PAGES):
+            # The document names orders_count ("for pagination") but no paging
+            # parameters; offset/count are Borzo's usual ones, which the sandbox serves.
+            params = {"offset": str(offset), "count": str(LIST_PAGE)}
+            answer = await self._call("find_booking", "GET", "/orders", params=params)
+            listed = answer.get("orders")
+            if not isinstance(listed, list):
+                raise self._unavailable("find_booking", "Borzo's answer has no orders list")
+            if not listed:
+                return None
+            orders = {
+                order_id: order
+                for order in listed
+                if isinstance(order, dict)
+                and (order_id := order_id_of(order.get("order_id"))) is not None
+            }
+            for order in orders.values():
+                if has_client_order_id(order, request.reference):
+                    return self._booked(order, request, None)
+            if not orders:
+                raise self._unavailable("find_booking", "Borzo listed orders without order_id")
+            if orders.keys() <= seen:
+                message = "Borzo's list of orders does not page; cannot rule the booking out"
+                raise self._unavailable("find_booking", message)
+            seen |= orders.keys()
+            offset += len(listed)
+            total = order_id_of(answer.get("orders_count"))
+            if total is not None and offset >= total:
+                return None
+        message = f"the booking is not among Borzo's {offset} newest orders; cannot rule it out"
+        raise self._unavailable("find_booking", message)
+
+    def _booked(
+        self, order: dict[str, Any], request: ShipmentRequest, vehicle: int | None
+    ) -> BookedShipment:
         view = order_view(order, None, self._clock())
-        if view is None:
-            raise self._unavailable("create", "Borzo's answer has no order_id")
+        assert view is not None  # the caller checked the order_id
         destination = destination_point(order) or {}
         price = amount(order.get("payment_amount"))
         return BookedShipment(
@@ -382,12 +435,6 @@ class BorzoCarrier(CarrierBase):
             if isinstance(order, dict) and order_id_of(order.get("order_id")) == order_id:
                 return order
         raise self._http.fail(operation, ErrorCode.NOT_FOUND, f"Borzo has no order {order_id}")
-
-    def _order_of(self, operation: str, answer: Mapping[str, Any]) -> dict[str, Any]:
-        order = answer.get("order")
-        if not isinstance(order, dict):
-            raise self._unavailable(operation, "Borzo's answer has no order")
-        return order
 
     def _order_id(self, operation: str, shipment: Shipment) -> int:
         order_id = order_id_of(shipment.carrier_shipment_id)

@@ -158,6 +158,8 @@ def _point_path(path: BorzoPath, layout: Layout, role: str, index: int) -> Path 
         return (*address, "instructions") if address is not None and role == "stop" else None
     if role != "destination":
         return None
+    if head == "client_order_id":
+        return (*root, "reference")
     if head == "taking_amount":
         return (*root, "cashOnDelivery", "amount")
     if head == "is_cod_cash_voucher_required":

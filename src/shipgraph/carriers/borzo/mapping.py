@@ -153,6 +153,10 @@ def destination_point(order: Mapping[str, Any], point_id: object = None) -> dict
     return drops[-1] if drops else None
 
 
+def has_client_order_id(order: Mapping[str, Any], client_order_id: str) -> bool:
+    return any(point.get("client_order_id") == client_order_id for point in points_of(order))
+
+
 def pickup_point(order: Mapping[str, Any]) -> dict[str, Any] | None:
     points = points_of(order)
     return points[0] if points else None

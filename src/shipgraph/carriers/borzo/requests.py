@@ -321,10 +321,16 @@ def total_weight_kg(parcels: Sequence[Parcel]) -> int | None:
 
 
 def order_body(
-    request: ShipmentRequest, options: Options, *, vehicle_from_rate: int | None = None
+    request: ShipmentRequest,
+    options: Options,
+    *,
+    vehicle_from_rate: int | None = None,
+    client_order_id: str | None = None,
 ) -> Built:
     """The calculate-order / create-order body. ``vehicle_from_rate`` is the vehicle a
-    quoted rate was for (it wins over the option)."""
+    quoted rate was for (it wins over the option). ``client_order_id`` goes on the
+    destination point: the point model's field (borzo.txt's order examples) that lets
+    a booking be found again in the list of orders."""
     body: dict[str, Any] = {}
     if request.description:
         body["matter"] = request.description
@@ -349,6 +355,8 @@ def order_body(
         points.append(point)
         slots.append(Slot("stop", (*OPTIONS_PATH, "points", str(index))))
     destination = _point(request.destination)
+    if client_order_id is not None:
+        destination["client_order_id"] = client_order_id
     if request.deliver_by is not None:
         destination["required_finish_datetime"] = borzo_time(request.deliver_by)
     if request.instructions:
