@@ -111,7 +111,14 @@ class CarrierHttp:
         self._client = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             headers=dict(headers or {}),
-            timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+            # The per-call deadline in request() bounds the whole call; these bound
+            # each phase, so a stalled connect or a full pool fails fast and clearly.
+            timeout=httpx.Timeout(
+                connect=min(timeout_s, 5.0),
+                read=timeout_s,
+                write=timeout_s,
+                pool=min(timeout_s, 5.0),
+            ),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
             transport=transport,
         )
