@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench redis-server clean
+.PHONY: run test lint bench conformance redis-server chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ redis-server:
 	  command -v redis-server >/dev/null 2>&1 || { echo "could not install redis-server" >&2; exit 1; }; \
 	}
 
+# Browser tests drive Debian's Chromium; install it if missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "chromium not found: installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  command -v chromium >/dev/null 2>&1 || { echo "could not install chromium" >&2; exit 1; }; \
+	}
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -35,6 +44,13 @@ lint: $(STAMP)
 
 test: lint redis-server
 	$(BIN)/pytest
+
+# Real clients against `shipgraph dev`: the GraphQL-over-HTTP audit and graphql-ws
+# (Node packages installed into conformance/node_modules), and the /track page in
+# headless Chromium.
+conformance: $(STAMP) redis-server chromium
+	conformance/run
+	$(BIN)/pytest tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
