@@ -859,6 +859,27 @@ async def test_faults_answer_the_problem_envelope(sandbox: Sandbox) -> None:
     assert (await sandbox.client.get("/v1/locations/provinces")).status_code == 200
 
 
+async def test_a_lost_answer_still_creates_and_the_reference_stays_taken(
+    sandbox: Sandbox,
+) -> None:
+    body = doc("sales_order_request")
+    await sandbox.client.post("/_control/faults", json={"lost_answer": True, "times": 1})
+    with pytest.raises(httpx.ReadTimeout):
+        await sandbox.call("POST", "/v1/sales-order", json=body, timeout=0.3)
+    (order,) = (await sandbox.client.get("/_control/orders")).json()["orders"]
+    assert order["shipperReference"] == body["shipperReference"]
+    again = await sandbox.call("POST", "/v1/sales-order", json=body)
+    assert "shipperReference" in field_errors(again)
+
+
+async def test_a_fault_status_can_carry_retry_after(sandbox: Sandbox) -> None:
+    fault = {"status": 503, "retry_after_s": 1, "times": 1}
+    await sandbox.client.post("/_control/faults", json=fault)
+    refused = await sandbox.client.get("/v1/locations/provinces")
+    assert (refused.status_code, refused.headers["retry-after"]) == (503, "1")
+    assert refused.json()["status"] == "SERVICE_UNAVAILABLE"
+
+
 async def test_reset_clears_everything(sandbox: Sandbox) -> None:
     await sandbox.create()
     await sandbox.client.get("/v1/locations/provinces")
