@@ -10,6 +10,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from shipgraph import tracing
 from shipgraph.config import ConfigError, Settings, load_settings
 from shipgraph.observability import configure_logging
 
@@ -22,6 +23,11 @@ def _address(args: argparse.Namespace) -> str:
 
 
 def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None:
+    if settings.otel_enabled:
+        try:
+            tracing.enable()
+        except tracing.TracingUnavailable as missing:
+            raise SystemExit(f"shipgraph: {missing}") from None
     uvicorn.run(
         app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False
     )

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     """Failures in a row (no answer, 5xx) that open a carrier's circuit breaker."""
     breaker_reset_s: float = Field(default=30.0, gt=0, le=3600)
     """How long an open breaker refuses calls before it lets a probe through."""
+    otel_enabled: bool = False
+    """OpenTelemetry spans per GraphQL operation and carrier call (extra ``otel``)."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_query_depth: int = Field(default=12, gt=0)

@@ -17,6 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
+from shipgraph import tracing
 from shipgraph.carriers.base import CallGuard, CallLimiter, CarrierError
 from shipgraph.domain import CarrierCode, ErrorCode
 from shipgraph.observability import CARRIER_CALL_ERRORS, CARRIER_CALL_SECONDS, get_logger
@@ -213,9 +214,12 @@ class CarrierHttp:
             raise self._unavailable(operation, f"no answer within {self.timeout_s:g} s")
         try:
             async with asyncio.timeout(remaining):
-                response = await self._client.request(
-                    method, path, json=json, params=params, headers=headers
-                )
+                with tracing.carrier_span(self.carrier.value, operation, method, path) as span:
+                    response = await self._client.request(
+                        method, path, json=json, params=params, headers=headers
+                    )
+                    if span is not None:
+                        span.set_attribute("http.response.status_code", response.status_code)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never sent: nothing can have happened at the carrier.
             message = f"cannot reach the carrier ({type(exc).__name__})"
