@@ -500,6 +500,28 @@ async def test_faults_use_the_error_envelope_and_spare_control(sandbox: Sandbox)
     assert (await sandbox.call("GET", "/shipments")).status_code == 200
 
 
+async def test_a_lost_purchase_answer_still_buys_and_the_list_names_it(sandbox: Sandbox) -> None:
+    shipment = await sandbox.create(create_body(name="ORDER-LOST"))
+    path = f"/shipments/{shipment['id']}/purchase"
+    await sandbox.control("POST", "/faults", json={"lost_answer": True, "path_prefix": path})
+    with pytest.raises(httpx.ReadTimeout):
+        await sandbox.call("POST", path, json={"rate": shipment["rates"][0]["id"]}, timeout=0.3)
+    await sandbox.control("DELETE", "/faults")
+    params = {"include_fields": "selected_rate,documents"}
+    (listed,) = (await sandbox.call("GET", "/shipments", params=params)).json()["data"]
+    assert (listed["name"], listed["status"]) == ("ORDER-LOST", "purchased")
+    assert listed["service"]["rate"] == shipment["rates"][0]["id"]
+    assert [d["type"] for d in listed["documents"]] == ["label"]
+    again = await sandbox.call("POST", path, json={"rate": shipment["rates"][0]["id"]})
+    assert error_codes(again, 409) == ["shipment_already_purchased"]
+
+
+async def test_a_fault_status_can_carry_retry_after(sandbox: Sandbox) -> None:
+    await sandbox.control("POST", "/faults", json={"status": 429, "retry_after_s": 5, "times": 1})
+    limited = await sandbox.call("GET", "/shipments")
+    assert (limited.status_code, limited.headers["retry-after"]) == (429, "5")
+
+
 async def test_works_mounted_under_a_prefix() -> None:
     inner = create_envoy_sandbox(access_token=TOKEN)
     outer = Starlette(routes=[Mount("/sandbox/envoy", app=inner)])

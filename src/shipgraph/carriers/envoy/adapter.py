@@ -56,7 +56,12 @@ INFO = CarrierInfo(
 RATING = frozenset({"", "created", "pending", "processing", "queued", "creating", "rating"})
 # While polling after a purchase answered 202: still not purchased.
 PURCHASING = RATING | {"rated", "purchasing"}
+# Surely not bought: still rating, rated, or (the sandbox's word) failed to rate.
+NOT_BOUGHT = RATING | {"rated", "failed"}
 LIST_FIELDS = "rates,selected_rate,documents,errors"
+LIST_PAGE = 100
+MAX_LIST_PAGES = 50
+"""find_booking reads at most this many pages of GET /shipments."""
 
 
 def _now() -> datetime:
@@ -177,8 +182,41 @@ class EnvoyCarrier(CarrierBase):
                 raise self._no_rates("purchase", summary.draft())
             message = f"Envoy answered the purchase with status {summary.carrier_status!r}"
             raise self._unavailable("purchase", message)
-        bought = summary.selected_rate_id or rate_id
-        rate = self._rate_by_envoy_id([*summary.rates, *quoted], bought)
+        return self._booked(summary, summary.selected_rate_id or rate_id, quoted)
+
+    async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
+        """The bought shipment a create named after the reference (its ``name``), read
+        from GET /shipments: envoy.txt's "Get Shipments" filters by batch_id only, so
+        every page is read through next_cursor. None when no shipment of that name is
+        bought (drafts, as quotes leave them, are not bookings)."""
+        cursor: str | None = None
+        unsure: EnvoyShipmentSummary | None = None
+        for _ in range(MAX_LIST_PAGES):
+            page, cursor = await self.list_shipments(cursor, LIST_PAGE)
+            for summary in page:
+                if summary.name != request.reference:
+                    continue
+                if summary.status == ShipmentStatus.CREATED:
+                    return self._booked(summary, summary.selected_rate_id)
+                if summary.carrier_status not in NOT_BOUGHT:
+                    unsure = summary
+            if cursor is None:
+                break
+        else:
+            message = f"read {MAX_LIST_PAGES * LIST_PAGE} shipments without reaching the end"
+            raise self._unavailable("find_booking", message)
+        if unsure is not None:
+            message = (
+                f"Envoy's shipment {unsure.shipment_id} is {unsure.carrier_status!r}: "
+                "cannot tell whether it is bought"
+            )
+            raise self._unavailable("find_booking", message)
+        return None
+
+    def _booked(
+        self, summary: EnvoyShipmentSummary, bought: str | None, quoted: Sequence[Rate] = ()
+    ) -> BookedShipment:
+        rate = self._rate_by_envoy_id([*summary.rates, *quoted], bought) if bought else None
         return BookedShipment(
             carrier_shipment_id=summary.shipment_id,
             status=summary.status,
@@ -312,7 +350,12 @@ class EnvoyCarrier(CarrierBase):
             answer = {**answer, "id": fallback_id}
         summary = summary_of(self._key, answer)
         if summary is None:
-            raise self._unavailable(operation, "Envoy's answer has no shipment id")
+            # A POST that said success without naming its shipment may have made one.
+            uncertain = response.is_success and response.request.method == "POST"
+            message = "Envoy's answer has no shipment id"
+            raise self._http.fail(
+                operation, ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=uncertain
+            )
         return summary
 
     def _rate_by_envoy_id(self, found: Sequence[Rate], envoy_id: str) -> Rate | None:
