@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
@@ -71,11 +71,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            if extra_lifespan is None:
+            async with AsyncExitStack() as running:
+                if extra_lifespan is not None:
+                    await running.enter_async_context(extra_lifespan())
+                # after the simulators `shipgraph dev` mounts start, stopped before they stop
+                services.poller.start()
+                running.push_async_callback(services.poller.aclose)
                 yield
-            else:
-                async with extra_lifespan():
-                    yield
         finally:
             await services.courier_watch.aclose()
             await services.registry.aclose()

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     """How long an open breaker refuses calls before it lets a probe through."""
     otel_enabled: bool = False
     """OpenTelemetry spans per GraphQL operation and carrier call (extra ``otel``)."""
+    poll_s: float = Field(default=300.0, ge=0, le=86_400)
+    """How often each active shipment is refreshed from its carrier when no webhook
+    said anything for that long (one poll per interval across all replicas sharing
+    Redis); 0 turns the tracking poller off."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_query_depth: int = Field(default=12, gt=0)

@@ -17,6 +17,7 @@ from shipgraph.domain import Capability, CarrierCode
 from shipgraph.events.base import EventBus
 from shipgraph.events.courier import CourierWatch
 from shipgraph.events.ingest import ShipmentUpdater
+from shipgraph.events.poller import TrackingPoller
 from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.loaders import Loaders
 from shipgraph.resolvers.places import Places
@@ -58,6 +59,11 @@ class Services:
     @cached_property
     def updater(self) -> ShipmentUpdater:
         return ShipmentUpdater(self.store, self.bus, self.clock)
+
+    @cached_property
+    def poller(self) -> TrackingPoller:
+        settings, clock = self.settings, self.clock
+        return TrackingPoller(self.store, self.registry, self.updater, settings.poll_s, clock=clock)
 
     def tenant_for(self, authorization: str | None) -> str | None:
         """The tenant of ``Bearer <key>``, or None for no or an unknown key."""
