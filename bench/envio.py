@@ -8,16 +8,15 @@ and baseline in rounds so that machine noise affects both alike.
 from __future__ import annotations
 
 import itertools
-import shutil
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
 from typing import Any
 
 from tests.integration.operations import CREATE, GET, create_input
-from tests.support.redis_server import start_redis_server
-from tests.support.stack import KEYS, Stack, running_stack
+from tests.support.stack import Stack, running_stack
 
+from bench.common import BenchError, Booked, created, gql, graphql_at, private_redis
+from bench.common import book as book_at
 from bench.http import Answer, Endpoint, Http
 from bench.measure import Call, Latency, Throughput, latencies, throughputs
 from bench.report import LatencyRow, ThroughputRow, section, show
@@ -30,22 +29,11 @@ REQUESTS = 1_000
 THROUGHPUT_ROUNDS = 4
 
 ENVIO_AUTH = {"Authorization": ENVIO_API_KEY}
-GATEWAY_AUTH = {"Authorization": f"Bearer {KEYS['acme']}"}
 
 MEMORY = "gateway (memory)"
 REDIS = "gateway (redis)"
 DIRECT_CREATE = "direct Envio"
 DIRECT_TRACK = "direct tracking"
-
-
-class BenchError(RuntimeError):
-    """A measured call did not succeed: its timing would be meaningless."""
-
-
-@dataclass(frozen=True, slots=True)
-class Booked:
-    shipment_id: str
-    tracking_number: str
 
 
 def envio_create_body(ref_code: str) -> dict[str, Any]:
@@ -97,15 +85,6 @@ def references(prefix: str) -> Iterator[str]:
     return (f"{prefix}-{n}" for n in itertools.count(1))
 
 
-def created(body: dict[str, Any]) -> dict[str, Any]:
-    """The booked shipment of a createShipment answer, or BenchError."""
-    payload = (body.get("data") or {}).get("createShipment") or {}
-    shipment = payload.get("shipment")
-    if body.get("errors") or payload.get("userErrors") or not isinstance(shipment, dict):
-        raise BenchError(f"createShipment failed: {body}")
-    return shipment
-
-
 def envio_data(answer: Answer) -> dict[str, Any]:
     """The ``data`` of an Envio success answer, or BenchError."""
     body = answer.json() if answer.status == 200 else {}
@@ -116,19 +95,11 @@ def envio_data(answer: Answer) -> dict[str, Any]:
 
 
 def graphql(stack: Stack) -> Endpoint:
-    return Endpoint.of(f"{stack.gateway}/graphql")
-
-
-async def gql(http: Http, at: Endpoint, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """POST a GraphQL operation as tenant acme; the whole JSON body."""
-    answer = await http.post_json(at, GATEWAY_AUTH, {"query": query, "variables": variables})
-    body: dict[str, Any] = answer.json()
-    return body
+    return graphql_at(stack.gateway)
 
 
 async def book(http: Http, stack: Stack, reference: str) -> Booked:
-    shipment = created(await gql(http, graphql(stack), CREATE, create_input(reference)))
-    return Booked(shipment["id"], shipment["trackingNumber"])
+    return await book_at(http, graphql(stack), reference)
 
 
 def gateway_booking(http: Http, stack: Stack) -> Call:
@@ -201,15 +172,9 @@ async def read_throughput(calls: dict[str, Call]) -> list[ThroughputRow]:
 
 async def redis_stack(exits: AsyncExitStack) -> Stack | None:
     """A stack on a private redis-server (stopped on exit), or None with a note."""
-    if shutil.which("redis-server") is None:
-        print("\nnote: redis-server is not installed; the Redis reads are skipped")
+    server = private_redis(exits, "the Redis reads")
+    if server is None:
         return None
-    try:
-        server = start_redis_server()
-    except RuntimeError as error:
-        print(f"\nnote: the Redis reads are skipped: {error}")
-        return None
-    exits.callback(server.stop)
     return await exits.enter_async_context(running_stack(redis_url=server.url))
 
 

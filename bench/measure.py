@@ -9,6 +9,9 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 Call = Callable[[], Awaitable[None]]
 """One request; raises when the answer is not a success."""
@@ -30,6 +33,10 @@ class Latency:
     def p95_ms(self) -> float:
         return statistics.quantiles(self.samples_ns, n=20, method="inclusive")[18] / NS_PER_MS
 
+    @property
+    def p99_ms(self) -> float:
+        return quantile(self.samples_ns, 99) / NS_PER_MS
+
 
 @dataclass(frozen=True, slots=True)
 class Throughput:
@@ -43,7 +50,14 @@ class Throughput:
         return self.requests * 1e9 / self.elapsed_ns
 
 
-def rotated(names: Sequence[str], turn: int) -> list[str]:
+def quantile(samples: Sequence[int] | Sequence[float], percent: int) -> float:
+    """The ``percent``-th percentile (``statistics.quantiles``, inclusive method)."""
+    if len(samples) == 1:
+        return float(samples[0])
+    return statistics.quantiles(samples, n=100, method="inclusive")[percent - 1]
+
+
+def rotated(names: Sequence[T], turn: int) -> list[T]:
     """``names`` starting at position ``turn`` (mod len): who goes first changes each round."""
     start = turn % len(names)
     return [*names[start:], *names[:start]]
@@ -55,21 +69,35 @@ async def timed(call: Call) -> int:
     return time.perf_counter_ns() - started
 
 
-async def latencies(calls: Mapping[str, Call], *, rounds: int, warmup: int) -> dict[str, Latency]:
-    """``warmup`` then ``rounds`` rounds; in each, every call once, in rotating order."""
+async def latencies(
+    calls: Mapping[str, Call],
+    *,
+    rounds: int,
+    warmup: int,
+    before: Mapping[str, Call] | None = None,
+) -> dict[str, Latency]:
+    """``warmup`` then ``rounds`` rounds; in each, every call once, in rotating order.
+    ``before[name]``, when given, runs untimed just before each call of ``name``."""
     names = list(calls)
+    prepare = before or {}
+
+    async def once(name: str) -> int:
+        if name in prepare:
+            await prepare[name]()
+        return await timed(calls[name])
+
     for turn in range(warmup):
         for name in rotated(names, turn):
-            await calls[name]()
+            await once(name)
     gc.collect()
     samples: dict[str, list[int]] = {name: [] for name in names}
     for turn in range(rounds):
         for name in rotated(names, turn):
-            samples[name].append(await timed(calls[name]))
+            samples[name].append(await once(name))
     return {name: Latency(found) for name, found in samples.items()}
 
 
-async def _drive(call: Call, *, clients: int, requests: int) -> int:
+async def drive(call: Call, *, clients: int, requests: int) -> int:
     """``clients`` concurrent loops sharing ``requests`` calls; the wall-clock ns taken."""
     remaining = requests
 
@@ -94,10 +122,10 @@ async def throughputs(
     names = list(calls)
     per_round = requests // rounds
     for name in names:
-        await _drive(calls[name], clients=clients, requests=clients)
+        await drive(calls[name], clients=clients, requests=clients)
     gc.collect()
     elapsed = dict.fromkeys(names, 0)
     for turn in range(rounds):
         for name in rotated(names, turn):
-            elapsed[name] += await _drive(calls[name], clients=clients, requests=per_round)
+            elapsed[name] += await drive(calls[name], clients=clients, requests=per_round)
     return {name: Throughput(per_round * rounds, ns) for name, ns in elapsed.items()}

@@ -57,8 +57,18 @@ def machine() -> str:
     return (
         f"shipgraph benchmark  {now}\n"
         f"python {python}  cpus {os.cpu_count()}  platform {platform.platform()}\n"
-        f"cpu {cpu_model()}"
+        f"cpu {cpu_model()}\n"
+        f"{load()}"
     )
+
+
+def load() -> str:
+    """The machine's load averages: other work running beside the benchmark shows here."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} cpus)"
 
 
 def cpu_model() -> str:
@@ -81,3 +91,38 @@ def show(rows: list[LatencyRow] | list[ThroughputRow]) -> None:
     for row in rows:
         print(row.line())
     sys.stdout.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A figure the issue sets a bar for, and whether this run cleared it."""
+
+    benchmark: str
+    figure: str
+    value: float
+    bar: str
+    met: bool
+
+    def line(self) -> str:
+        verdict = "met" if self.met else "MISSED"
+        bar = f"bar {self.bar}"
+        return f"{self.benchmark:<8} {self.figure:<44} {self.value:9.2f}  {bar:<12} {verdict}"
+
+
+def at_most(benchmark: str, figure: str, value: float, bar: float) -> Target:
+    return Target(benchmark, figure, value, f"<= {bar:g}", value <= bar)
+
+
+def at_least(benchmark: str, figure: str, value: float, bar: float) -> Target:
+    return Target(benchmark, figure, value, f">= {bar:g}", value >= bar)
+
+
+def show_targets(targets: list[Target]) -> None:
+    section("targets (issue 6)")
+    for target in targets:
+        print(target.line())
+    sys.stdout.flush()
+
+
+def ms(ns: float) -> str:
+    return f"{ns / 1_000_000:7.2f} ms"

@@ -1,0 +1,85 @@
+"""A deployment in processes: the simulators (`shipgraph sandbox`), gateways (`shipgraph
+serve`, uvicorn with uvloop and httptools as in production), optionally a private
+redis-server and bench/plain.py. The benchmark's own process only runs the client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from tests.support.redis_server import RedisServer
+
+from bench import procs
+from bench.common import private_redis
+from bench.http import Endpoint, Http
+from bench.procs import Child
+from shipgraph.sandbox.mounts import SandboxWiring
+
+
+@dataclass
+class Deployment:
+    sandbox: Child
+    gateways: list[Child]
+    http: Http
+    """The one client every request of the benchmark goes through."""
+    redis: RedisServer | None = None
+    plain: Child | None = None
+
+    @property
+    def gateway(self) -> str:
+        return self.gateways[0].url
+
+    def carrier(self, name: str) -> str:
+        """A simulator's base URL, e.g. ``carrier("envoy")``."""
+        return f"{self.sandbox.url}/{name}"
+
+    async def control(self, carrier: str, path: str, body: object | None = None) -> object:
+        """A simulator control call (GET without ``body``, else POST); its JSON."""
+        at = Endpoint.of(f"{self.carrier(carrier)}/_control{path}")
+        if body is None:
+            answer = await self.http.get(at, {})
+        else:
+            answer = await self.http.post_json(at, {}, body)
+        if answer.status >= 300:
+            raise RuntimeError(f"{carrier} control {path}: {answer.status} {answer.body[:200]!r}")
+        return answer.json()
+
+    async def latency(self, carrier: str, milliseconds: int, path_prefix: str) -> None:
+        """Every request to ``carrier`` under ``path_prefix`` waits this long first."""
+        spec = {"latency_ms": milliseconds, "path_prefix": path_prefix}
+        await self.control(carrier, "/faults", spec)
+
+
+@asynccontextmanager
+async def deployment(
+    *,
+    gateways: int = 1,
+    redis: bool = False,
+    plain: bool = False,
+    **settings: object,
+) -> AsyncIterator[Deployment | None]:
+    """None (after a printed note) when Redis is wanted and there is no redis-server."""
+    async with AsyncExitStack() as exits:
+        server = private_redis(exits, "the Redis benchmarks") if redis else None
+        if redis and server is None:
+            yield None
+            return
+        sandbox = await exits.enter_async_context(procs.sandbox(procs.port()))
+        wiring = SandboxWiring(base_url=sandbox.url, gateway_url=None)
+        config: dict[str, object] = {**wiring.gateway_settings(), **settings}
+        if server is not None:
+            config["redis_url"] = server.url
+        started = [
+            await exits.enter_async_context(procs.gateway(procs.port(), **config))
+            for _ in range(gateways)
+        ]
+        baseline = None
+        if plain:
+            args = ["--redis-url", server.url] if server is not None else []
+            baseline = await exits.enter_async_context(
+                procs.module("bench.plain", procs.port(), *args)
+            )
+        http = Http()
+        exits.push_async_callback(http.aclose)
+        yield Deployment(sandbox, started, http, server, baseline)
