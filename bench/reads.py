@@ -1,0 +1,135 @@
+"""Reads: ``shipment(id)`` through the gateway against a plain Starlette endpoint that
+returns the same stored JSON from the same Redis (bench/plain.py), both served by
+uvicorn in their own process the way `shipgraph serve` runs (uvloop, httptools).
+
+The gateway authenticates, parses and validates the query, reads the shipment
+through its store (one Redis GET), decodes it and serialises the fields asked for
+(all those the integration tests ask for). The plain endpoint does one Redis GET and
+returns the bytes. Throughput: 20 concurrent keep-alive clients (bench/http.py) in
+rounds alternating between the two; the CPU each server and the client used shows
+which side was the bottleneck.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tests.integration.operations import GET
+
+from bench.common import BenchError, book, data, gql, graphql_at
+from bench.deploy import Deployment
+from bench.http import Endpoint
+from bench.measure import Call, Latency, drive, latencies, rotated
+from bench.procs import Child, cpu_s
+from bench.report import Target, at_least, section
+
+ROUNDS = 200
+WARMUP = 20
+CLIENTS = 20
+REQUESTS = 2_000
+THROUGHPUT_ROUNDS = 4
+
+GATEWAY = "gateway shipment(id)"
+PLAIN = "plain GET from Redis"
+
+
+@dataclass
+class Load:
+    """One subject's throughput rounds: requests, wall time, CPU of server and client."""
+
+    requests: int = 0
+    wall_s: float = 0.0
+    server_cpu_s: float = 0.0
+    redis_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.wall_s
+
+    def busy(self) -> str:
+        server, redis, client = (
+            100 * cpu / self.wall_s
+            for cpu in (self.server_cpu_s, self.redis_cpu_s, self.client_cpu_s)
+        )
+        return f"CPU server {server:3.0f} %  redis {redis:3.0f} %  client {client:3.0f} % of a core"
+
+
+def gateway_read(env: Deployment, shipment_id: str) -> Call:
+    at = graphql_at(env.gateway)
+    variables = {"id": shipment_id}
+
+    async def call() -> None:
+        data(await gql(env.http, at, GET, variables), "shipment")
+
+    return call
+
+
+def plain_read(env: Deployment, shipment_id: str) -> Call:
+    assert env.plain is not None
+    at = Endpoint.of(f"{env.plain.url}/shipment/{shipment_id}")
+    wanted = shipment_id.encode()
+
+    async def call() -> None:
+        answer = await env.http.get(at, {})
+        if answer.status != 200 or wanted not in answer.body:
+            raise BenchError(f"plain read answered {answer.status}: {answer.body[:200]!r}")
+
+    return call
+
+
+async def loads(
+    calls: dict[str, Call], servers: dict[str, Child], redis_pid: int
+) -> dict[str, Load]:
+    found = {name: Load() for name in calls}
+    per_round = REQUESTS // THROUGHPUT_ROUNDS
+    for call in calls.values():  # opens the connections
+        await drive(call, clients=CLIENTS, requests=CLIENTS)
+    for turn in range(THROUGHPUT_ROUNDS):
+        for name in rotated(list(calls), turn):
+            load, server = found[name], servers[name]
+            server_cpu, client_cpu = server.cpu_s(), time.process_time()
+            redis_cpu = cpu_s(redis_pid)
+            load.wall_s += await drive(calls[name], clients=CLIENTS, requests=per_round) / 1e9
+            load.server_cpu_s += server.cpu_s() - server_cpu
+            load.redis_cpu_s += cpu_s(redis_pid) - redis_cpu
+            load.client_cpu_s += time.process_time() - client_cpu
+            load.requests += per_round
+    return found
+
+
+def lines(found: dict[str, Latency], load: dict[str, Load]) -> list[str]:
+    gateway, plain = found[GATEWAY], found[PLAIN]
+    out = []
+    for name in (GATEWAY, PLAIN):
+        out.append(f"reads    {name:<22} {load[name].per_second:7.0f} req/s  ({load[name].busy()})")
+    out.append(
+        f"         ratio gateway / plain  {load[GATEWAY].per_second / load[PLAIN].per_second:5.3f}x"
+    )
+    for name, one in ((GATEWAY, gateway), (PLAIN, plain)):
+        out.append(
+            f"         {name:<22} one at a time p50 {one.p50_ms:6.2f} ms  p99 {one.p99_ms:6.2f} ms"
+        )
+    out.append(f"         ratio p50 gateway / plain  {gateway.p50_ms / plain.p50_ms:5.2f}x")
+    return out
+
+
+async def run(env: Deployment) -> list[Target]:
+    assert env.plain is not None and env.redis is not None
+    target = await book(env.http, graphql_at(env.gateway), "BENCH-READ")
+    calls = {
+        GATEWAY: gateway_read(env, target.shipment_id),
+        PLAIN: plain_read(env, target.shipment_id),
+    }
+    found = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+    servers = {GATEWAY: env.gateways[0], PLAIN: env.plain}
+    load = await loads(calls, servers, env.redis.process.pid)
+    section(
+        f"reads: {ROUNDS} one at a time, alternating; then {CLIENTS} concurrent clients,"
+        f" {REQUESTS} requests each in {THROUGHPUT_ROUNDS} alternating rounds"
+    )
+    for line in lines(found, load):
+        print(line)
+    ratio = load[GATEWAY].per_second / load[PLAIN].per_second
+    return [at_least("reads", "req/s gateway / plain", ratio, 0.5)]
