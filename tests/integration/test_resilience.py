@@ -65,6 +65,72 @@ async def test_a_hung_carrier_delays_a_quote_only_by_the_deadline() -> None:
         assert deadline_s <= took < deadline_s + 1.0
 
 
+async def test_429_with_retry_after_is_honoured(stack: Stack) -> None:
+    shipment = await create(stack, "SO-429")
+    await fault(stack, "envio", {"status": 429, "retry_after_s": 1, "times": 1})
+    query = "query T($n: String!) { track(carrier: ENVIO, trackingNumber: $n) { status } }"
+    started = time.monotonic()
+    body = await stack.gql(query, {"n": shipment["trackingNumber"]})
+    assert body["data"]["track"]["status"] == "CREATED", body
+    assert time.monotonic() - started >= 1.0  # waited as told, then asked again
+
+
+# --- bookings without an answer ---------------------------------------------------
+
+
+async def envio_shipments(stack: Stack, reference: str) -> list[dict[str, Any]]:
+    response = await stack.http.get(
+        f"{stack.envio}/tracking/distribution",
+        params={"code": reference},
+        headers={"Authorization": stack.settings.envio_api_key.get_secret_value()},  # type: ignore[union-attr]
+    )
+    return [response.json()["data"]] if response.status_code == 200 else []
+
+
+async def test_a_booking_whose_answer_was_lost_is_found_not_booked_again(stack: Stack) -> None:
+    await fault(stack, "envio", {"lost_answer": True, "times": 1, "path_prefix": "/distribution"})
+    variables = create_input("SO-LOST1", idempotencyKey="lost-1")
+    first = (await stack.gql(CREATE, variables))["data"]["createShipment"]
+    assert first["userErrors"] == []
+    shipment = first["shipment"]
+    assert shipment["trackingNumber"] and shipment["status"] == "CREATED"
+    again = (await stack.gql(CREATE, variables))["data"]["createShipment"]
+    assert again["shipment"]["id"] == shipment["id"]
+    assert len(await envio_shipments(stack, "SO-LOST1")) == 1
+
+
+async def test_a_booking_that_cannot_be_checked_is_reported_then_found_on_retry(
+    stack: Stack,
+) -> None:
+    # The create is carried out but its answer lost, and so is every answer after it.
+    await fault(stack, "envio", {"lost_answer": True})
+    variables = create_input("SO-LOST2")
+    refused = (await stack.gql(CREATE, variables))["data"]["createShipment"]
+    assert refused["shipment"] is None
+    [error] = refused["userErrors"]
+    assert error["code"] == "CARRIER_UNAVAILABLE" and "never books twice" in error["message"]
+    await fault(stack, "envio", None)
+
+    retried = (await stack.gql(CREATE, variables))["data"]["createShipment"]
+    assert retried["userErrors"] == []
+    assert retried["shipment"]["reference"] == "SO-LOST2"
+    assert len(await envio_shipments(stack, "SO-LOST2")) == 1
+    listing = await stack.gql("{ shipments(first: 10) { edges { node { reference } } } }")
+    references = [edge["node"]["reference"] for edge in listing["data"]["shipments"]["edges"]]
+    assert references.count("SO-LOST2") == 1
+
+
+async def test_a_lost_answer_never_hands_over_another_tenants_booking(stack: Stack) -> None:
+    await create(stack, "SO-LOST3", tenant="acme")
+    await fault(stack, "envio", {"lost_answer": True, "times": 1, "path_prefix": "/distribution"})
+    body = await stack.gql(CREATE, create_input("SO-LOST3"), tenant="globex")
+    refused = body["data"]["createShipment"]
+    assert refused["shipment"] is None
+    assert refused["userErrors"][0]["code"] == "DUPLICATE"
+    mine = await stack.gql("{ shipments(first: 5) { edges { node { id } } } }", tenant="globex")
+    assert mine["data"]["shipments"]["edges"] == []
+
+
 # --- circuit breaker --------------------------------------------------------------
 
 

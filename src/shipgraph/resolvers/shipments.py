@@ -200,7 +200,11 @@ class ShipmentService:
             return None
         log.info("uncertain booking found", carrier=code.value, id=found.carrier_shipment_id)
         existing = await self._store.find_by_carrier_id(code, found.carrier_shipment_id)
-        if existing is not None and existing.tenant == self._tenant:
+        if existing is not None and existing.tenant != self._tenant:
+            # One carrier account serves every tenant: the reference is someone else's.
+            message = f"{code.value} already has a booking with reference {request.reference!r}"
+            return _refused(ErrorCode.DUPLICATE, message, "shipment", "reference")
+        if existing is not None and existing.status != ShipmentStatus.DRAFT:
             return Outcome(shipment=existing)
         return await self._stored(code, request, found)
 
