@@ -3,7 +3,22 @@
 HTTP requests carry ``Authorization: Bearer <key>``; without a known key the answer
 is 401 with an UNAUTHENTICATED error and nothing is executed. WebSockets carry the
 key in the ``connection_init`` payload (``{"authorization": "Bearer <key>"}``) and
-are refused at that point with a bad one.
+are refused at that point with a bad one (graphql-transport-ws: close code 4403).
+
+Over HTTP the view follows the GraphQL-over-HTTP spec (docs/conformance.md):
+
+- The answer's media type follows ``Accept``: ``application/graphql-response+json``
+  when the client prefers it, ``application/json`` when it prefers that, sends
+  ``*/*`` or no ``Accept`` at all; 406 when it accepts neither.
+- Under ``application/graphql-response+json`` a request error (the document does not
+  parse or validate, a variable cannot be coerced: nothing was executed) is a 400
+  whose body has no ``data`` entry (500/503 if the server itself failed first).
+  Under ``application/json`` it stays a 200 with ``"data": null``, as legacy
+  clients expect.
+- GET runs queries only: a mutation over GET is 405 (``Allow: POST``); subscriptions
+  are served over the WebSocket only (400 over HTTP).
+- A POST body must be ``Content-Type: application/json`` (UTF-8): 415 otherwise.
+- Every error the view answers itself has a JSON body with ``extensions.code``.
 """
 
 from __future__ import annotations
@@ -11,17 +26,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from shipgraph.resolvers.context import RequestContext, Services
-from shipgraph.resolvers.errors import UNAUTHENTICATED
+from shipgraph.resolvers.errors import SERVICE_UNAVAILABLE, UNAUTHENTICATED
 
 _UNAUTHENTICATED_MESSAGE = "send Authorization: Bearer <api key>"
 
@@ -43,12 +63,111 @@ _HTTP_CODES = {
     400: "BAD_REQUEST",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+JSON = "application/json"
+# Listed in order of preference when the client likes both equally (e.g. ``*/*``):
+# application/json first, the spec's default for clients that do not say.
+_ANSWERABLE = (JSON, GRAPHQL_RESPONSE_JSON)
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer in for this ``Accept`` header; None: neither (406).
+
+    Each media type takes the quality of the most specific range that matches it
+    (``application/json`` over ``application/*`` over ``*/*``); the best quality
+    wins, then the more specific match, then the one listed first, then
+    application/json. No header (or an empty one) means application/json.
+    """
+    if accept is None or not accept.strip():
+        return JSON
+    ranges: list[tuple[str, float]] = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        if not media:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    quality = 1.0
+        ranges.append((media.lower(), quality))
+    best: tuple[float, int, int] | None = None
+    chosen: str | None = None
+    for media_type in _ANSWERABLE:
+        family = media_type.split("/", 1)[0] + "/*"
+        match: tuple[float, int, int] | None = None
+        for position, (media, quality) in enumerate(ranges):
+            specificity = {media_type: 2, family: 1, "*/*": 0}.get(media)
+            if specificity is None:
+                continue
+            if match is None or specificity > match[1]:
+                match = (quality, specificity, -position)
+        if match is None or match[0] <= 0:
+            continue
+        if best is None or match > best:
+            best, chosen = match, media_type
+    return chosen
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8"
 
 
 def _error_body(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
+
+
+def _error_response(
+    message: str,
+    code: str,
+    status_code: int,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return JSONResponse(
+        _error_body(message, code),
+        status_code=status_code,
+        headers=headers,
+        media_type=_content_type(media_type),
+    )
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Nothing was executed: the document did not parse or validate, or a variable
+    could not be coerced. (A field error that nulls the whole ``data`` has a path.)"""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(error.path is None for error in errors)
+
+
+# A request error is the client's (400) unless the server failed before executing.
+_SERVER_FAILURES = {"INTERNAL_SERVER_ERROR": 500, SERVICE_UNAVAILABLE: 503}
+
+
+def request_error_status(result: ExecutionResult) -> int:
+    codes = [(error.extensions or {}).get("code") for error in result.errors or []]
+    return max((_SERVER_FAILURES.get(str(code), 400) for code in codes), default=400)
+
+
+class _RequestAdapter(StarletteRequestAdapter):
+    """Media types are case-insensitive: ``Application/JSON`` is JSON too."""
+
+    @property
+    def content_type(self) -> str | None:
+        content_type = super().content_type
+        return content_type.lower() if content_type is not None else None
+
+
+class MethodNotAllowed(HTTPException):
+    def __init__(self, reason: str, allow: str) -> None:
+        super().__init__(405, reason)
+        self.allow = allow
 
 
 def _wants_ide(request: Request) -> bool:
@@ -57,6 +176,8 @@ def _wants_ide(request: Request) -> bool:
 
 
 class GraphQLView(GraphQL[RequestContext, None]):
+    request_adapter_class = _RequestAdapter
+
     def __init__(
         self,
         schema: BaseSchema,
@@ -80,12 +201,24 @@ class GraphQLView(GraphQL[RequestContext, None]):
             return
         request = Request(scope, receive)
         ide = self.graphql_ide is not None and _wants_ide(request)
+        media_type = negotiate(request.headers.get("accept"))
+        request.state.graphql_media_type = media_type or JSON
+        request.state.graphql_request_error_status = None
         response: Response
         if not ide and self._tenant(request.headers.get("authorization")) is None:
-            response = JSONResponse(
-                _error_body(_UNAUTHENTICATED_MESSAGE, UNAUTHENTICATED),
-                status_code=401,
+            response = _error_response(
+                _UNAUTHENTICATED_MESSAGE,
+                UNAUTHENTICATED,
+                401,
+                media_type or JSON,
                 headers={"WWW-Authenticate": "Bearer"},
+            )
+        elif not ide and media_type is None:
+            response = _error_response(
+                f"this endpoint answers {GRAPHQL_RESPONSE_JSON} or {JSON}: accept one of them",
+                _HTTP_CODES[406],
+                406,
+                JSON,
             )
         else:
             try:
@@ -93,9 +226,83 @@ class GraphQLView(GraphQL[RequestContext, None]):
             except HTTPException as error:
                 # Strawberry answers these in plain text; ours carry a code like any error.
                 code = _HTTP_CODES.get(error.status_code, "BAD_REQUEST")
-                body = _error_body(error.reason, code)
-                response = JSONResponse(body, status_code=error.status_code)
+                headers = None
+                if error.status_code == 405:
+                    allow = error.allow if isinstance(error, MethodNotAllowed) else "GET, POST"
+                    headers = {"Allow": allow}
+                response = _error_response(
+                    error.reason, code, error.status_code, media_type or JSON, headers
+                )
+            else:
+                if media_type is not None and response.media_type == JSON:
+                    # a GraphQL response (Strawberry's create_response), not GraphiQL's page
+                    self._negotiated(response, request, media_type)
         await response(scope, receive, send)
+
+    @staticmethod
+    def _negotiated(response: Response, request: Request, media_type: str) -> None:
+        response.headers["content-type"] = _content_type(media_type)
+        response.media_type = media_type
+        status = request.state.graphql_request_error_status
+        if media_type == GRAPHQL_RESPONSE_JSON and status is not None:
+            response.status_code = status
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        if request.method == "POST":
+            content_type, params = parse_content_type(request.content_type or "")
+            charset = params.get("charset", "utf-8").strip('"').lower()
+            if content_type != JSON or charset not in ("utf-8", "utf8"):
+                raise HTTPException(415, f"send the operation as Content-Type: {JSON} (UTF-8)")
+        return await super().parse_http_body(request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Queries over GET, queries and mutations over POST; subscriptions only over
+        the WebSocket (Strawberry would let them through HTTP, to fail inside)."""
+        get = request_adapter.method == "GET"
+        allowed = {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type == OperationType.SUBSCRIPTION:
+                raise HTTPException(
+                    400, "subscriptions are served over the WebSocket at /graphql"
+                ) from error
+            raise MethodNotAllowed(
+                f"{error.as_http_error_reason(request_adapter.method)}: use POST", "POST"
+            ) from error
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request") from error
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        if is_request_error(result):
+            request.state.graphql_request_error_status = request_error_status(result)
+            if request.state.graphql_media_type == GRAPHQL_RESPONSE_JSON:
+                # the spec: a request error's response has no data entry at all
+                body.pop("data", None)
+        return body
 
     def parse_json(self, data: str | bytes) -> Any:
         parsed = super().parse_json(data)
