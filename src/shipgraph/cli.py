@@ -44,6 +44,7 @@ def serve(args: argparse.Namespace) -> None:
 def dev(args: argparse.Namespace) -> None:
     """Gateway and simulators in one process, webhooks wired, GraphiQL on."""
     from shipgraph.app import create_app
+    from shipgraph.http.track import track_routes
     from shipgraph.sandbox.mounts import SandboxWiring, build_sandboxes
 
     address = _address(args)
@@ -58,13 +59,15 @@ def dev(args: argparse.Namespace) -> None:
         settings = load_settings(**overrides, api_keys=f"demo:{DEV_TENANT_KEY}")
     configure_logging(settings.log_level)
     sandboxes = build_sandboxes(wiring)
+    demo_key = DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None
     app = create_app(
         settings,
-        extra_routes=[Mount("/sandbox", routes=sandboxes.mounts)],
+        extra_routes=[Mount("/sandbox", routes=sandboxes.mounts), *track_routes(demo_key)],
         extra_lifespan=sandboxes.running,
-        graphiql_key=DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None,
+        graphiql_key=demo_key,
     )
     print(f"shipgraph dev: GraphiQL at {address}/graphql (tenant demo, key {DEV_TENANT_KEY})")
+    print(f"live tracking page at {address}/track")
     print(f"simulators at {address}/sandbox/envio, /borzo, /entrego, /envoy (control: /_control)")
     _serve(app, args, settings)
 
