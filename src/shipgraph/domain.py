@@ -452,7 +452,7 @@ def _merge_logs(
     """Newest first. A log that only repeats the status of the entry before it (no
     message of its own) is an echo, e.g. an order callback and a delivery callback
     for the same change, and is not kept."""
-    merged = list(known)
+    merged = list(reversed(known))  # oldest first, so that the stable sort keeps ties
     for log in new:
         if log not in merged:
             merged.append(log)

@@ -117,6 +117,17 @@ def test_logs_stay_newest_first_whatever_the_arrival_order() -> None:
     assert s.status == S.IN_TRANSIT
 
 
+def test_logs_of_the_same_instant_stay_newest_first() -> None:
+    s = shipment()
+    for status in (S.PICKUP_SCHEDULED, S.PICKED_UP, S.IN_TRANSIT):
+        s, _ = apply_update(s, update(status, 5), T0)
+    assert [log.status for log in s.tracking_logs[:3]] == [
+        S.IN_TRANSIT,
+        S.PICKED_UP,
+        S.PICKUP_SCHEDULED,
+    ]
+
+
 def test_courier_only_update() -> None:
     courier = Courier(name="Usep", phone="62", vehicle="B 1")
     s, event = apply_update(shipment(), update(None, courier=courier), T0)
