@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ from shipgraph.config import ConfigError, Settings, load_settings
 from shipgraph.observability import configure_logging
 
 DEV_TENANT_KEY = "demo-key"
+DEV_POLL_S = 10.0
 
 
 def _address(args: argparse.Namespace) -> str:
@@ -54,6 +56,9 @@ def dev(args: argparse.Namespace) -> None:
         auto_advance_s=args.advance_every or None,
     )
     overrides: dict[str, object] = {**wiring.gateway_settings(), "graphiql": True}
+    if "SHIPGRAPH_POLL_S" not in os.environ:
+        # Envio sends no webhooks for some steps: poll often enough to see them move.
+        overrides["poll_s"] = DEV_POLL_S
     settings = load_settings(**overrides)
     if not settings.api_keys:
         settings = load_settings(**overrides, api_keys=f"demo:{DEV_TENANT_KEY}")
