@@ -26,7 +26,7 @@ from shipgraph.store.redis import RedisShipmentStore
 TENANT = "globex"
 SHIPMENTS = 120
 PAGE = 100
-ROUNDS = 100
+ROUNDS = 200
 WARMUP = 10
 COUNTED = 20
 """Pages (and reads) whose Redis commands are counted."""

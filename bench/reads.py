@@ -27,7 +27,7 @@ from bench.report import Target, at_least, section
 ROUNDS = 200
 WARMUP = 20
 CLIENTS = 20
-REQUESTS = 2_000
+REQUESTS = 4_000
 THROUGHPUT_ROUNDS = 4
 
 GATEWAY = "gateway shipment(id)"
