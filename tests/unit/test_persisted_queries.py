@@ -24,14 +24,8 @@ def request(query: str | None, digest: object = HASH, version: object = 1) -> Gr
 async def test_an_unknown_hash_is_persisted_query_not_found() -> None:
     with pytest.raises(PersistedQueryError) as error:
         await PersistedQueries(MemoryCache()).resolve(request(None))
-    assert error.value.body == {
-        "errors": [
-            {
-                "message": "PersistedQueryNotFound",
-                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
-            }
-        ]
-    }
+    assert error.value.message == "PersistedQueryNotFound"
+    assert error.value.code == "PERSISTED_QUERY_NOT_FOUND"
 
 
 async def test_hash_and_query_are_stored_then_the_hash_alone_runs_it() -> None:
@@ -55,7 +49,7 @@ async def test_a_hash_that_is_not_the_querys_is_refused() -> None:
 async def test_malformed_persisted_query_extensions(digest: object, version: object) -> None:
     with pytest.raises(PersistedQueryError) as error:
         await PersistedQueries(MemoryCache()).resolve(request(QUERY, digest, version))
-    assert error.value.body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert error.value.code == "BAD_REQUEST"
 
 
 async def test_requests_without_the_extension_pass_through() -> None:

@@ -27,6 +27,7 @@ import json
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -40,6 +41,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from shipgraph.http.persisted import PersistedQueries, PersistedQueryError
 from shipgraph.resolvers.context import RequestContext, Services
 from shipgraph.resolvers.errors import SERVICE_UNAVAILABLE, UNAUTHENTICATED
 
@@ -194,6 +196,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
         )
         self.services = services
         self._graphiql_key = graphiql_key
+        self._persisted = PersistedQueries(services.cache)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -247,6 +250,11 @@ class GraphQLView(GraphQL[RequestContext, None]):
         if media_type == GRAPHQL_RESPONSE_JSON and status is not None:
             response.status_code = status
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """Only for a browser asking for a page: a GET carrying a persisted query's
+        hash (``extensions``, no ``query``) is an operation."""
+        return _wants_ide(request) and "extensions" not in request.query_params
+
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
@@ -270,6 +278,13 @@ class GraphQLView(GraphQL[RequestContext, None]):
         the WebSocket (Strawberry would let them through HTTP, to fail inside)."""
         get = request_adapter.method == "GET"
         allowed = {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            request_data = await self._persisted.resolve(request_data)
+        except PersistedQueryError as refused:
+            # A request error like a parse error: nothing ran (400 under
+            # graphql-response+json, 200 under application/json, as Apollo expects).
+            error = GraphQLError(refused.message, extensions={"code": refused.code})
+            return ExecutionResult(data=None, errors=[error])
         try:
             return await self.schema.execute(
                 request_data.query,

@@ -29,11 +29,12 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class PersistedQueryError(Exception):
-    """Answered as a GraphQL error with HTTP 200, as Apollo clients expect."""
+    """A request error: nothing runs, the client is told ``code``."""
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
-        self.body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+        self.message = message
+        self.code = code
 
 
 def not_found() -> PersistedQueryError:
