@@ -7,7 +7,9 @@
 // a bad key surfacing as GraphQL errors with their extensions.code, a mutation, and
 // shipmentUpdated through the client's graphql-ws link. Exit status 1 on any failure.
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache, gql } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createHash } from 'node:crypto';
 import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -198,6 +200,30 @@ async function apollo() {
     check(
       viaGet.data?.carriers?.length > 0 && lastExchange().method === 'GET',
       'Apollo: useGETForQueries: a query over GET answers data',
+    );
+
+    // Automatic persisted queries, as mobile apps use them: the first time the hash
+    // alone is not known, the link sends hash and query; a second client on a fresh
+    // cache then gets its answer from the hash alone, over GET.
+    const sha256 = (text) => createHash('sha256').update(text).digest('hex');
+    const persisted = () => new ApolloClient({
+      link: new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(getLink),
+      cache: new InMemoryCache(),
+    });
+    const PERSISTED = `{ carriers { code name } }`;
+    const before = exchanges.length;
+    const first = await persisted().query({ query: gql(PERSISTED), ...options });
+    const firstSent = exchanges.slice(before);
+    check(
+      first.data?.carriers?.length > 0 && firstSent.length === 2,
+      `Apollo: persisted query: an unknown hash, then hash and query (${firstSent.map((e) => `${e.method} ${e.status}`).join(', ')})`,
+    );
+    const again = exchanges.length;
+    const second = await persisted().query({ query: gql(PERSISTED), ...options });
+    const secondSent = exchanges.slice(again);
+    check(
+      second.data?.carriers?.length > 0 && secondSent.length === 1 && secondSent[0].method === 'GET',
+      `Apollo: persisted query: the hash alone answers (${secondSent.map((e) => `${e.method} ${e.status}`).join(', ')})`,
     );
 
     const invalid = await client.query({ query: gql(INVALID), ...options });
