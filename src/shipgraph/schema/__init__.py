@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from shipgraph import tracing
 from shipgraph.schema import types
+from shipgraph.schema.execution import SubscriptionExecutor
 from shipgraph.schema.extensions import ErrorCodes
 from shipgraph.schema.root import Mutation, Query, Subscription
 from shipgraph.schema.scalars import SCALAR_OVERRIDES
@@ -44,6 +45,7 @@ def build_schema(
         types=[types.Shipment],
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=SubscriptionExecutor,
         extensions=[
             ErrorCodes,
             functools.partial(AddValidationRules, limits),
