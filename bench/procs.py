@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.redis_server import free_port
+from tests.support.redis_server import free_port, terminate
 from tests.support.stack import KEYS
 
 from shipgraph.config import ENV_PREFIX
@@ -37,13 +37,7 @@ class Child:
 
     def stop(self) -> None:
         """SIGTERM (uvicorn shuts down gracefully), SIGKILL after 10 s."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.log.unlink(missing_ok=True)
 
     def tail(self) -> str:

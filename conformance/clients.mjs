@@ -14,32 +14,11 @@ import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-const base = (process.argv[2] || '').replace(/\/$/, '');
-if (!base) {
-  console.error('usage: node clients.mjs <gateway base url, e.g. http://127.0.0.1:8000>');
-  process.exit(2);
-}
-const KEY = process.env.SHIPGRAPH_CONFORMANCE_KEY || 'demo-key';
-const httpUrl = `${base}/graphql`;
-const wsUrl = httpUrl.replace(/^http/, 'ws');
-const control = `${base}/sandbox/envio/_control`;
-const WAIT_MS = 10_000;
+import {
+  KEY, WAIT_MS, check, control, createInput, failures, httpUrl, within, wsUrl,
+} from './common.mjs';
+
 const GRAPHQL_RESPONSE = 'application/graphql-response+json';
-
-const failures = [];
-const check = (ok, message) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${message}`);
-  if (!ok) failures.push(message);
-  return ok;
-};
-
-function within(ms, what, promise) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 // Every exchange the clients make, to check methods, Accept and the answer's type.
 const exchanges = [];
@@ -68,29 +47,6 @@ const WATCH = `
 subscription Watch($id: ID) {
   shipmentUpdated(id: $id) { shipment { id status } previousStatus }
 }`;
-
-function createInput(reference) {
-  return {
-    input: {
-      carrier: 'ENVIO',
-      idempotencyKey: reference,
-      shipment: {
-        reference,
-        origin: {
-          name: 'Budi Santoso', phone: '628767438745', line1: 'Jl. Raya Perancis No. 17',
-          district: 'Kosambi', city: 'Kabupaten Tangerang', province: 'Banten', countryCode: 'ID',
-        },
-        destination: {
-          name: 'Sapta Apriyana', phone: '6285156701828', line1: 'Jl. Pengadegan Utara No. 1',
-          district: 'Pancoran', city: 'Jakarta Selatan', province: 'DKI Jakarta', countryCode: 'ID',
-        },
-        parcels: [{ weightKg: 1.2, items: [{ sku: 'sku-1', name: 'Air Mineral 300 ML', quantity: 1 }] }],
-        pickupAt: '2026-11-23T09:00:00+07:00',
-        deliverBy: '2026-11-24T17:00:00+07:00',
-      },
-    },
-  };
-}
 
 async function advance(trackingNumber) {
   const response = await fetch(`${control}/shipments/${trackingNumber}/advance`, {

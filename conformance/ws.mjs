@@ -12,40 +12,9 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
-const base = (process.argv[2] || '').replace(/\/$/, '');
-if (!base) {
-  console.error('usage: node ws.mjs <gateway base url, e.g. http://127.0.0.1:8000>');
-  process.exit(2);
-}
-const KEY = process.env.SHIPGRAPH_CONFORMANCE_KEY || 'demo-key';
-const httpUrl = `${base}/graphql`;
-const wsUrl = httpUrl.replace(/^http/, 'ws');
-const control = `${base}/sandbox/envio/_control`;
-const WAIT_MS = 10_000;
-
-const failures = [];
-const check = (ok, message) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${message}`);
-  if (!ok) failures.push(message);
-  return ok;
-};
-
-function deadline(ms, what) {
-  let timer;
-  const promise = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return { promise, cancel: () => clearTimeout(timer) };
-}
-
-async function within(ms, what, promise) {
-  const limit = deadline(ms, what);
-  try {
-    return await Promise.race([promise, limit.promise]);
-  } finally {
-    limit.cancel();
-  }
-}
+import {
+  KEY, WAIT_MS, check, control, createInput, failures, httpUrl, within, wsUrl,
+} from './common.mjs';
 
 async function post(url, body, headers = {}) {
   const response = await fetch(url, {
@@ -64,7 +33,7 @@ async function post(url, body, headers = {}) {
   return { response, json };
 }
 
-// The README's first mutation, with a reference of its own.
+// The README's first mutation.
 const CREATE = `
 mutation Book($input: CreateShipmentInput!) {
   createShipment(input: $input) {
@@ -74,30 +43,7 @@ mutation Book($input: CreateShipmentInput!) {
 }`;
 
 const reference = `CONF-${Date.now()}`;
-const CREATE_INPUT = {
-  carrier: 'ENVIO',
-  idempotencyKey: reference,
-  shipment: {
-    reference,
-    origin: {
-      name: 'Budi Santoso', company: 'Gudang Kosambi', phone: '628767438745',
-      line1: 'Jl. Raya Perancis No. 17', district: 'Kosambi',
-      city: 'Kabupaten Tangerang', province: 'Banten', countryCode: 'ID',
-    },
-    destination: {
-      name: 'Sapta Apriyana', phone: '6285156701828',
-      line1: 'Jl. Pengadegan Utara No. 1', district: 'Pancoran',
-      city: 'Jakarta Selatan', province: 'DKI Jakarta', countryCode: 'ID',
-    },
-    parcels: [{
-      weightKg: 1.2, lengthCm: 10, widthCm: 30, heightCm: 20,
-      items: [{ sku: '2192x127y', name: 'Air Mineral 300 ML', quantity: 1 }],
-    }],
-    cashOnDelivery: { amount: '23000', currency: 'IDR' },
-    pickupAt: '2026-11-23T09:00:00+07:00',
-    deliverBy: '2026-11-24T17:00:00+07:00',
-  },
-};
+const CREATE_INPUT = createInput(reference).input;
 
 const SUBSCRIBE = `
 subscription Watch {
