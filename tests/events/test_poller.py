@@ -204,12 +204,13 @@ async def test_a_finished_shipment_is_not_polled_again(rig: Rig) -> None:
     assert rig.envio.calls == ["s1"]
 
 
-async def test_drafts_are_polled(rig: Rig) -> None:
+async def test_drafts_are_not_polled(rig: Rig) -> None:
     await rig.create(shipment("s1", status=ShipmentStatus.DRAFT))
     rig.envio.status["c-s1"] = ShipmentStatus.CREATED
     rig.clock.advance(INTERVAL_S)
     await rig.poller.run_once()
-    assert await rig.status("s1") == ShipmentStatus.CREATED
+    assert rig.envio.calls == []
+    assert await rig.status("s1") == ShipmentStatus.DRAFT
 
 
 async def test_carriers_that_cannot_track_are_left_alone(rig: Rig, log: Log) -> None:

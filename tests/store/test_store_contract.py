@@ -469,16 +469,18 @@ async def test_claimed_shipments_are_the_stored_ones(store: ShipmentStore) -> No
     assert claimed == updated
 
 
-async def test_terminal_shipments_are_never_due(store: ShipmentStore) -> None:
+async def test_terminal_shipments_and_drafts_are_never_due(store: ShipmentStore) -> None:
     await store.create(shipment("done", status=ShipmentStatus.DELIVERED))
     await store.create(shipment("draft", status=ShipmentStatus.DRAFT))
+    await store.create(shipment("booked-draft", status=ShipmentStatus.DRAFT))
     await store.create(shipment("moving"))
     await store.create(shipment("cancelled"))
     await store.update("acme", "cancelled", lambda s: replace(s, status=ShipmentStatus.CANCELLED))
     await store.update("acme", "moving", lambda s: replace(s, status=ShipmentStatus.IN_TRANSIT))
-    assert sorted(await claim(store, 60)) == ["draft", "moving"]
+    await store.update("acme", "booked-draft", lambda s: replace(s, status=ShipmentStatus.CREATED))
+    assert sorted(await claim(store, 60)) == ["booked-draft", "moving"]
     await store.update("acme", "moving", lambda s: replace(s, status=ShipmentStatus.LOST))
-    assert await claim(store, 120) == ["draft"]
+    assert await claim(store, 120) == ["booked-draft"]
 
 
 async def test_an_update_makes_a_shipment_fresh(store: ShipmentStore) -> None:

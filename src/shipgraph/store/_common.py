@@ -8,7 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from shipgraph.domain import TERMINAL_STATUSES, CarrierCode, Shipment, TrackingUpdate
+from shipgraph.domain import (
+    TERMINAL_STATUSES,
+    CarrierCode,
+    Shipment,
+    ShipmentStatus,
+    TrackingUpdate,
+)
 from shipgraph.store.base import (
     DuplicateShipment,
     IdempotencyResult,
@@ -78,8 +84,10 @@ def fresh_ms(moment: datetime) -> int:
 
 
 def is_active(shipment: Shipment) -> bool:
-    """Still changing at the carrier, so worth polling (DRAFT included)."""
-    return shipment.status not in TERMINAL_STATUSES
+    """Booked and still moving at the carrier, so worth polling. Not a DRAFT: most are
+    quotes nobody booked (Envoy rates a shipment it creates), which would be polled
+    for ever; booking one makes it active."""
+    return shipment.status not in TERMINAL_STATUSES and shipment.status != ShipmentStatus.DRAFT
 
 
 def active_moves(old: Shipment, new: Shipment) -> tuple[CarrierCode | None, set[CarrierCode]]:
