@@ -1,0 +1,136 @@
+"""Whole answers to reads of shipments by id, kept in this process and served while
+every shipment they read is still at the version it was read at.
+
+A query qualifies when the operation it runs is a query whose root fields are only
+``shipment(id:)``, ``node(id:)`` and ``__typename``, without directives: its answer
+depends on nothing but those shipments (a Shipment's fields are all stored data).
+Every hit reads the shipments again (one store round trip) and compares versions,
+so a changed shipment is never answered from the cache; nothing needs invalidating.
+Answers with errors are not kept. Keys include the tenant and the response's media
+type.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from starlette.requests import Request
+from strawberry.http.parse_content_type import parse_content_type
+
+from shipgraph.domain import Shipment
+from shipgraph.store.base import ShipmentStore
+
+ENTRIES_KEPT = 10_000
+_ROOT_FIELDS = frozenset({"shipment", "node", "__typename"})
+
+Key = tuple[str, str, str, str | None, str]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    body: bytes
+    content_type: str
+    versions: tuple[tuple[str, int | None], ...]
+    """The shipments the answer read, by id, and their versions (None: not found)."""
+
+
+class ResponseCache:
+    def __init__(self, store: ShipmentStore, size: int = ENTRIES_KEPT) -> None:
+        self._store = store
+        self._size = size
+        self._answers: OrderedDict[Key, CachedAnswer] = OrderedDict()
+
+    @staticmethod
+    def key(tenant: str, operation: Mapping[str, Any], media_type: str) -> Key | None:
+        """The key of a request's answer, or None when it does not qualify."""
+        query = operation.get("query")
+        name = operation.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        if not _qualifies(query, name):
+            return None
+        try:
+            variables = json.dumps(operation.get("variables") or {}, sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        return tenant, query, variables, name, media_type
+
+    async def get(self, key: Key) -> CachedAnswer | None:
+        """The kept answer, if every shipment it read is unchanged."""
+        answer = self._answers.get(key)
+        if answer is None:
+            return None
+        ids = [shipment_id for shipment_id, _ in answer.versions]
+        now = await self._store.get_many(key[0], ids)
+        current = tuple(zip(ids, (_version(s) for s in now), strict=True))
+        if current != answer.versions:
+            del self._answers[key]
+            return None
+        self._answers.move_to_end(key)
+        return answer
+
+    def put(self, key: Key, answer: CachedAnswer) -> None:
+        self._answers[key] = answer
+        self._answers.move_to_end(key)
+        while len(self._answers) > self._size:
+            self._answers.popitem(last=False)
+
+
+async def operation_of(request: Request) -> Mapping[str, Any] | None:
+    """The one operation a GET's parameters or a JSON POST's body carries, or None
+    (a batch, another content type, malformed JSON: the view answers those)."""
+    if request.method == "GET":
+        params = dict(request.query_params)
+        try:
+            params["variables"] = json.loads(params.get("variables") or "null")
+        except ValueError:
+            return None
+        return params
+    content_type, params = parse_content_type(request.headers.get("content-type", "").lower())
+    charset = params.get("charset", "utf-8").strip('"').lower()
+    if request.method != "POST" or content_type != "application/json":
+        return None
+    if charset not in ("utf-8", "utf8"):
+        return None
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def read_versions(loaded: Mapping[str, Shipment | None]) -> tuple[tuple[str, int | None], ...]:
+    return tuple((shipment_id, _version(s)) for shipment_id, s in sorted(loaded.items()))
+
+
+def _version(shipment: Shipment | None) -> int | None:
+    return None if shipment is None else shipment.version
+
+
+@functools.lru_cache(maxsize=512)
+def _qualifies(query: str, operation_name: str | None) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or _name(o) == operation_name]
+    if len(chosen) != 1 or (operation_name is None and len(operations) != 1):
+        return False
+    operation = chosen[0]
+    if operation.operation != OperationType.QUERY or operation.directives:
+        return False
+    return all(
+        isinstance(field, FieldNode) and field.name.value in _ROOT_FIELDS and not field.directives
+        for field in operation.selection_set.selections
+    )
+
+
+def _name(operation: OperationDefinitionNode) -> str | None:
+    return operation.name.value if operation.name else None
