@@ -15,7 +15,8 @@ import pytest_asyncio
 from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 
-from shipgraph.http.graphql_view import is_request_error, negotiate, request_error_status
+from shipgraph.http.graphql_view import is_request_error, request_error_status
+from shipgraph.http.media_types import negotiate
 from tests.integration.operations import CREATE, LIST, SUBSCRIBE, create_input
 from tests.support.stack import KEYS, Stack, running_stack
 

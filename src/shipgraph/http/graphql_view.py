@@ -41,6 +41,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from shipgraph.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate, with_charset
 from shipgraph.http.persisted import PersistedQueries, PersistedQueryError
 from shipgraph.http.response_cache import CachedAnswer, ResponseCache, operation_of, read_versions
 from shipgraph.observability import GRAPHQL_OPERATIONS
@@ -72,58 +73,6 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-JSON = "application/json"
-# Listed in order of preference when the client likes both equally (e.g. ``*/*``):
-# application/json first, the spec's default for clients that do not say.
-_ANSWERABLE = (JSON, GRAPHQL_RESPONSE_JSON)
-
-
-def negotiate(accept: str | None) -> str | None:
-    """The media type to answer in for this ``Accept`` header; None: neither (406).
-
-    Each media type takes the quality of the most specific range that matches it
-    (``application/json`` over ``application/*`` over ``*/*``); the best quality
-    wins, then the more specific match, then the one listed first, then
-    application/json. No header (or an empty one) means application/json.
-    """
-    if accept is None or not accept.strip():
-        return JSON
-    ranges: list[tuple[str, float]] = []
-    for item in accept.split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        if not media:
-            continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    quality = 1.0
-        ranges.append((media.lower(), quality))
-    best: tuple[float, int, int] | None = None
-    chosen: str | None = None
-    for media_type in _ANSWERABLE:
-        family = media_type.split("/", 1)[0] + "/*"
-        match: tuple[float, int, int] | None = None
-        for position, (media, quality) in enumerate(ranges):
-            specificity = {media_type: 2, family: 1, "*/*": 0}.get(media)
-            if specificity is None:
-                continue
-            if match is None or specificity > match[1]:
-                match = (quality, specificity, -position)
-        if match is None or match[0] <= 0:
-            continue
-        if best is None or match > best:
-            best, chosen = match, media_type
-    return chosen
-
-
-def _content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8"
-
 
 def _error_body(message: str, code: str) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code}}]}
@@ -140,7 +89,7 @@ def _error_response(
         _error_body(message, code),
         status_code=status_code,
         headers=headers,
-        media_type=_content_type(media_type),
+        media_type=with_charset(media_type),
     )
 
 
@@ -268,13 +217,13 @@ class GraphQLView(GraphQL[RequestContext, None]):
             body = bytes(response.body)
             if b'"errors"' not in body:
                 versions = read_versions(context.loaders.shipment.loaded)
-                content_type = _content_type(key[-1])
-                self._answers.put(key, CachedAnswer(body, content_type, versions))
+                answer = CachedAnswer(body, with_charset(key[-1]), versions)
+                self._answers.put(key, answer)
         return response
 
     @staticmethod
     def _negotiated(response: Response, request: Request, media_type: str) -> None:
-        response.headers["content-type"] = _content_type(media_type)
+        response.headers["content-type"] = with_charset(media_type)
         response.media_type = media_type
         status = request.state.graphql_request_error_status
         if media_type == GRAPHQL_RESPONSE_JSON and status is not None:
