@@ -94,3 +94,26 @@ async def test_a_read_over_get_is_kept_too(stack: Stack) -> None:
     again = await stack.http.get(url, params=params, headers=headers)
     assert again.headers["shipgraph-cache"] == "hit"
     assert data(again)["shipment"]["id"] == shipment["id"]
+
+
+async def test_malformed_variables_or_extensions_are_never_answered_from_the_cache(
+    stack: Stack,
+) -> None:
+    url = f"{stack.gateway}/graphql"
+    headers = {
+        "Authorization": f"Bearer {KEYS['acme']}",
+        "Accept": "application/graphql-response+json",
+    }
+    for _ in range(2):
+        assert (
+            await stack.http.post(url, json={"query": "{ __typename }"}, headers=headers)
+        ).is_success
+    for malformed in (
+        {"variables": 0},
+        {"variables": False},
+        {"extensions": "x"},
+        {"extensions": 0},
+    ):
+        body = {"query": "{ __typename }", **malformed}
+        response = await stack.http.post(url, json=body, headers=headers)
+        assert response.status_code == 400, (malformed, response.text)

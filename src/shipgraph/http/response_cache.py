@@ -51,12 +51,17 @@ class ResponseCache:
         """The key of a request's answer, or None when it does not qualify."""
         query = operation.get("query")
         name = operation.get("operationName")
+        given = operation.get("variables")
         if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        # Malformed variables are the view's to refuse; extensions (a persisted
+        # query's hash, say) take the usual way.
+        if not isinstance(given, dict | None) or operation.get("extensions") is not None:
             return None
         if not _qualifies(query, name):
             return None
         try:
-            variables = json.dumps(operation.get("variables") or {}, sort_keys=True)
+            variables = json.dumps(given or {}, sort_keys=True)
         except (TypeError, ValueError):
             return None
         return tenant, query, variables, name, media_type
