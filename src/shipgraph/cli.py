@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 
@@ -56,12 +55,16 @@ def dev(args: argparse.Namespace) -> None:
         auto_advance_s=args.advance_every or None,
     )
     overrides: dict[str, object] = {**wiring.gateway_settings(), "graphiql": True}
-    if "SHIPGRAPH_POLL_S" not in os.environ:
-        # Envio sends no webhooks for some steps: poll often enough to see them move.
-        overrides["poll_s"] = DEV_POLL_S
     settings = load_settings(**overrides)
+    # What the environment leaves unset, dev fills in: the demo tenant, and polls often
+    # enough to see Envio's steps that send no webhook move.
+    defaults: dict[str, object] = {}
     if not settings.api_keys:
-        settings = load_settings(**overrides, api_keys=f"demo:{DEV_TENANT_KEY}")
+        defaults["api_keys"] = f"demo:{DEV_TENANT_KEY}"
+    if "poll_s" not in settings.model_fields_set:
+        defaults["poll_s"] = DEV_POLL_S
+    if defaults:
+        settings = load_settings(**overrides, **defaults)
     configure_logging(settings.log_level)
     sandboxes = build_sandboxes(wiring)
     demo_key = DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None

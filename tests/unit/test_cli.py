@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shipgraph import cli
 from shipgraph.cli import main
+from shipgraph.config import Settings
 from shipgraph.sandbox.mounts import ENVIO_API_KEY, ENVIO_WEBHOOK_TOKEN
 from tests.support.redis_server import free_port
 
@@ -225,3 +227,27 @@ def test_sandbox_serves_the_simulators_alone() -> None:
         answer = httpx.get(f"{base}/envio/_control/shipments", timeout=5)
         assert answer.status_code == 200
         assert httpx.get(f"{base}/graphql", timeout=5).status_code == 404
+
+
+def dev_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings `shipgraph dev` would serve with (nothing is served)."""
+    served: list[Settings] = []
+    monkeypatch.setattr(cli, "_serve", lambda app, args, settings: served.append(settings))
+    main(["dev", "--port", str(free_port())])
+    return served[0]
+
+
+def test_dev_polls_often_and_signs_in_the_demo_tenant(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_shipgraph_env(monkeypatch)
+    settings = dev_settings(monkeypatch)
+    assert settings.poll_s == cli.DEV_POLL_S
+    assert list(settings.api_keys.values()) == ["demo"]
+
+
+def test_dev_keeps_what_the_environment_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_shipgraph_env(monkeypatch)
+    monkeypatch.setenv("SHIPGRAPH_POLL_S", "0")
+    monkeypatch.setenv("SHIPGRAPH_API_KEYS", "acme:key-acme")
+    settings = dev_settings(monkeypatch)
+    assert settings.poll_s == 0
+    assert list(settings.api_keys.values()) == ["acme"]
