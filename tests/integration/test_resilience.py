@@ -26,6 +26,7 @@ query Q($input: RatesInput!) {
 }
 """
 HEALTH = "{ carriers { code healthy } }"
+RESET_S = 1.5
 
 
 async def fault(stack: Stack, carrier: str, spec: dict[str, Any] | None) -> None:
@@ -136,7 +137,8 @@ async def test_a_lost_answer_never_hands_over_another_tenants_booking(stack: Sta
 
 @pytest.fixture
 async def breaking(backend: str | None) -> AsyncIterator[Stack]:
-    async with running_stack(backend, breaker_failures=3, breaker_reset_s=0.5) as stack:
+    # Long enough that a slow CI machine still sees the breaker open before it half-opens.
+    async with running_stack(backend, breaker_failures=3, breaker_reset_s=RESET_S) as stack:
         yield stack
 
 
@@ -161,7 +163,7 @@ async def test_a_flapping_carrier_opens_and_then_closes_its_breaker(breaking: St
     assert 'shipgraph_carrier_circuit_open{carrier="ENVIO"} 1.0' in metrics
 
     # After the reset time one probe goes through; it succeeds and the circuit closes.
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(RESET_S + 0.1)
     assert await healthy(stack, "ENVIO")
     shipment = await create(stack, "SO-F4")
     assert shipment["status"] == "CREATED"
@@ -174,7 +176,7 @@ async def test_a_failed_probe_opens_the_breaker_again(breaking: Stack) -> None:
     await fault(stack, "envio", {"status": 503})
     for attempt in range(3):
         await stack.gql(CREATE, create_input(f"SO-P{attempt}"))
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(RESET_S + 0.1)
     [error] = (await stack.gql(CREATE, create_input("SO-P3")))["data"]["createShipment"][
         "userErrors"
     ]
