@@ -7,12 +7,11 @@ import base64
 import copy
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,11 +20,13 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import Response
+from starlette.routing import Mount
 
 from shipgraph.sandbox.borzo import BorzoSandboxState, create_borzo_sandbox
 from tests.support.fixtures import fixture
+from tests.support.receiver import Receiver as _Receiver
+from tests.support.receiver import listening
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
 
@@ -90,32 +91,22 @@ def invalid(parameter_errors: Any) -> dict[str, Any]:
 
 
 @dataclass
-class Receiver:
-    """A merchant's callback endpoint: verifies X-DV-Signature like the document's PHP handler
-    (403 when wrong), records what arrives, can fail the next N calls."""
+class Receiver(_Receiver):
+    """A merchant's callback endpoint: verifies X-DV-Signature like the document's PHP
+    handler (403 when wrong)."""
 
-    url: str = ""
-    received: list[dict[str, Any]] = field(default_factory=list)
     bad_signatures: int = 0
-    fail_next: int = 0
-    calls: int = 0
 
-    async def handle(self, request: Request) -> Response:
-        self.calls += 1
-        raw = await request.body()
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            return Response("boom", status_code=500)
+    def refuse(self, request: Request, raw: bytes) -> Response | None:
         expected = hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(request.headers.get("x-dv-signature", ""), expected):
-            self.bad_signatures += 1
-            return Response("Error: Signature is not valid", status_code=403)
-        self.received.append(json.loads(raw))
-        return JSONResponse({"ok": True})
+        if hmac.compare_digest(request.headers.get("x-dv-signature", ""), expected):
+            return None
+        self.bad_signatures += 1
+        return Response("Error: Signature is not valid", status_code=403)
 
     def clear(self) -> None:
-        self.received.clear()
-        self.bad_signatures = self.fail_next = self.calls = 0
+        super().clear()
+        self.bad_signatures = 0
 
     def events(self) -> list[tuple[str, str]]:
         """(event_type, the order's or the delivery's status) per received callback."""
@@ -193,11 +184,8 @@ def sandbox_app(receiver: Receiver | None = None, **options: Any) -> Starlette:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def receiver_server() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = Starlette(routes=[Route("/hooks/borzo", rec.handle, methods=["POST"])])
-    async with serve(app) as url:
-        rec.url = f"{url}/hooks/borzo"
-        yield rec
+    async with listening(Receiver(), "/hooks/borzo") as receiver:
+        yield receiver
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

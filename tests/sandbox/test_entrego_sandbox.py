@@ -9,19 +9,19 @@ import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 
 from shipgraph.sandbox.entrego import EntregoSandboxState, create_entrego_sandbox
 from tests.support.fixtures import fixture
+from tests.support.receiver import Receiver as _Receiver
+from tests.support.receiver import listening
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -46,28 +46,7 @@ def order_body(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
-@dataclass
-class Receiver:
-    url: str = ""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    auth: list[str | None] = field(default_factory=list)
-    fail_next: int = 0
-    calls: int = 0
-
-    async def handle(self, request: Request) -> Response:
-        self.calls += 1
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            return Response("boom", status_code=503)
-        self.auth.append(request.headers.get("authorization"))
-        self.received.append(json.loads(await request.body()))
-        return JSONResponse({"ok": True})
-
-    def clear(self) -> None:
-        self.received.clear()
-        self.auth.clear()
-        self.fail_next = self.calls = 0
-
+class Receiver(_Receiver):
     def statuses(self) -> list[str]:
         return [body["status"] for body in self.received]
 
@@ -130,11 +109,8 @@ async def running(app: Starlette) -> AsyncIterator[Sandbox]:
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def receiver_server() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = Starlette(routes=[Route("/entrego-webhook", rec.handle, methods=["POST"])])
-    async with serve(app) as url:
-        rec.url = f"{url}/entrego-webhook"
-        yield rec
+    async with listening(Receiver(fail_status=503), "/entrego-webhook") as receiver:
+        yield receiver
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")

@@ -9,18 +9,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 
 from shipgraph.sandbox.envio import EnvioSandboxState, create_envio_sandbox
+from tests.support.receiver import Receiver as _Receiver
+from tests.support.receiver import listening
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
 
@@ -97,30 +97,7 @@ def body_with(ref_code: str | None = None, **changes: Any) -> dict[str, Any]:
     return body
 
 
-@dataclass
-class Receiver:
-    """A merchant's webhook endpoint: records what arrives, can fail the next N calls."""
-
-    url: str = ""
-    received: list[dict[str, Any]] = field(default_factory=list)
-    queries: list[str] = field(default_factory=list)
-    fail_next: int = 0
-    calls: int = 0
-
-    async def handle(self, request: Request) -> Response:
-        self.calls += 1
-        if self.fail_next > 0:
-            self.fail_next -= 1
-            return Response("boom", status_code=500)
-        self.received.append(await request.json())
-        self.queries.append(request.url.query)
-        return JSONResponse({"ok": True})
-
-    def clear(self) -> None:
-        self.received.clear()
-        self.queries.clear()
-        self.fail_next = self.calls = 0
-
+class Receiver(_Receiver):
     def statuses(self) -> list[str]:
         return [
             body.get("status", "driver" if "driver_name" in body else "item")
@@ -166,11 +143,8 @@ async def running(app: Starlette, state: EnvioSandboxState) -> AsyncIterator[San
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
 async def receiver_server() -> AsyncIterator[Receiver]:
-    rec = Receiver()
-    app = Starlette(routes=[Route("/hooks/envio", rec.handle, methods=["POST"])])
-    async with serve(app) as url:
-        rec.url = f"{url}/hooks/envio?token=merchant-secret"
-        yield rec
+    async with listening(Receiver(), "/hooks/envio", "token=merchant-secret") as receiver:
+        yield receiver
 
 
 @pytest_asyncio.fixture(loop_scope="module", scope="module")
