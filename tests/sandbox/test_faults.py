@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -106,6 +107,36 @@ async def test_a_forced_status_can_say_retry_after() -> None:
         refused = await client.get("/api/x")
         assert refused.status_code == 503 and refused.headers["retry-after"] == "7"
         assert "retry-after" not in (await client.get("/api/x")).headers
+
+
+async def test_answer_ms_holds_the_answer_not_the_handling() -> None:
+    injector = FaultInjector()
+    handled: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    async def record(request: Request) -> Response:
+        handled.append(loop.time())
+        return JSONResponse({"ok": True})
+
+    app = Starlette(
+        routes=[Route("/api/x", record), *fault_control_routes(injector)],
+        middleware=[Middleware(FaultMiddleware, injector=injector)],
+    )
+    async with client_for(app) as client:
+        shown = await client.post("/_control/faults", json={"answer_ms": 200, "times": 1})
+        assert shown.json()["fault"]["answer_ms"] == 200
+        sent = loop.time()
+        answer = await client.get("/api/x")
+        answered = loop.time()
+        assert answer.json() == {"ok": True}
+        assert handled[0] - sent < 0.1, "handled at once, not after the wait"
+        assert answered - sent >= 0.2
+        sent = loop.time()
+        await client.get("/api/x")
+        assert loop.time() - sent < 0.1, "times: 1 spent"
+    with pytest.raises(FaultSpecError) as failure:
+        FaultSpec.from_json({"answer_ms": -5})
+    assert failure.value.errors == {"answer_ms": ["must be at least 0"]}
 
 
 def counting_app(injector: FaultInjector, handled: list[str], **options: Any) -> Starlette:

@@ -8,6 +8,9 @@ Carrier-agnostic: a simulator owns a :class:`FaultInjector`, wraps its app in
 ``POST /_control/faults`` takes a JSON object; every field is optional:
 
 - ``latency_ms`` (int >= 0): wait this long first (combines with any of the below).
+- ``answer_ms`` (int >= 0): handle the request at once, and hold its answer until this
+  long after the request arrived (the handling included): a carrier that answers in a
+  set time. Combines with the others; after ``latency_ms``, counts from the arrival.
 - ``status`` (int 100-599): answer this status in the carrier's error envelope instead
   of handling the request.
 - ``retry_after_s`` (int >= 0, only with ``status``): send ``Retry-After`` with it.
@@ -54,6 +57,8 @@ class FaultSpecError(ValueError):
 @dataclass
 class FaultSpec:
     latency_ms: int = 0
+    answer_ms: int = 0
+    """The answer, whatever it is, leaves no sooner than this after the request came."""
     status: int | None = None
     hang: bool = False
     malformed: bool = False
@@ -72,6 +77,7 @@ class FaultSpec:
         errors: dict[str, list[str]] = {}
         spec = cls(
             latency_ms=_int_field(raw, "latency_ms", errors, default=0, minimum=0) or 0,
+            answer_ms=_int_field(raw, "answer_ms", errors, default=0, minimum=0) or 0,
             status=_int_field(raw, "status", errors, minimum=100, maximum=599),
             hang=_bool_field(raw, "hang", errors),
             malformed=_bool_field(raw, "malformed", errors),
@@ -209,6 +215,8 @@ class FaultMiddleware:
         if spec is None:
             await self.app(scope, receive, send)
             return
+        if spec.answer_ms:
+            send = _held(send, asyncio.get_running_loop().time() + spec.answer_ms / 1000)
         if spec.latency_ms:
             await asyncio.sleep(spec.latency_ms / 1000)
         if spec.hang:
@@ -241,6 +249,17 @@ class FaultMiddleware:
         except TimeoutError:
             body = self.error_body(504)
             await JSONResponse(body, status_code=504)(scope, receive, send)
+
+
+def _held(send: Send, until: float) -> Send:
+    """``send`` that lets the answer start no sooner than loop time ``until``."""
+
+    async def held(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(until - asyncio.get_running_loop().time())
+        await send(message)
+
+    return held
 
 
 async def _dropped(message: Message) -> None:
