@@ -134,8 +134,19 @@ class BorzoCarrier(CarrierBase):
         chosen = options.order.get("vehicle_type_id")
         vehicles = (chosen,) if isinstance(chosen, int) else rates.DEFAULT_VEHICLES
         quoted_at = self._clock().replace(microsecond=0)
+        # Built once for every vehicle, and before any answer is waited for.
+        built = requests.order_body(request, options)
+        quoted = rates.fingerprint(request)
         answers = await asyncio.gather(
-            *(self._quote(request, options, vehicle, quoted_at) for vehicle in vehicles),
+            *(
+                self._quote(
+                    built,
+                    vehicle,
+                    rates.encode_rate_id(self._rate_key, quoted, vehicle, options.order, quoted_at),
+                    quoted_at,
+                )
+                for vehicle in vehicles
+            ),
             return_exceptions=True,
         )
         found: list[Rate] = []
@@ -154,16 +165,10 @@ class BorzoCarrier(CarrierBase):
         return found
 
     async def _quote(
-        self,
-        request: ShipmentRequest,
-        options: requests.Options,
-        vehicle: int,
-        quoted_at: datetime,
+        self, built: requests.Built, vehicle: int, rate_id: str, quoted_at: datetime
     ) -> Rate:
-        built = requests.order_body(request, options)
         body = {**built.body, "vehicle_type_id": vehicle}
         answer = await self._call("rates", "POST", "/calculate-order", body, layout=built.layout)
-        rate_id = rates.encode_rate_id(self._rate_key, request, vehicle, options.order, quoted_at)
         try:
             return rates.rate_of(answer, vehicle, rate_id, quoted_at, built.layout)
         except ValueError as exc:

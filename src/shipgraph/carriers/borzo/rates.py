@@ -112,15 +112,16 @@ def _sign(key: bytes, payload: str) -> str:
 
 def encode_rate_id(
     key: bytes,
-    request: ShipmentRequest,
+    quoted: str,
     vehicle_type_id: int,
     options: Mapping[str, Any],
     quoted_at: datetime,
 ) -> str:
+    """``quoted``: the ``fingerprint`` of the request the rate is for."""
     data = {
         "v": vehicle_type_id,
         "o": {k: v for k, v in options.items() if k != "vehicle_type_id"},
-        "f": fingerprint(request),
+        "f": quoted,
         "t": int(quoted_at.timestamp()),
     }
     payload = _b64(json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
