@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.support.redis_server import RedisServer
 
@@ -20,11 +20,15 @@ from shipgraph.sandbox.mounts import SandboxWiring
 @dataclass
 class Deployment:
     sandbox: Child
+    """Every simulator not in ``apart``."""
     gateways: list[Child]
     http: Http
     """The one client every request of the benchmark goes through."""
     redis: RedisServer | None = None
     plain: Child | None = None
+    apart: dict[str, Child] = field(default_factory=dict)
+    """Carriers whose simulator runs in a process of its own, as a real carrier's
+    server would (one process would answer two carriers' requests one after the other)."""
 
     @property
     def gateway(self) -> str:
@@ -32,7 +36,10 @@ class Deployment:
 
     def carrier(self, name: str) -> str:
         """A simulator's base URL, e.g. ``carrier("envoy")``."""
-        return f"{self.sandbox.url}/{name}"
+        return f"{self.apart.get(name, self.sandbox).url}/{name}"
+
+    def simulators(self) -> list[Child]:
+        return [self.sandbox, *self.apart.values()]
 
     async def control(self, carrier: str, path: str, body: object | None = None) -> object:
         """A simulator control call (GET without ``body``, else POST); its JSON."""
@@ -50,6 +57,12 @@ class Deployment:
         spec = {"latency_ms": milliseconds, "path_prefix": path_prefix}
         await self.control(carrier, "/faults", spec)
 
+    async def answer_in(self, carrier: str, milliseconds: int, path_prefix: str) -> None:
+        """``carrier`` answers requests under ``path_prefix`` this long after they
+        arrive, its own work included."""
+        spec = {"answer_ms": milliseconds, "path_prefix": path_prefix}
+        await self.control(carrier, "/faults", spec)
+
 
 @asynccontextmanager
 async def deployment(
@@ -57,6 +70,7 @@ async def deployment(
     gateways: int = 1,
     redis: bool = False,
     plain: bool = False,
+    apart: tuple[str, ...] = (),
     **settings: object,
 ) -> AsyncIterator[Deployment | None]:
     """None (after a printed note) when Redis is wanted and there is no redis-server."""
@@ -68,6 +82,10 @@ async def deployment(
         sandbox = await exits.enter_async_context(procs.sandbox(procs.port()))
         wiring = SandboxWiring(base_url=sandbox.url, gateway_url=None)
         config: dict[str, object] = {**wiring.gateway_settings(), **settings}
+        own = {}
+        for name in apart:
+            own[name] = await exits.enter_async_context(procs.sandbox(procs.port()))
+            config[f"{name}_base_url"] = f"{own[name].url}/{name}"
         if server is not None:
             config["redis_url"] = server.url
         started = [
@@ -82,4 +100,4 @@ async def deployment(
             )
         http = Http()
         exits.push_async_callback(http.aclose)
-        yield Deployment(sandbox, started, http, server, baseline)
+        yield Deployment(sandbox, started, http, server, baseline, own)
