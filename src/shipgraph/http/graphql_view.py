@@ -42,6 +42,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from shipgraph.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate, with_charset
+from shipgraph.http.messages import MessageEncoder
 from shipgraph.http.persisted import PersistedQueries, PersistedQueryError
 from shipgraph.http.response_cache import CachedAnswer, ResponseCache, operation_of, read_versions
 from shipgraph.observability import GRAPHQL_OPERATIONS
@@ -150,6 +151,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         self._graphiql_key = graphiql_key
         self._persisted = PersistedQueries(services.cache)
         self._answers = ResponseCache(services.store)
+        self._messages = MessageEncoder()
+
+    def encode_json(self, data: object) -> str:
+        return self._messages.encode(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
