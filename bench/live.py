@@ -7,8 +7,12 @@ shipment), verified, stored in Redis, published on the Redis bus, and executed a
 sent by every subscription (graphql-transport-ws). A receipt is timed from just
 before the POST to the moment its frame's bytes reach the client.
 
-Three set-ups, all connected at once and measured in alternating rounds:
+Four set-ups, all connected at once and measured in alternating rounds:
 
+- ``floor``: bench/floor.py in its own process, 1 000 connections; a message on its
+  ``/publish`` WebSocket (the bytes the gateway sends for an event) is handed to
+  ``websockets.broadcast()``, one write per socket. What this machine and this client
+  allow at best: no ASGI, no task per connection, no GraphQL.
 - ``plain``: bench/plain.py in its own process, 1 000 connections; the trigger
   (``POST /publish``) queues the same bytes the gateway sends for an event to every
   connection. The floor of this machine, this client and uvicorn's WebSocket.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +40,8 @@ from bench.http import Endpoint, Http
 from bench.measure import NS_PER_MS, quantile, rotated
 from bench.procs import Child
 from bench.report import Target, at_most, section
-from bench.subscribers import Setup, connected, raise_fd_limit, ready
+from bench.subscribers import PROTOCOL, Setup, connected, raise_fd_limit, ready
+from bench.wsclient import WsClient, connect
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
 
 SUBSCRIBERS = 1_000
@@ -45,6 +51,7 @@ ROUND_WAIT_S = 15.0
 WIDTHS = (15, 8, 12, 10, 10, 13)
 """Of the columns receipts p50, p99, first p50, last p50, last max, trigger p50."""
 
+FLOOR = "floor"
 PLAIN = "plain"
 ONE = "gateway x1"
 TWO = "gateway x2"
@@ -108,6 +115,30 @@ def plain_trigger(
     return trigger
 
 
+def floor_trigger(
+    publisher: WsClient, sample: bytes, sample_n: int
+) -> Callable[[int], Awaitable[None]]:
+    """Broadcasts the gateway's frame of event ``sample_n``, with event n's driver in it."""
+    template = sample.replace(marker(sample_n), b"%%MARK%%")
+
+    async def trigger(n: int) -> None:
+        publisher.send_text(template.replace(b"%%MARK%%", marker(n)))
+        answer = await publisher.receive()
+        if answer.get("sent") != SUBSCRIBERS:
+            raise BenchError(f"floor broadcast answered {answer}")
+
+    return trigger
+
+
+async def floor_setup(exits: AsyncExitStack, sample: bytes, sample_n: int) -> tuple[Setup, Child]:
+    floor = await exits.enter_async_context(procs.module("bench.floor", procs.port()))
+    url = floor.url.replace("http://", "ws://")
+    publisher = await connect(f"{url}/publish", PROTOCOL)
+    exits.callback(publisher.close)
+    clients = await connected([f"{floor.url}/ws"], SUBSCRIBERS, None)
+    return Setup(FLOOR, clients, floor_trigger(publisher, sample, sample_n), marker), floor
+
+
 async def gateway_setup(env: Deployment, name: str, servers: list[Child], tenant: str) -> Setup:
     booked = await book(env.http, graphql_at(servers[0].url), f"BENCH-{name}", tenant)
     init = {"authorization": auth(tenant)["Authorization"]}
@@ -159,12 +190,13 @@ def report(setups: list[Setup], usage: dict[str, Usage], rss: dict[str, float]) 
         print(
             f"live     {setup.name:<11}{row}   {usage[setup.name].per_event_ms(len(setup.rounds))}"
         )
-    plain = figures[PLAIN]
+    plain, floor = figures[PLAIN], figures[FLOOR]
     targets = []
     for name in (ONE, TWO):
         p50, p99, post = figures[name]
         print(
-            f"         {name}: ratio p99 / plain p99 {p99 / plain[1]:6.2f}x,"
+            f"         {name}: ratio p99 / floor p99 {p99 / floor[1]:6.2f}x,"
+            f" p99 / plain p99 {p99 / plain[1]:6.2f}x,"
             f" p50 / plain p50 {p50 / plain[0]:6.2f}x, p50 / its webhook POST {p50 / post:6.2f}x;"
             f" RSS {rss[name]:+.0f} MB over the run"
         )
@@ -173,22 +205,24 @@ def report(setups: list[Setup], usage: dict[str, Usage], rss: dict[str, float]) 
 
 
 async def run() -> list[Target]:
-    raise_fd_limit(3 * SUBSCRIBERS + 1_000)
-    async with deployment(gateways=3, redis=True, plain=True) as env:
+    raise_fd_limit(4 * SUBSCRIBERS + 1_000)
+    async with deployment(gateways=3, redis=True, plain=True) as env, AsyncExitStack() as exits:
         if env is None:
             return []
         assert env.plain is not None
         one, pair = env.gateways[:1], env.gateways[1:]
-        servers = {ONE: one, TWO: pair, PLAIN: [env.plain]}
         x1 = await gateway_setup(env, ONE, one, "acme")
         x2 = await gateway_setup(env, TWO, pair, "globex")
         n = await ready(x1, 0)
         plain_clients = await connected([f"{env.plain.url}/ws"], SUBSCRIBERS, None)
         trigger = plain_trigger(env.http, env.plain.url, x1.last_payload, n)
         baseline = Setup(PLAIN, plain_clients, trigger, marker)
+        floor, floor_server = await floor_setup(exits, x1.last_payload, n)
+        servers = {ONE: one, TWO: pair, PLAIN: [env.plain], FLOOR: [floor_server]}
         n = await ready(x2, n)
         n = await ready(baseline, n)
-        setups = [baseline, x1, x2]
+        n = await ready(floor, n)
+        setups = [floor, baseline, x1, x2]
         rss = {name: sum(c.rss_mb() for c in servers[name]) for name in (ONE, TWO)}
         usage = await measured(env, setups, servers, n)
         rss = {name: sum(c.rss_mb() for c in servers[name]) - rss[name] for name in (ONE, TWO)}

@@ -146,7 +146,11 @@ class WsClient(asyncio.Protocol):
     # --- API ----------------------------------------------------------------------------
 
     def send_json(self, message: dict[str, Any]) -> None:
-        self._write(TEXT, json.dumps(message).encode())
+        self.send_text(json.dumps(message).encode())
+
+    def send_text(self, payload: bytes) -> None:
+        """One text frame of UTF-8 ``payload``."""
+        self._write(TEXT, payload)
 
     async def receive(self, wait_s: float = 10.0) -> dict[str, Any]:
         """The next text message (only while ``on_text`` is unset)."""
