@@ -71,6 +71,18 @@ async def test_get_many_is_one_command(store: RedisShipmentStore, control: aredi
     assert [s.id if s else None for s in found] == ids
 
 
+async def test_versions_are_one_command(store: RedisShipmentStore, control: aredis.Redis) -> None:
+    for i in range(100):
+        await store.create(shipment(f"s{i}"))
+    found: list[int | None] = []
+
+    async def versions() -> None:
+        found.extend(await store.versions("acme", [f"s{i}" for i in range(100)]))
+
+    assert await commands_run(control, versions) == {"mget": 1}
+    assert found == [1] * 100
+
+
 async def test_page_of_100_is_at_most_3_commands(
     store: RedisShipmentStore, control: aredis.Redis
 ) -> None:

@@ -133,6 +133,14 @@ async def test_changed_tracking_number_is_reindexed(store: ShipmentStore) -> Non
 # --- update -----------------------------------------------------------------------
 
 
+async def test_versions_follow_updates_keep_order_and_scope(store: ShipmentStore) -> None:
+    await create_all(store, shipment("s1"), shipment("s2"), shipment("x1", tenant="globex"))
+    await store.update("acme", "s2", lambda s: replace(s, status=ShipmentStatus.IN_TRANSIT))
+    assert await store.versions("acme", ["s2", "missing", "x1", "s1"]) == [2, None, None, 1]
+    assert await store.versions("globex", ["x1", "s1"]) == [1, None]
+    assert await store.versions("acme", []) == []
+
+
 async def test_update_bumps_version(store: ShipmentStore) -> None:
     await store.create(shipment("s1"))
     updated = await store.update(

@@ -72,8 +72,7 @@ class ResponseCache:
         if answer is None:
             return None
         ids = [shipment_id for shipment_id, _ in answer.versions]
-        now = await self._store.get_many(key[0], ids)
-        current = tuple(zip(ids, (_version(s) for s in now), strict=True))
+        current = tuple(zip(ids, await self._store.versions(key[0], ids), strict=True))
         if current != answer.versions:
             del self._answers[key]
             return None

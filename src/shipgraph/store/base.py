@@ -106,6 +106,11 @@ class ShipmentStore(Protocol):
         """Like get for each id, in order, in O(1) round trips."""
         ...
 
+    async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
+        """The version of each of the tenant's shipments (None: not there, or another
+        tenant's), in order, in one round trip, without decoding the shipments."""
+        ...
+
     async def find_by_carrier_id(
         self, carrier: CarrierCode, carrier_shipment_id: str
     ) -> Shipment | None:

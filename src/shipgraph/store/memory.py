@@ -103,6 +103,10 @@ class MemoryShipmentStore:
     async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
         return [await self.get(tenant, shipment_id) for shipment_id in shipment_ids]
 
+    async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
+        found = await self.get_many(tenant, shipment_ids)
+        return [None if shipment is None else shipment.version for shipment in found]
+
     async def find_by_carrier_id(
         self, carrier: CarrierCode, carrier_shipment_id: str
     ) -> Shipment | None:

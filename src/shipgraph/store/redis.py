@@ -34,7 +34,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shipgraph.codec import decode_shipment, decode_update, encode_shipment, encode_update
+from shipgraph.codec import (
+    decode_shipment,
+    decode_update,
+    encode_shipment,
+    encode_update,
+    stamp_version,
+)
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
@@ -215,6 +221,13 @@ class RedisShipmentStore:
             return []
         raws = await self._client.mget([self._doc_key(i) for i in shipment_ids])
         return [_owned(tenant, raw) for raw in raws]
+
+    @_reachable
+    async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
+        if not shipment_ids:
+            return []
+        raws = await self._client.mget([self._doc_key(i) for i in shipment_ids])
+        return [None if raw is None else stamp_version(raw, tenant) for raw in raws]
 
     async def find_by_carrier_id(
         self, carrier: CarrierCode, carrier_shipment_id: str
