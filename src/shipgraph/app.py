@@ -18,7 +18,7 @@ from shipgraph.events.base import EventBus
 from shipgraph.events.memory import MemoryEventBus
 from shipgraph.events.redis import RedisEventBus
 from shipgraph.http import ops
-from shipgraph.http.graphql_view import GraphQLView
+from shipgraph.http.graphql_view import OTHER_METHODS, GraphQLView, other_method
 from shipgraph.http.middleware import BodySizeLimit, RequestMetrics
 from shipgraph.http.webhooks import receive_webhook
 from shipgraph.resolvers.context import Services
@@ -87,6 +87,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/graphql", other_method, methods=list(OTHER_METHODS)),
         WebSocketRoute("/graphql", view),
         Route("/webhooks/{carrier}", receive_webhook, methods=["POST"]),
         Route("/healthz", ops.healthz, methods=["GET"]),

@@ -263,6 +263,20 @@ async def test_other_methods_are_405_with_allow(gateway: Stack) -> None:
     assert response.headers["allow"] == "GET, POST"
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+async def test_put_patch_delete_are_coded_405s(gateway: Stack, method: str) -> None:
+    before = await booked(gateway)
+    body = {"query": CREATE, "variables": create_input(f"SO-{method}")}
+    response = await gateway.http.request(
+        method, f"{gateway.gateway}/graphql", json=body, headers=AUTH
+    )
+    assert response.status_code == 405, response.text
+    assert response.headers["allow"] == "GET, POST"
+    assert error_codes(response) == ["METHOD_NOT_ALLOWED"]
+    assert method in response.json()["errors"][0]["message"]
+    assert await booked(gateway) == before
+
+
 # --- request bodies ----------------------------------------------------------------
 
 

@@ -94,6 +94,16 @@ def _error_response(
     )
 
 
+OTHER_METHODS = ("PUT", "PATCH", "DELETE")
+
+
+async def other_method(request: Request) -> Response:
+    """PUT, PATCH and DELETE on the GraphQL endpoint: a coded error, not Starlette's
+    plain-text 405."""
+    message = f"{request.method} is not served here: send operations by GET or POST"
+    return _error_response(message, "METHOD_NOT_ALLOWED", 405, JSON, {"Allow": "GET, POST"})
+
+
 def is_request_error(result: ExecutionResult) -> bool:
     """Nothing was executed: the document did not parse or validate, or a variable
     could not be coerced. (A field error that nulls the whole ``data`` has a path.)"""
