@@ -41,13 +41,17 @@ class SubscriptionExecutor(StrawberryGraphQLCoreExecutionContext):
     """
 
     _event_key: tuple[int, int, str] | None = None
+    _variables_key: str | None = None
+    """The subscription's variables as a key, made once, not once per event."""
 
     def build_per_event_executor(self, payload: Any) -> SubscriptionExecutor:
         executor = super().build_per_event_executor(payload)
         assert isinstance(executor, SubscriptionExecutor)
         executor._relevant_sub_fields = {}
-        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
-        executor._event_key = (id(payload), id(self.operation), variables)
+        if self._variables_key is None:
+            coerced = self.variable_values.coerced
+            self._variables_key = json.dumps(coerced, sort_keys=True, default=repr)
+        executor._event_key = (id(payload), id(self.operation), self._variables_key)
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:
