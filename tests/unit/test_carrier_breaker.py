@@ -84,6 +84,47 @@ async def test_half_open_probe_reopens_on_failure(clients: list[Redis | None]) -
     assert not await guard.healthy()
 
 
+async def test_half_open_lets_one_probe_through_at_a_time(clients: list[Redis | None]) -> None:
+    guard = breaker(clients[0], threshold=1)
+    await call(guard, failed=True)
+    await asyncio.sleep(RESET_S + 0.05)
+    probe = await guard.admit()
+    error = await refused(guard)
+    assert error.code == ErrorCode.CARRIER_UNAVAILABLE
+    assert "half-open" in error.message
+    await probe.done(False)
+    await call(guard, failed=False)
+    await call(guard, failed=False)
+
+
+async def test_a_probe_that_never_reports_frees_its_place(clients: list[Redis | None]) -> None:
+    guard = breaker(clients[0], threshold=1)
+    await call(guard, failed=True)
+    await asyncio.sleep(RESET_S + 0.05)
+    await guard.admit()  # and never heard of again, as a process that died
+    await refused(guard)
+    await asyncio.sleep(RESET_S + 0.05)
+    await call(guard, failed=False)
+    assert await guard.healthy()
+
+
+@pytest.mark.redis
+async def test_one_probe_across_processes(redis_url: str) -> None:
+    first_client, second_client = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    try:
+        first, second = breaker(first_client, threshold=1), breaker(second_client, threshold=1)
+        await call(first, failed=True)
+        await refused(second)
+        await asyncio.sleep(RESET_S + 0.05)
+        probe = await first.admit()
+        assert "half-open" in (await refused(second)).message
+        await probe.done(False)
+        await call(second, failed=False)
+    finally:
+        await first_client.aclose()
+        await second_client.aclose()
+
+
 @pytest.mark.redis
 async def test_state_is_shared_between_processes(redis_url: str) -> None:
     first_client, second_client = Redis.from_url(redis_url), Redis.from_url(redis_url)

@@ -2,8 +2,10 @@
 
 purgatory keeps the state machine: closed, opened after ``threshold`` failures in a
 row, half-opened ``reset_s`` later to let a probe through, closed again on a success
-or re-opened on a failure. Its own Redis repository pins redis<6, so the state lives
-in one hash per carrier through the redis-py client the gateway already uses.
+or re-opened on a failure. While half-open, one call at a time is the probe (a
+lease of ``reset_s`` in Redis, or in memory); the others are refused until it ends.
+purgatory's own Redis repository pins redis<6, so the state lives in one hash per
+carrier through the redis-py client the gateway already uses.
 
 A breaker must never turn a Redis outage into a carrier outage: while Redis cannot
 be reached the breaker keeps its state in this process's memory.
@@ -105,9 +107,12 @@ def _text(value: Any) -> str:
 class Admission:
     """One admitted call; ``done`` records how it went."""
 
-    def __init__(self, breaker: CarrierBreaker, circuit: AsyncCircuitBreaker) -> None:
+    def __init__(
+        self, breaker: CarrierBreaker, circuit: AsyncCircuitBreaker, *, probe: bool
+    ) -> None:
         self._breaker = breaker
         self._circuit = circuit
+        self._probe = probe
 
     async def done(self, failed: bool) -> None:
         context = self._circuit.context
@@ -116,6 +121,8 @@ class Admission:
         else:
             context.handle_end_request()
         await self._breaker.persist(self._circuit)
+        if self._probe:
+            await self._breaker.release_probe()
 
 
 class _CarrierFailed(Exception):
@@ -137,6 +144,10 @@ class CarrierBreaker:
         self.carrier = carrier
         self.reset_s = reset_s
         self._name = carrier.value
+        self._client = client
+        self._probe_key = f"{prefix}:{carrier.value}:probe"
+        self._probe_until = 0.0
+        """This process's probe lease (monotonic), used while Redis is unreachable."""
         self._local = AsyncCircuitBreakerFactory(threshold, reset_s, uow=AsyncInMemoryUnitOfWork())
         self._shared = (
             None
@@ -157,9 +168,35 @@ class CarrierBreaker:
                 "(circuit open)"
             )
             raise CarrierError(self.carrier, ErrorCode.CARRIER_UNAVAILABLE, message) from None
-        # Opened past its reset time: this call is the half-open probe.
         await self.persist(circuit)
-        return Admission(self, circuit)
+        if circuit.context.state != HALF_OPENED:
+            return Admission(self, circuit, probe=False)
+        # Opened past its reset time: one call decides whether the carrier is back.
+        if not await self._claim_probe():
+            message = f"{self._name} was failing; one call is checking it now (circuit half-open)"
+            raise CarrierError(self.carrier, ErrorCode.CARRIER_UNAVAILABLE, message)
+        return Admission(self, circuit, probe=True)
+
+    async def _claim_probe(self) -> bool:
+        if self._client is not None:
+            try:
+                lease_ms = max(1, int(self.reset_s * 1000))
+                return bool(await self._client.set(self._probe_key, 1, nx=True, px=lease_ms))
+            except (RedisError, OSError) as exc:
+                log.warning("breaker probe lease unreachable", carrier=self._name, error=str(exc))
+        now = time.monotonic()
+        if now < self._probe_until:
+            return False
+        self._probe_until = now + self.reset_s
+        return True
+
+    async def release_probe(self) -> None:
+        self._probe_until = 0.0
+        if self._client is not None:
+            try:
+                await self._client.delete(self._probe_key)
+            except (RedisError, OSError) as exc:
+                log.warning("breaker probe lease not released", carrier=self._name, error=str(exc))
 
     async def healthy(self) -> bool:
         context = (await self._circuit()).context
