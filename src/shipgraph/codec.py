@@ -41,7 +41,8 @@ _stamp = TypeAdapter(_Stamp)
 
 def stamp_version(raw: bytes | str, tenant: str) -> int | None:
     """The version of an encoded shipment of ``tenant`` (None for another tenant's),
-    read without building the shipment: a tenth of decode_shipment's cost."""
+    read without building the shipment (a third of decode_shipment's time for a new
+    shipment of 1 KB, less as its tracking history grows)."""
     stamp = _stamp.validate_json(raw)
     return stamp.version if stamp.tenant == tenant else None
 

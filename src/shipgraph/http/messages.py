@@ -8,7 +8,8 @@ from collections import OrderedDict
 from typing import Any
 
 PAYLOADS_KEPT = 64
-"""Distinct event data kept encoded: far more than the subscriptions one event reaches."""
+"""Distinct event data kept encoded (the newest); an event reaching more distinct
+subscriptions than this in one process only costs them an encoding each."""
 
 
 def _dumps(value: object) -> str:
