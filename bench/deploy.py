@@ -82,7 +82,7 @@ async def deployment(
         sandbox = await exits.enter_async_context(procs.sandbox(procs.port()))
         wiring = SandboxWiring(base_url=sandbox.url, gateway_url=None)
         config: dict[str, object] = {**wiring.gateway_settings(), **settings}
-        own = {}
+        own: dict[str, Child] = {}
         for name in apart:
             own[name] = await exits.enter_async_context(procs.sandbox(procs.port()))
             config[f"{name}_base_url"] = f"{own[name].url}/{name}"

@@ -17,8 +17,9 @@ import json
 
 import uvloop
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.typing import Subprotocol
 
-PROTOCOL = "graphql-transport-ws"
+PROTOCOL = Subprotocol("graphql-transport-ws")
 
 
 async def main(port: int) -> None:
