@@ -555,6 +555,26 @@ def apply_update(
     return updated, event
 
 
+QUOTED_FIELDS = (
+    "reference",
+    "origin",
+    "destination",
+    "parcels",
+    "description",
+    "instructions",
+    "service_level",
+    "cash_on_delivery",
+    "declared_value",
+)
+"""What a shipment keeps of the request it was made from."""
+
+
+def unlike_quote(draft: Shipment, request: ShipmentRequest) -> list[str]:
+    """The fields in which ``request`` is not the shipment ``draft`` was quoted as
+    (a carrier that keeps a draft buys it as it was quoted), in QUOTED_FIELDS order."""
+    return [name for name in QUOTED_FIELDS if getattr(draft, name) != getattr(request, name)]
+
+
 def apply_patch(shipment: Shipment, patch: ShipmentPatch, now: datetime) -> Shipment:
     """The shipment with a patch the carrier accepted merged in."""
     changes: dict[str, Any] = {}

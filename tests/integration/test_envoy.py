@@ -118,6 +118,22 @@ async def test_a_quote_is_kept_as_a_draft_and_its_rate_books_it(stack: Stack) ->
     assert [edge["node"]["id"] for edge in listing] == [draft["id"]]
 
 
+async def test_a_rate_books_only_the_shipment_it_was_quoted_for(stack: Stack) -> None:
+    rates = (await quote(stack, envoy_shipment()))["rates"]
+    moved = envoy_shipment()
+    moved["destination"]["line1"] = "Jl. Lain No. 2"
+    body = await stack.gql(CREATE, {"input": {"rateId": rates[0]["id"], "shipment": moved}})
+    payload = body["data"]["createShipment"]
+    [error] = payload["userErrors"]
+    assert error["field"] == ["rateId"] and error["code"] == "VALIDATION"
+    assert "destination" in error["message"] and payload["shipment"] is None
+    assert (await control(stack, "GET", "/counters"))["purchases"] == 0
+    [draft] = [edge["node"] for edge in (await stack.gql(LIST))["data"]["shipments"]["edges"]]
+    assert draft["status"] == "DRAFT"
+    booked = await book(stack, rateId=rates[0]["id"], shipment=envoy_shipment())
+    assert booked["id"] == draft["id"] and booked["status"] == "CREATED"
+
+
 async def test_another_tenants_rate_is_refused(stack: Stack) -> None:
     rates = (await quote(stack, envoy_shipment()))["rates"]
     body = await stack.gql(

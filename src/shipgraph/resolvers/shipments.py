@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from shipgraph.carriers.base import CarrierBase, CarrierError
+from shipgraph.carriers.base import CarrierBase, CarrierError, camel_case
 from shipgraph.codec import request_fingerprint
 from shipgraph.domain import (
     TERMINAL_STATUSES,
@@ -25,6 +25,7 @@ from shipgraph.domain import (
     ShipmentRequest,
     ShipmentStatus,
     apply_patch,
+    unlike_quote,
 )
 from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
@@ -162,6 +163,13 @@ class ShipmentService:
             draft = await self._store.find_by_carrier_id(code, draft_id)
             if draft is not None and draft.tenant != self._tenant:
                 return _refused(ErrorCode.VALIDATION, "not a rate from your quotes", "rateId")
+            changed = [] if draft is None else unlike_quote(draft, request)
+            if changed:
+                message = (
+                    f"this rate was quoted for another {', '.join(map(camel_case, changed))}: "
+                    f"{code.value} would ship what was quoted; quote this shipment again"
+                )
+                return _refused(ErrorCode.VALIDATION, message, "rateId")
         uncertain = self._services.uncertain_bookings
         if await uncertain.is_marked(self._tenant, code, request.reference):
             earlier = await self._reconcile(carrier, request)
