@@ -18,6 +18,7 @@ from shipgraph.events.base import EventBus
 from shipgraph.events.memory import MemoryEventBus
 from shipgraph.events.redis import RedisEventBus
 from shipgraph.http import ops
+from shipgraph.http.graphiql import graphiql_routes
 from shipgraph.http.graphql_view import OTHER_METHODS, GraphQLView, other_method
 from shipgraph.http.middleware import BodySizeLimit, RequestMetrics
 from shipgraph.http.webhooks import receive_webhook
@@ -93,6 +94,7 @@ def create_app(
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
+        *(graphiql_routes() if settings.graphiql else []),
         *extra_routes,
     ]
     app = Starlette(

@@ -41,6 +41,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from shipgraph.http.graphiql import offline_page
 from shipgraph.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate, with_charset
 from shipgraph.http.messages import MessageEncoder
 from shipgraph.http.persisted import PersistedQueries, PersistedQueryError
@@ -342,7 +343,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return None
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        html = self.graphql_ide_html.replace("subscriptionUrl,\n", _WS_PARAMS + "\n", 1)
+        page = offline_page(self.graphql_ide_html, request.scope.get("root_path", ""))
+        html = page.replace("subscriptionUrl,\n", _WS_PARAMS + "\n", 1)
         if self._graphiql_key is not None:
             headers = json.dumps({"Authorization": f"Bearer {self._graphiql_key}"})
             default = f"const parameters = {{ headers: {json.dumps(headers)} }};"
