@@ -35,6 +35,7 @@ from shipgraph.domain import (
     ShipmentStatus,
 )
 from tests.support.builders import shipment
+from tests.support.carriers import never_answers
 from tests.support.fixtures import fixture, fixture_bytes
 from tests.unit.test_borzo_errors import EXPECTED_CODES
 from tests.unit.test_borzo_requests import doc_request
@@ -588,11 +589,7 @@ async def test_broken_answers(fake: FakeBorzo, response: httpx.Response, code: E
 
 
 async def test_a_hang_is_unavailable_within_the_deadline() -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        return httpx.Response(200, json={})
-
-    adapter = carrier(hang, timeout_s=0.05)
+    adapter = carrier(never_answers, timeout_s=0.05)
     started = asyncio.get_running_loop().time()
     with pytest.raises(CarrierError) as caught:
         await adapter.create(doc_request())

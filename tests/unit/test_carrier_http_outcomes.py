@@ -3,8 +3,6 @@ failures open the circuit, and which leave a booking's fate unknown."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
@@ -12,6 +10,7 @@ from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.breaker import CarrierBreaker
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.domain import CarrierCode, ErrorCode
+from tests.support.carriers import never_answers
 from tests.unit.test_carrier_http_retries import Script
 
 
@@ -71,12 +70,11 @@ async def test_a_booking_that_was_never_sent_is_certain() -> None:
 
 
 async def test_a_booking_without_an_answer_is_uncertain() -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(10)
-        return httpx.Response(200)
-
     http = CarrierHttp(
-        CarrierCode.ENVIO, "http://c.test", timeout_s=0.2, transport=httpx.MockTransport(hang)
+        CarrierCode.ENVIO,
+        "http://c.test",
+        timeout_s=0.2,
+        transport=httpx.MockTransport(never_answers),
     )
     with pytest.raises(CarrierError) as failed:
         await http.request("create", "POST", "/distribution", json={})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 
@@ -12,6 +11,7 @@ import pytest
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.domain import CarrierCode, ErrorCode
+from tests.support.carriers import never_answers
 
 Answer = Callable[[httpx.Request], httpx.Response]
 
@@ -95,12 +95,11 @@ async def test_client_errors_are_not_retried() -> None:
 
 
 async def test_retries_stay_within_one_deadline() -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(10)
-        return httpx.Response(200)
-
     http = CarrierHttp(
-        CarrierCode.BORZO, "http://c.test", timeout_s=0.5, transport=httpx.MockTransport(hang)
+        CarrierCode.BORZO,
+        "http://c.test",
+        timeout_s=0.5,
+        transport=httpx.MockTransport(never_answers),
     )
     started = time.monotonic()
     with pytest.raises(CarrierError) as failed:

@@ -3,7 +3,6 @@ the document's examples."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -33,6 +32,7 @@ from shipgraph.domain import (
     ShipmentStatus,
 )
 from tests.support.builders import shipment
+from tests.support.carriers import never_answers
 from tests.support.fixtures import fixture
 from tests.unit.test_entrego_requests import doc_request, marketplace_request
 
@@ -314,11 +314,7 @@ async def test_5xx_and_malformed_answers_are_unavailable(
 
 
 async def test_a_hang_is_unavailable(fake: FakeEntrego, tokens: FakeTokens) -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        return created()
-
-    fake.on(ORDER, hang)
+    fake.on(ORDER, never_answers)
     error = await fails(carrier(fake, tokens, timeout_s=0.1).create(doc_request()))
     assert error.code == ErrorCode.CARRIER_UNAVAILABLE
 

@@ -4,11 +4,10 @@ the 201's headers are used when its body is unreadable."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 
 from shipgraph.domain import ErrorCode, ShipmentStatus
+from tests.support.carriers import never_answers
 from tests.unit.test_entrego_adapter import ORDER, FakeEntrego, FakeTokens, carrier, fails
 from tests.unit.test_entrego_requests import doc_request
 
@@ -51,12 +50,8 @@ async def test_a_201_naming_no_order_is_uncertain() -> None:
 
 
 async def test_no_answer_is_uncertain_and_not_retried() -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(5)
-        raise AssertionError("the client gave up first")
-
     fake = FakeEntrego()
-    fake.on(ORDER, hang)
+    fake.on(ORDER, never_answers)
     error = await fails(carrier(fake, FakeTokens(), timeout_s=0.1).create(doc_request()))
     assert error.code == ErrorCode.CARRIER_UNAVAILABLE and error.uncertain
     assert len(fake.requests(ORDER)) == 1
