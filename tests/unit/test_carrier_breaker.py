@@ -158,3 +158,17 @@ async def test_redis_down_falls_back_to_process_memory() -> None:
         await refused(guard)
     finally:
         await gone.aclose()
+
+
+async def test_redis_down_keeps_one_probe_in_process_memory() -> None:
+    gone = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
+    try:
+        guard = breaker(gone, threshold=1)
+        await call(guard, failed=True)
+        await asyncio.sleep(RESET_S + 0.05)
+        probe = await guard.admit()
+        assert "half-open" in (await refused(guard)).message
+        await probe.done(False)
+        await call(guard, failed=False)
+    finally:
+        await gone.aclose()
