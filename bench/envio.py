@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from typing import Any
 
-from tests.integration.operations import CREATE, GET, create_input
+from tests.integration.operations import CREATE, DELIVER_BY, GET, PICKUP_AT, create_input
 from tests.support.stack import Stack, running_stack
 
 from bench.common import BenchError, Booked, created, gql, graphql_at, private_redis
@@ -76,8 +76,8 @@ def envio_create_body(ref_code: str) -> dict[str, Any]:
                 "unit_price": 12500,
             }
         ],
-        "eta_at": "2026-11-24T17:00:00+07:00",
-        "etd_at": "2026-11-23T09:00:00+07:00",
+        "eta_at": DELIVER_BY,
+        "etd_at": PICKUP_AT,
     }
 
 

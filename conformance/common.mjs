@@ -28,6 +28,9 @@ export function within(ms, what, promise) {
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
+// An ISO 8601 time `days` days from now: a written date would pass by and be refused.
+const daysFromNow = (days) => new Date(Date.now() + days * 86_400_000).toISOString();
+
 // The README's first mutation's input, with a reference of its own.
 export function createInput(reference) {
   return {
@@ -51,8 +54,8 @@ export function createInput(reference) {
           items: [{ sku: '2192x127y', name: 'Air Mineral 300 ML', quantity: 1 }],
         }],
         cashOnDelivery: { amount: '23000', currency: 'IDR' },
-        pickupAt: '2026-11-23T09:00:00+07:00',
-        deliverBy: '2026-11-24T17:00:00+07:00',
+        pickupAt: daysFromNow(1),
+        deliverBy: daysFromNow(2),
       },
     },
   };

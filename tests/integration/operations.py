@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.clock import days_ahead, stamp
+
+# Tomorrow morning and the day after, Jakarta time: valid whatever day the suite runs.
+PICKUP_AT = stamp(days_ahead(1, 9))
+DELIVER_BY = stamp(days_ahead(2, 17))
+
 SHIPMENT_FIELDS = """
   id reference carrier carrierShipmentId trackingNumber status carrierStatus version
   cashOnDelivery { amount currency }
@@ -107,8 +113,8 @@ def shipment_input(reference: str = "SO-1001", **changes: Any) -> dict[str, Any]
             }
         ],
         "cashOnDelivery": {"amount": "23000", "currency": "IDR"},
-        "pickupAt": "2026-11-23T09:00:00+07:00",
-        "deliverBy": "2026-11-24T17:00:00+07:00",
+        "pickupAt": PICKUP_AT,
+        "deliverBy": DELIVER_BY,
     }
     values.update(changes)
     return values

@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import create
-from tests.integration.operations import CANCEL, CREATE, GET, LIST, UPDATE, create_input
+from tests.integration.operations import (
+    CANCEL,
+    CREATE,
+    GET,
+    LIST,
+    PICKUP_AT,
+    UPDATE,
+    create_input,
+)
+from tests.support.clock import days_ahead, stamp
 from tests.support.stack import Stack, running_stack
 
 
@@ -27,7 +36,7 @@ async def test_create_books_with_envio_and_stores_version_1(stack: Stack) -> Non
     assert shipment["version"] == 1
     assert shipment["trackingNumber"].startswith("S")
     assert shipment["cashOnDelivery"] == {"amount": "23000", "currency": "IDR"}
-    assert shipment["estimatedPickupAt"] == "2026-11-23T09:00:00+07:00"
+    assert shipment["estimatedPickupAt"] == PICKUP_AT
     [receipt] = shipment["documents"]
     assert receipt["kind"] == "LABEL" and receipt["format"] == "HTML"
     page = await stack.http.get(receipt["url"])
@@ -158,7 +167,7 @@ async def test_update_cod_reaches_envio(stack: Stack) -> None:
 
 async def test_update_refuses_what_envio_cannot_change(stack: Stack) -> None:
     shipment = await create(stack)
-    patch = {"description": "x", "instructions": "y", "pickupAt": "2026-11-25T09:00:00+07:00"}
+    patch = {"description": "x", "instructions": "y", "pickupAt": stamp(days_ahead(3, 9))}
     body = await stack.gql(UPDATE, {"input": {"id": shipment["id"], "patch": patch}})
     errors = body["data"]["updateShipment"]["userErrors"]
     assert [(e["field"], e["code"]) for e in errors] == [

@@ -20,7 +20,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from shipgraph.observability import configure_logging
 from shipgraph.sandbox.mounts import ENVIO_API_KEY, ENVIO_WEBHOOK_TOKEN
 from tests.integration.conftest import create
-from tests.integration.operations import CREATE, LIST, create_input, shipment_input
+from tests.integration.operations import (
+    CREATE,
+    LIST,
+    PICKUP_AT,
+    create_input,
+    shipment_input,
+)
 from tests.support.fixtures import fixture
 from tests.support.redis_server import free_port
 from tests.support.stack import KEYS, Stack, running_stack
@@ -370,7 +376,7 @@ def with_shipment(**changes: Any) -> dict[str, Any]:
     ("variables", "mentions"),
     [
         (with_shipment(pickupAt="tomorrow"), "DateTime"),
-        (with_shipment(pickupAt="2026-11-23T09:00:00"), "offset"),
+        (with_shipment(pickupAt=PICKUP_AT.removesuffix("+07:00")), "offset"),
         (with_shipment(cashOnDelivery={"amount": "NaN", "currency": "IDR"}), "finite"),
         (with_shipment(cashOnDelivery={"amount": "Infinity", "currency": "IDR"}), "finite"),
         (with_shipment(cashOnDelivery={"amount": "lots", "currency": "IDR"}), "Decimal"),

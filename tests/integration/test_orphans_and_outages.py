@@ -68,6 +68,7 @@ async def test_events_before_the_booking_are_applied_when_it_is_stored(
     services: Services,
 ) -> None:
     now = datetime(2023, 6, 9, 10, 0, tzinfo=UTC)  # before picked_up's own ata_at
+    services.clock = lambda: now  # the document's booking is then still ahead
     updater = services.updater
     assert await updater.ingest(event("webhook_manifested", now)) == Outcome.ORPHAN
     assert await updater.ingest(event("webhook_picked_up", now)) == Outcome.ORPHAN
