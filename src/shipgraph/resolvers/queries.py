@@ -100,9 +100,11 @@ async def list_shipments(
         raise api_error(BAD_USER_INPUT, "after is not a cursor from this listing") from None
 
 
-def validation_error(request: ShipmentRequest, path: tuple[str, ...]) -> GraphQLError | None:
+def validation_error(
+    request: ShipmentRequest, now: datetime, path: tuple[str, ...]
+) -> GraphQLError | None:
     """For fields without userErrors: the problems as one error with their paths."""
-    problems = validate_request(request, path)
+    problems = validate_request(request, now, path)
     if not problems:
         return None
     return api_error(

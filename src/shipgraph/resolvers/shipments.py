@@ -76,7 +76,7 @@ class ShipmentService:
         rate_id: str | None,
         idempotency_key: str | None,
     ) -> Outcome:
-        errors = validate_request(request)
+        errors = validate_request(request, self._services.clock())
         code, choice_error = self._chosen_carrier(carrier, rate_id)
         if choice_error is not None:
             errors.append(choice_error)
@@ -264,7 +264,7 @@ class ShipmentService:
         if expected_version is not None and expected_version != shipment.version:
             message = f"the shipment is at version {shipment.version}, not {expected_version}"
             return _refused(ErrorCode.CONFLICT, message, "expectedVersion")
-        errors = validate_patch(patch)
+        errors = validate_patch(patch, self._services.clock())
         if errors:
             return Outcome(errors=tuple(errors))
         if shipment.status in TERMINAL_STATUSES:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from shipgraph.carriers.base import camel_case
 from shipgraph.domain import (
@@ -27,6 +28,9 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_REFERENCE = 100
 MAX_PARCELS = 50
+# How far ahead a pickup or delivery may be booked: no carrier document schedules further,
+# and it keeps absurd dates (year 9999) from reaching any carrier.
+MAX_AHEAD = timedelta(days=365)
 
 
 def _error(path: Path, message: str) -> FieldError:
@@ -80,7 +84,31 @@ def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
             yield from _money(item.unit_price, (*item_path, "unitPrice"))
 
 
-def validate_request(request: ShipmentRequest, path: Path = ("shipment",)) -> list[FieldError]:
+def _moment(value: datetime | None, now: datetime, path: Path) -> Iterator[FieldError]:
+    if value is None:
+        return
+    if value < now:
+        yield _error(
+            path,
+            f"is in the past: it must be later than now ({now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ})",
+        )
+    elif value > now + MAX_AHEAD:
+        yield _error(path, f"must be within {MAX_AHEAD.days} days from now")
+
+
+def _schedule(
+    pickup_at: datetime | None, deliver_by: datetime | None, now: datetime, path: Path
+) -> Iterator[FieldError]:
+    """A pickup and a delivery deadline that any carrier could still honour."""
+    yield from _moment(pickup_at, now, (*path, "pickupAt"))
+    yield from _moment(deliver_by, now, (*path, "deliverBy"))
+    if pickup_at and deliver_by and deliver_by < pickup_at:
+        yield _error((*path, "deliverBy"), "must not be before pickupAt")
+
+
+def validate_request(
+    request: ShipmentRequest, now: datetime, path: Path = ("shipment",)
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if _blank(request.reference):
         errors.append(_error((*path, "reference"), "must not be empty"))
@@ -93,8 +121,7 @@ def validate_request(request: ShipmentRequest, path: Path = ("shipment",)) -> li
     errors += _parcels(request.parcels, (*path, "parcels"))
     errors += _money(request.cash_on_delivery, (*path, "cashOnDelivery"))
     errors += _money(request.declared_value, (*path, "declaredValue"))
-    if request.pickup_at and request.deliver_by and request.deliver_by < request.pickup_at:
-        errors.append(_error((*path, "deliverBy"), "must not be before pickupAt"))
+    errors += _schedule(request.pickup_at, request.deliver_by, now, path)
     known = {code.value for code in CarrierCode}
     for key, value in request.carrier_options.items():
         if key not in known:
@@ -105,12 +132,13 @@ def validate_request(request: ShipmentRequest, path: Path = ("shipment",)) -> li
     return errors
 
 
-def validate_patch(patch: ShipmentPatch, path: Path = ("patch",)) -> list[FieldError]:
+def validate_patch(
+    patch: ShipmentPatch, now: datetime, path: Path = ("patch",)
+) -> list[FieldError]:
     if not patch.given_fields():
         return [_error(path, "give at least one field to change")]
     errors = list(_money(patch.cash_on_delivery, (*path, "cashOnDelivery")))
     if patch.parcels is not None:
         errors += _parcels(patch.parcels, (*path, "parcels"))
-    if patch.pickup_at and patch.deliver_by and patch.deliver_by < patch.pickup_at:
-        errors.append(_error((*path, "deliverBy"), "must not be before pickupAt"))
+    errors += _schedule(patch.pickup_at, patch.deliver_by, now, path)
     return errors

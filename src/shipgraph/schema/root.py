@@ -111,7 +111,8 @@ class Query:
     async def rates(self, info: Ctx, input: inputs.RatesInput) -> types.RateQuote:
         tenant = _tenant(info)
         request = input.shipment.to_domain()
-        invalid = validation_error(request, ("input", "shipment"))
+        now = info.context.services.clock()
+        invalid = validation_error(request, now, ("input", "shipment"))
         if invalid is not None:
             raise invalid
         rates, errors = await quote(info.context.services, tenant, request, input.carriers)
