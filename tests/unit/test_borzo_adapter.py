@@ -368,6 +368,7 @@ async def test_update_parcels_cod_and_times(fake: FakeBorzo) -> None:
     assert body["points"][0] == {"point_id": 202685}
     assert body["points"][1] == {
         "point_id": 202686,
+        "required_start_datetime": "2024-12-04T01:51:48+07:00",
         "required_finish_datetime": "2024-12-04T02:21:48+07:00",
         "note": "Call first",
         "is_cod_cash_voucher_required": True,

@@ -17,7 +17,7 @@ from shipgraph.domain import (
     ShipmentPatch,
 )
 from tests.support.fixtures import fixture
-from tests.unit.test_borzo_requests import doc_request, with_options
+from tests.unit.test_borzo_requests import NOW, doc_request, with_options
 
 OPTIONS = ("shipment", "carrierOptions", "BORZO")
 
@@ -26,7 +26,7 @@ def create_layout(**changes: Any) -> requests.Layout:
     request = doc_request(**changes)
     options, problems = requests.parse_options(request)
     assert problems == []
-    return requests.order_body(request, options).layout
+    return requests.order_body(request, options, now=NOW).layout
 
 
 def fields(tree: object, layout: requests.Layout) -> list[tuple[tuple[str, ...] | None, str]]:
@@ -187,7 +187,7 @@ def test_leaves_with_no_input_counterpart_name_borzos_path(borzo: object) -> Non
 def test_vehicle_of_a_booked_rate_points_at_the_rate_id() -> None:
     request = doc_request()
     options, _ = requests.parse_options(request)
-    layout = requests.order_body(request, options, vehicle_from_rate=8).layout
+    layout = requests.order_body(request, options, now=NOW, vehicle_from_rate=8).layout
     assert fields({"vehicle_type_id": ["invalid_vehicle_type"]}, layout)[0][0] == ("rateId",)
 
 
@@ -218,7 +218,7 @@ def test_edit_paths(borzo: object, ours: tuple[str, ...] | None) -> None:
         cash_on_delivery=Money(Decimal(1), "IDR"),
         parcels=(Parcel(items=(ParcelItem("Topi", 2),)),),
     )
-    layout = requests.edit_body(1250032, order, None, patch).layout
+    layout = requests.edit_body(1250032, order, None, patch, now=NOW).layout
     assert fields(borzo, layout)[0][0] == ours
 
 
@@ -326,4 +326,4 @@ def test_warnings_name_our_fields_where_they_can() -> None:
 def with_layout() -> requests.Layout:
     request = with_options({})
     options, _ = requests.parse_options(request)
-    return requests.order_body(request, options).layout
+    return requests.order_body(request, options, now=NOW).layout

@@ -23,7 +23,7 @@ from shipgraph.domain import (
     ShipmentRequest,
 )
 from tests.support.fixtures import fixture
-from tests.unit.test_borzo_requests import doc_request
+from tests.unit.test_borzo_requests import NOW, doc_request
 
 QUOTED = datetime(2024, 12, 3, 17, 21, 48, tzinfo=UTC)
 KEY = rates.signing_key("SECRET_AUTH_TOKEN")
@@ -31,7 +31,7 @@ KEY = rates.signing_key("SECRET_AUTH_TOKEN")
 
 def layout(request: ShipmentRequest) -> requests.Layout:
     options, _ = requests.parse_options(request)
-    return requests.order_body(request, options).layout
+    return requests.order_body(request, options, now=NOW).layout
 
 
 def idr(value: str) -> Money:

@@ -31,6 +31,8 @@ DROP_LINE = (
 )
 PHONE = "6288800000001"
 WIB = "+07:00"
+# The document's orders are made at this moment (create-order example 1's created_datetime).
+NOW = datetime.fromisoformat("2024-12-04T00:21:48+07:00")
 
 
 def doc_request(*, phones: bool = True, **changes: Any) -> ShipmentRequest:
@@ -53,7 +55,7 @@ def with_options(options: dict[str, Any], **changes: Any) -> ShipmentRequest:
 def build(request: ShipmentRequest, vehicle: int | None = None) -> requests.Built:
     options, errors = requests.parse_options(request)
     assert errors == []
-    return requests.order_body(request, options, vehicle_from_rate=vehicle)
+    return requests.order_body(request, options, now=NOW, vehicle_from_rate=vehicle)
 
 
 # --- the document's bodies ------------------------------------------------------------
@@ -128,7 +130,9 @@ def test_full_request_body() -> None:
         "latitude": "-6.3037234",
         "longitude": "106.6886525",
         "required_start_datetime": "2024-12-04T00:51:48+07:00",
+        "required_finish_datetime": "2024-12-04T01:21:48+07:00",
     }
+    assert drop["required_start_datetime"] == "2024-12-04T01:21:48+07:00"
     assert drop["required_finish_datetime"] == "2024-12-03T19:21:48+00:00"
     assert drop["note"] == "Ring twice"
     assert drop["packages"] == [
@@ -277,7 +281,9 @@ def current(name: str = "create_order_response") -> dict[str, Any]:
 
 
 def test_description_edit_is_example_1_with_every_point_kept_as_in_example_3() -> None:
-    built = requests.edit_body(1250032, current(), None, ShipmentPatch(description="Flowers"))
+    built = requests.edit_body(
+        1250032, current(), None, ShipmentPatch(description="Flowers"), now=NOW
+    )
     example_1 = fixture("borzo", "edit_order_matter_request")
     del example_1["backpayment_details"]  # nothing of ours sets it
     example_3 = fixture("borzo", "edit_order_remove_point_request")
@@ -289,22 +295,31 @@ def test_time_edit_matches_example_2_on_the_points_it_keeps() -> None:
         pickup_at=datetime.fromisoformat("2024-12-04T00:51:48+07:00"),
         deliver_by=datetime.fromisoformat("2024-12-04T02:21:48+07:00"),
     )
-    body = requests.edit_body(1250032, current(), None, patch).body
+    body = requests.edit_body(1250032, current(), None, patch, now=NOW).body
     example = fixture("borzo", "edit_order_add_point_request")
     assert (
         body["points"][1]["required_finish_datetime"]
         == (example["points"][1]["required_finish_datetime"])
     )
+    # Both ends of each window, as the example sends them.
     assert body["points"] == [
-        {"point_id": 202685, "required_start_datetime": "2024-12-04T00:51:48+07:00"},
-        {"point_id": 202686, "required_finish_datetime": "2024-12-04T02:21:48+07:00"},
+        {
+            "point_id": 202685,
+            "required_start_datetime": "2024-12-04T00:51:48+07:00",
+            "required_finish_datetime": "2024-12-04T01:21:48+07:00",
+        },
+        {
+            "point_id": 202686,
+            "required_start_datetime": example["points"][1]["required_start_datetime"],
+            "required_finish_datetime": "2024-12-04T02:21:48+07:00",
+        },
     ]
 
 
 def test_cod_edit_like_example_5_on_the_destination() -> None:
     order = current("edit_order_add_point_response")  # three points
     patch = ShipmentPatch(cash_on_delivery=Money(Decimal("42000"), "IDR"), instructions="Call")
-    body = requests.edit_body(1250032, order, 202686, patch).body
+    body = requests.edit_body(1250032, order, 202686, patch, now=NOW).body
     example = fixture("borzo", "edit_order_cod_request")
     assert [p["point_id"] for p in body["points"]] == [p["point_id"] for p in example["points"]]
     assert body["points"][1] == {
@@ -318,7 +333,7 @@ def test_cod_edit_like_example_5_on_the_destination() -> None:
 
 def test_zero_cod_removes_it_as_example_5_does() -> None:
     patch = ShipmentPatch(cash_on_delivery=Money(Decimal(0), "IDR"))
-    body = requests.edit_body(1250032, current(), None, patch).body
+    body = requests.edit_body(1250032, current(), None, patch, now=NOW).body
     assert body["points"][1] == {
         "point_id": 202686,
         "is_cod_cash_voucher_required": False,
@@ -328,14 +343,14 @@ def test_zero_cod_removes_it_as_example_5_does() -> None:
 
 def test_every_package_is_kept_by_id_unless_the_parcels_are_replaced() -> None:
     order = current("edit_order_packages_response")
-    body = requests.edit_body(1250032, order, None, ShipmentPatch(description="x")).body
+    body = requests.edit_body(1250032, order, None, ShipmentPatch(description="x"), now=NOW).body
     assert body["points"] == [
         {"point_id": 202685, "packages": [{"order_package_id": 3632252}]},
         {"point_id": 202686, "packages": [{"order_package_id": 3632253}]},
         {"point_id": 202687},
     ]
     parcels = (Parcel(weight_kg=3, items=(ParcelItem("Topi", 3, sku="100112"),)),)
-    built = requests.edit_body(1250032, order, 202686, ShipmentPatch(parcels=parcels))
+    built = requests.edit_body(1250032, order, 202686, ShipmentPatch(parcels=parcels), now=NOW)
     assert built.body["total_weight_kg"] == 3
     assert built.body["points"][0] == {
         "point_id": 202685,
@@ -351,7 +366,8 @@ def test_every_package_is_kept_by_id_unless_the_parcels_are_replaced() -> None:
 
 def test_replacing_parcels_by_bare_ones_empties_the_destinations_packages() -> None:
     order = current("edit_order_packages_response")
-    body = requests.edit_body(1250032, order, 202686, ShipmentPatch(parcels=(Parcel(),))).body
+    patch = ShipmentPatch(parcels=(Parcel(),))
+    body = requests.edit_body(1250032, order, 202686, patch, now=NOW).body
     assert body["points"][1] == {"point_id": 202686, "packages": []}
 
 

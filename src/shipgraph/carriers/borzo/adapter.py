@@ -135,7 +135,7 @@ class BorzoCarrier(CarrierBase):
         vehicles = (chosen,) if isinstance(chosen, int) else rates.DEFAULT_VEHICLES
         quoted_at = self._clock().replace(microsecond=0)
         # Built once for every vehicle, and before any answer is waited for.
-        built = requests.order_body(request, options)
+        built = self._order_body("rates", request, options, quoted_at)
         quoted = rates.fingerprint(request)
         answers = await asyncio.gather(
             *(
@@ -191,8 +191,13 @@ class BorzoCarrier(CarrierBase):
                 options = replace(options, order={**options.order, **offer.options})
         if problems:
             raise self._invalid("create", problems)
-        built = requests.order_body(
-            request, options, vehicle_from_rate=vehicle, client_order_id=request.reference
+        built = self._order_body(
+            "create",
+            request,
+            options,
+            self._clock(),
+            vehicle_from_rate=vehicle,
+            client_order_id=request.reference,
         )
         answer = await self._call(
             "create", "POST", "/create-order", built.body, layout=built.layout
@@ -203,6 +208,23 @@ class BorzoCarrier(CarrierBase):
             message = "Borzo said success but its answer has no order_id"
             raise self._http.fail("create", ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=True)
         return self._booked(order, request, vehicle)
+
+    def _order_body(
+        self,
+        operation: str,
+        request: ShipmentRequest,
+        options: requests.Options,
+        now: datetime,
+        **extra: Any,
+    ) -> requests.Built:
+        try:
+            return requests.order_body(request, options, now=now, **extra)
+        except requests.ScheduleRefused as refused:
+            raise self._invalid(operation, [self._refused_schedule(refused)]) from None
+
+    @staticmethod
+    def _refused_schedule(refused: requests.ScheduleRefused) -> FieldError:
+        return FieldError(ErrorCode.VALIDATION, str(refused), refused.field, CARRIER)
 
     async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
         """The order a point of which carries the reference as ``client_order_id``,
@@ -279,7 +301,10 @@ class BorzoCarrier(CarrierBase):
         destination_id = shipment.carrier_data.get("destination_point_id")
         if destination_point(order, destination_id) is None:
             raise self._unavailable("update", "Borzo's order has no destination point")
-        built = requests.edit_body(order_id, order, destination_id, patch)
+        try:
+            built = requests.edit_body(order_id, order, destination_id, patch, now=self._clock())
+        except requests.ScheduleRefused as refused:
+            raise self._invalid("update", [self._refused_schedule(refused)]) from None
         await self._call("update", "POST", "/edit-order", built.body, layout=built.layout)
 
     async def cancel(self, shipment: Shipment, reason: str | None) -> TrackingUpdate:

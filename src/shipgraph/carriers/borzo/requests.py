@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from shipgraph.carriers.borzo.mapping import (
@@ -23,6 +24,8 @@ from shipgraph.carriers.borzo.mapping import (
     money_text,
     points_of,
 )
+from shipgraph.carriers.borzo.windows import Window, WindowRefused, edited_windows, route_windows
+from shipgraph.carriers.parsing import parse_time
 from shipgraph.domain import (
     Address,
     ErrorCode,
@@ -320,17 +323,38 @@ def total_weight_kg(parcels: Sequence[Parcel]) -> int | None:
     return math.ceil(total) if total > 0 else None
 
 
+class ScheduleRefused(ValueError):
+    """The times asked for leave no window Borzo would take; ``field`` is the domain path."""
+
+    def __init__(self, field: Path, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _window_of(point: Mapping[str, Any]) -> Window | None:
+    start = parse_time(point.get("required_start_datetime"))
+    finish = parse_time(point.get("required_finish_datetime"))
+    return Window(start, finish) if start is not None and finish is not None else None
+
+
+def _set_window(point: dict[str, Any], window: Window) -> None:
+    point["required_start_datetime"] = borzo_time(window.start)
+    point["required_finish_datetime"] = borzo_time(window.finish)
+
+
 def order_body(
     request: ShipmentRequest,
     options: Options,
     *,
+    now: datetime,
     vehicle_from_rate: int | None = None,
     client_order_id: str | None = None,
 ) -> Built:
     """The calculate-order / create-order body. ``vehicle_from_rate`` is the vehicle a
     quoted rate was for (it wins over the option). ``client_order_id`` goes on the
     destination point: the point model's field (borzo.txt's order examples) that lets
-    a booking be found again in the list of orders."""
+    a booking be found again in the list of orders. Raises ScheduleRefused when
+    ``deliver_by`` leaves no time after the pick-up."""
     body: dict[str, Any] = {}
     if request.description:
         body["matter"] = request.description
@@ -344,8 +368,6 @@ def order_body(
         body["insurance_amount"] = money_text(request.declared_value.amount)
 
     pickup = _point(request.origin)
-    if request.pickup_at is not None:
-        pickup["required_start_datetime"] = borzo_time(request.pickup_at)
     slots = [Slot("pickup", ("shipment", "origin"))]
     points = [pickup]
     for index, stop in enumerate(options.stops):
@@ -357,8 +379,6 @@ def order_body(
     destination = _point(request.destination)
     if client_order_id is not None:
         destination["client_order_id"] = client_order_id
-    if request.deliver_by is not None:
-        destination["required_finish_datetime"] = borzo_time(request.deliver_by)
     if request.instructions:
         destination["note"] = request.instructions
     cod = request.cash_on_delivery
@@ -370,6 +390,12 @@ def order_body(
         destination["packages"] = found
     points.append(destination)
     slots.append(Slot("destination", ("shipment", "destination")))
+    try:
+        windows = route_windows(request.pickup_at, request.deliver_by, len(points) - 1, now)
+    except WindowRefused as refused:
+        raise ScheduleRefused(("shipment", "deliverBy"), str(refused)) from None
+    for point, window in zip(points, windows or (), strict=False):
+        _set_window(point, window)
     body["points"] = points
     layout = Layout(
         root=("shipment",),
@@ -382,7 +408,12 @@ def order_body(
 
 
 def edit_body(
-    order_id: int, order: Mapping[str, Any], destination_id: object, patch: ShipmentPatch
+    order_id: int,
+    order: Mapping[str, Any],
+    destination_id: object,
+    patch: ShipmentPatch,
+    *,
+    now: datetime,
 ) -> Built:
     """The edit-order body for ``patch`` against the order as Borzo has it now.
 
@@ -401,10 +432,22 @@ def edit_body(
         weight = total_weight_kg(patch.parcels)
         if weight is not None:
             body["total_weight_kg"] = weight
+    current = points_of(order)
+    windows: dict[int, Window] = {}
+    if current and (patch.pickup_at is not None or patch.deliver_by is not None):
+        at = next((i for i, point in enumerate(current) if point is target), len(current) - 1)
+        try:
+            windows = edited_windows(
+                [_window_of(point) for point in current], at, patch.pickup_at, patch.deliver_by, now
+            )
+        except WindowRefused as refused:
+            raise ScheduleRefused(("patch", "deliverBy"), str(refused)) from None
     points: list[dict[str, Any]] = []
     slots: list[Slot] = []
-    for index, point in enumerate(points_of(order)):
+    for index, point in enumerate(current):
         entry: dict[str, Any] = {"point_id": point.get("point_id")}
+        if index in windows:
+            _set_window(entry, windows[index])
         kept = [
             {"order_package_id": package["order_package_id"]}
             for package in point.get("packages") or []
@@ -413,12 +456,8 @@ def edit_body(
         role = "stop"
         if index == 0:
             role = "pickup"
-            if patch.pickup_at is not None:
-                entry["required_start_datetime"] = borzo_time(patch.pickup_at)
         elif point is target:
             role = "destination"
-            if patch.deliver_by is not None:
-                entry["required_finish_datetime"] = borzo_time(patch.deliver_by)
             if patch.instructions is not None:
                 entry["note"] = patch.instructions
             cod = patch.cash_on_delivery
