@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 
 from shipgraph.sandbox.borzo import BorzoSandboxState, create_borzo_sandbox
+from tests.support.clock import WIB, days_ahead
 from tests.support.fixtures import fixture
 from tests.support.receiver import Receiver as _Receiver
 from tests.support.receiver import listening
@@ -36,6 +37,9 @@ TOKEN = "borzo-test-token"
 SECRET = "borzo-callback-secret"
 FAST_RETRIES = (0.01, 0.02)
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00$")
+# The moment the document's orders are made (create-order example 1's created_datetime).
+DOC_NOW = datetime.fromisoformat("2024-12-04T00:21:48+07:00")
+TOMORROW = days_ahead(1, 10)
 PICKUP_ADDRESS = fixture("borzo", "create_order_request")["points"][0]["address"]
 DROP_ADDRESS = fixture("borzo", "create_order_request")["points"][1]["address"]
 
@@ -501,21 +505,21 @@ def with_drop(**fields: Any) -> dict[str, Any]:
         ),
         (with_drop(address="x" * 351), {"points": [None, {"address": ["max_length"]}]}),
         (
-            with_drop(required_start_datetime="2030-01-01 10:00"),
+            with_drop(required_start_datetime=f"{TOMORROW:%Y-%m-%d %H:%M}"),
             {"points": [None, {"required_start_datetime": ["invalid_date_format"]}]},
         ),
         (
-            with_drop(required_start_datetime="2030-01-01T10:00:00Z"),
+            with_drop(required_start_datetime=f"{TOMORROW:%Y-%m-%dT%H:%M:%S}Z"),
             {"points": [None, {"required_start_datetime": ["invalid_date_format"]}]},
         ),
         (
-            with_drop(required_finish_datetime="2030-02-30T10:00:00+07:00"),
+            with_drop(required_finish_datetime=f"{TOMORROW.year + 1}-02-30T10:00:00+07:00"),
             {"points": [None, {"required_finish_datetime": ["invalid_date"]}]},
         ),
         (
             with_drop(
-                required_start_datetime="2030-01-01T12:00:00+07:00",
-                required_finish_datetime="2030-01-01T11:00:00+07:00",
+                required_start_datetime=(TOMORROW + timedelta(hours=1)).isoformat(),
+                required_finish_datetime=TOMORROW.isoformat(),
             ),
             {"points": [None, {"required_start_datetime": ["start_after_end"]}]},
         ),
@@ -657,6 +661,7 @@ def view(order: dict[str, Any]) -> list[tuple[int, str, list[int], str, bool]]:
 
 
 async def test_edit_follows_the_documents_examples(sandbox: Sandbox, receiver: Receiver) -> None:
+    sandbox.state.clock = lambda: DOC_NOW  # the examples' times are then still ahead
     created = await sandbox.create(doc("create_order_request"))
 
     # Example 1: change the matter, remove the backpayment details.
@@ -745,6 +750,85 @@ async def test_edit_follows_the_documents_examples(sandbox: Sandbox, receiver: R
     ]
     assert [(d["delivery_id"], d["point_id"]) for d in deleted] == [(11713, 202687)]
     assert receiver.bad_signatures == 0
+
+
+def window(start: datetime, minutes: int = 30) -> dict[str, str]:
+    finish = start + timedelta(minutes=minutes)
+    return {
+        "required_start_datetime": start.isoformat(),
+        "required_finish_datetime": finish.isoformat(),
+    }
+
+
+async def test_windows_are_checked_against_the_simulators_clock(sandbox: Sandbox) -> None:
+    now = datetime(2030, 6, 3, 8, 0, tzinfo=WIB)
+    sandbox.state.clock = lambda: now
+    pickup = point(PICKUP_ADDRESS, **window(now + timedelta(hours=1)))
+    cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        (
+            order_body(point(**window(now - timedelta(hours=1)))),
+            {"points": [None, {k: ["cannot_be_past"] for k in window(now)}]},
+        ),
+        (
+            order_body(point(**window(datetime(2001, 1, 1, tzinfo=WIB)))),
+            {"points": [None, {k: ["min_date"] for k in window(now)}]},
+        ),
+        (
+            order_body(point(**window(now + timedelta(days=400)))),
+            {"points": [None, {k: ["max_date"] for k in window(now)}]},
+        ),
+        (
+            order_body(point(**window(datetime(9999, 12, 31, 23, 0, tzinfo=WIB), minutes=1))),
+            {"points": [None, {k: ["max_date"] for k in window(now)}]},
+        ),
+        (
+            {
+                "matter": "Documents",
+                "points": [pickup, point(**window(now + timedelta(minutes=30)))],
+            },
+            {"points": [None, {"required_start_datetime": ["earlier_than_previous_point"]}]},
+        ),
+    ]
+    for request_body, errors in cases:
+        assert await sandbox.fails("POST", "create-order", json=request_body) == invalid(errors)
+        quoted = await sandbox.ok("POST", "calculate-order", json=request_body)
+        assert quoted["parameter_warnings"] == errors  # a quote warns where a booking fails
+
+    later = window(now + timedelta(hours=2))
+    order = await sandbox.create({"matter": "Documents", "points": [pickup, point(**later)]})
+    pickup_id, drop_id = (p["point_id"] for p in order["points"])
+    moved_past_drop = {
+        "order_id": order["order_id"],
+        "points": [
+            {"point_id": pickup_id, **window(now + timedelta(hours=3))},
+            {"point_id": drop_id},
+        ],
+    }
+    assert await sandbox.fails("POST", "edit-order", json=moved_past_drop) == invalid(
+        {"points": [None, {"required_start_datetime": ["earlier_than_previous_point"]}]}
+    )
+    into_the_past = {
+        "order_id": order["order_id"],
+        "points": [
+            {"point_id": pickup_id},
+            {"point_id": drop_id, **window(now - timedelta(hours=1))},
+        ],
+    }
+    assert await sandbox.fails("POST", "edit-order", json=into_the_past) == invalid(
+        {"points": [None, {k: ["cannot_be_past"] for k in window(now)}]}
+    )
+    # Once its time has come, a window sent before is no longer judged: only what is sent.
+    sandbox.state.clock = lambda: now + timedelta(hours=1, minutes=10)
+    edited = await sandbox.edit(
+        {
+            "order_id": order["order_id"],
+            "points": [
+                {"point_id": pickup_id},
+                {"point_id": drop_id, **window(now + timedelta(hours=4))},
+            ],
+        }
+    )
+    assert edited["points"][1]["required_start_datetime"] == (now + timedelta(hours=4)).isoformat()
 
 
 async def test_edit_id_rules_and_null_semantics(sandbox: Sandbox) -> None:

@@ -3,7 +3,7 @@ checks that span several parameters."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,8 +58,37 @@ def _packages(ch: Checker, current: list[Package], raw: list[Raw], path: Path) -
     return result
 
 
+# The document names min_date, max_date and cannot_be_past without their bounds: the
+# simulator takes nothing before its API's first version (the changelog's 23.11.2017)
+# and nothing more than a year ahead.
+MIN_DATE = datetime(2017, 11, 23, tzinfo=UTC)
+MAX_AHEAD = timedelta(days=365)
+WINDOW_ENDS = ("required_start_datetime", "required_finish_datetime")
+
+
+def _check_times(ch: Checker, raw: Raw, index: int, now: datetime) -> None:
+    """The window ends this request sends (a ``null`` restores the default)."""
+    for key in WINDOW_ENDS:
+        value = raw.get(key)
+        if not isinstance(value, datetime):
+            continue
+        if value < MIN_DATE:
+            ch.add(("points", index, key), "min_date")
+        elif value < now:
+            ch.add(("points", index, key), "cannot_be_past")
+        elif value > now + MAX_AHEAD:
+            ch.add(("points", index, key), "max_date")
+
+
 def _update_point(
-    ch: Checker, point: Point, raw: Raw, index: int, created: datetime, *, fresh: bool
+    ch: Checker,
+    point: Point,
+    raw: Raw,
+    index: int,
+    created: datetime,
+    now: datetime,
+    *,
+    fresh: bool,
 ) -> None:
     _assign(point, raw, POINT_DEFAULTS)
     for key in POINT_TEXTS:
@@ -70,6 +99,7 @@ def _update_point(
         point.contact_name = contact["name"]
     if "phone" in contact:
         point.contact_phone = contact["phone"]
+    _check_times(ch, raw, index, now)
     start, finish = default_window(created, index)
     if "required_start_datetime" in raw:
         point.required_start = raw["required_start_datetime"] or start
@@ -82,9 +112,9 @@ def _update_point(
     point.packages = _packages(ch, point.packages, raw.get("packages") or [], path)
 
 
-def _new_point(ch: Checker, raw: Raw, index: int, created: datetime) -> Point:
+def _new_point(ch: Checker, raw: Raw, index: int, created: datetime, now: datetime) -> Point:
     point = Point(*default_window(created, index))
-    _update_point(ch, point, raw, index, created, fresh=True)
+    _update_point(ch, point, raw, index, created, now, fresh=True)
     return point
 
 
@@ -95,7 +125,7 @@ def build_order(
     _assign(order, parsed, ORDER_DEFAULTS)
     indexed: Indexed = []
     for index, raw in enumerate(parsed.get("points") or []):
-        point = _new_point(ch, raw, index, created)
+        point = _new_point(ch, raw, index, created, created)
         delivery_id = raw.get("delivery_id")
         if index == 0:
             # The document: "Create order from draft deliveries. First point cannot be delivery."
@@ -122,7 +152,7 @@ def apply_edit(
         path = ("points", index)
         point_id = raw.get("point_id")
         if point_id is None:
-            point = _new_point(ch, raw, index, order.created)
+            point = _new_point(ch, raw, index, order.created, now)
             if index > 0:
                 point.delivery = joining_delivery(order, raw.get("delivery_id"), now)
         elif point_id in by_id:
@@ -130,7 +160,7 @@ def apply_edit(
             own = point.delivery.delivery_id if point.delivery else None
             if raw.get("delivery_id") not in (None, own):
                 ch.add((*path, "delivery_id"), "not_editable")
-            _update_point(ch, point, raw, index, order.created, fresh=False)
+            _update_point(ch, point, raw, index, order.created, now, fresh=False)
         else:
             ch.add((*path, "point_id"), "invalid_point")
             continue
@@ -172,17 +202,35 @@ def check_order(
             ch.add(("promo_code",), "invalid_value")
         elif promo_taken:
             ch.add(("promo_code",), "promo_code_already_used")
-    _check_points(ch, indexed, taken_delivery_ids)
+    timed = {
+        index
+        for index, raw in enumerate(parsed.get("points") or [])
+        if isinstance(raw, dict) and any(key in raw for key in WINDOW_ENDS)
+    }
+    _check_points(ch, indexed, taken_delivery_ids, timed)
 
 
-def _check_points(ch: Checker, indexed: Indexed, taken_delivery_ids: set[int]) -> None:
+def _check_points(
+    ch: Checker, indexed: Indexed, taken_delivery_ids: set[int], timed: set[int]
+) -> None:
+    """``timed``: the indexes of the points whose window this request sets."""
     any_buyout = any(point.buyout_amount > 0 for _, point in indexed)
     paying: list[int] = []
     seen_deliveries = set(taken_delivery_ids)
+    previous: tuple[int, Point] | None = None
     for index, point in indexed:
         path = ("points", index)
         if point.required_start >= point.required_finish:
             ch.add((*path, "required_start_datetime"), "start_after_end")
+        elif (
+            previous is not None
+            and {index, previous[0]} & timed
+            and point.required_start < previous[1].required_start
+            and (*path, "required_start_datetime") not in ch.errors  # one complaint a time
+        ):
+            ch.add((*path, "required_start_datetime"), "earlier_than_previous_point")
+        if not point.is_return_point:
+            previous = (index, point)
         _check_coordinates(ch, point, path)
         if point.is_order_payment_here:
             paying.append(index)

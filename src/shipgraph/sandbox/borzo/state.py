@@ -8,8 +8,9 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shipgraph.sandbox.borzo.errors import ApiError, ControlError
@@ -102,6 +103,8 @@ class BorzoSandboxState(Simulation):
         self.orders: dict[int, Order] = {}
         self.ids = Ids()
         self.promo_used = False
+        # What the simulator takes for "now" when it dates orders and checks windows.
+        self.clock: Callable[[], datetime] = jakarta_now
         super().__init__(auto_advance_s, self.callbacks)
 
     # -- vendor API operations -------------------------------------------------------------
@@ -113,7 +116,7 @@ class BorzoSandboxState(Simulation):
             parsed = parse_object(ch, body, ORDER, (), create=True)
             # The document's calculation shows an order_id: the one the next order will get.
             order, indexed = build_order(
-                ch, parsed, jakarta_now(), order_id=self.ids.order, status=None
+                ch, parsed, self.clock(), order_id=self.ids.order, status=None
             )
             check_order(
                 ch,
@@ -132,7 +135,7 @@ class BorzoSandboxState(Simulation):
         async with self.lock:
             ch = Checker()
             parsed = parse_object(ch, body, ORDER, (), create=True)
-            order, indexed = build_order(ch, parsed, jakarta_now(), order_id=None, status=NEW)
+            order, indexed = build_order(ch, parsed, self.clock(), order_id=None, status=NEW)
             check_order(
                 ch,
                 order,
@@ -162,7 +165,7 @@ class BorzoSandboxState(Simulation):
                 raise ApiError("order_cannot_be_edited")
             ch.raise_if_any()
             draft = copy.deepcopy(order)
-            now = jakarta_now()
+            now = self.clock()
             removed, indexed = apply_edit(ch, draft, parsed, now)
             check_order(
                 ch,
@@ -198,7 +201,7 @@ class BorzoSandboxState(Simulation):
                 raise ApiError("order_cannot_be_canceled")
             ch.raise_if_any()
             before = self._snapshot(order)
-            cancel(order, API_CANCEL_DESCRIPTION, jakarta_now())
+            cancel(order, API_CANCEL_DESCRIPTION, self.clock())
             order.last_step_at = time.monotonic()
             self._emit(order, before)
             return order
@@ -305,7 +308,7 @@ class BorzoSandboxState(Simulation):
     def _step(self, order: Order, name: str, inp: StepInput) -> list[Dispatch]:
         """Apply a step (the lock is held) and send its callbacks."""
         before = self._snapshot(order)
-        apply_step(order, name, inp, jakarta_now())
+        apply_step(order, name, inp, self.clock())
         order.last_step_at = time.monotonic()
         return self._emit(order, before)
 
@@ -321,7 +324,7 @@ class BorzoSandboxState(Simulation):
         self, order: Order, before: Snapshot | None, removed: Iterable[Point] = ()
     ) -> list[Dispatch]:
         """order_created / order_changed, then delivery_created / delivery_changed."""
-        at = ts(jakarta_now())
+        at = ts(self.clock())
         sent: list[Dispatch | None] = []
         view = order_json(order)
         if before is None or _comparable(view) != before.order:
