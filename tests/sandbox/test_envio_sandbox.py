@@ -313,6 +313,9 @@ async def test_dates_must_be_iso_8601_date_times_with_an_offset(sandbox: Sandbox
         "2023-07-27": "must be an ISO 8601 date time",
         "2023-07-27T25:40:20+07:00": "must be an ISO 8601 date time",
         "2023-07-27T15:40:20": "must include a time zone offset",
+        "9999-12-31T23:59:59-07:00": "is out of range",
+        "9999-12-31T23:59:59+07:00": "is out of range",
+        "0001-01-01T00:00:00+07:00": "is out of range",
     }
     for value, message in cases.items():
         response = await sandbox.client.post("/distribution", json=body_with(eta_at=value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shipgraph.sandbox.envio.errors import Errors, ValidationFailed, invalid_json
@@ -67,6 +67,9 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+_FURTHEST_MOVE = timedelta(days=366)
+
+
 class Validator:
     def __init__(self) -> None:
         self.errors: Errors = {}
@@ -120,6 +123,12 @@ class Validator:
             return None
         if parsed.tzinfo is None:
             self.add(path, "must include a time zone offset")
+            return None
+        try:
+            # Kept in UTC and moved by days at most a year (a resend); year 9999 cannot be.
+            parsed.astimezone(UTC) + _FURTHEST_MOVE
+        except OverflowError:
+            self.add(path, "is out of range")
             return None
         return parsed
 
