@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shipgraph import safe_json
 from shipgraph.carriers.base import WebhookRejected
 
 
@@ -37,9 +38,9 @@ def amount(value: object) -> Decimal | None:
 def webhook_object(body: bytes) -> dict[str, Any]:
     """A callback's JSON object, or WebhookRejected(400)."""
     try:
-        event = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookRejected(400, "the body is not JSON") from None
+        event = safe_json.loads(body)
+    except safe_json.UnsafeJson as error:
+        raise WebhookRejected(400, str(error)) from None
     if not isinstance(event, dict):
         raise WebhookRejected(400, "the body is not a JSON object")
     return event

@@ -41,6 +41,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from shipgraph import safe_json
 from shipgraph.http.graphiql import offline_page
 from shipgraph.http.media_types import GRAPHQL_RESPONSE_JSON, JSON, negotiate, with_charset
 from shipgraph.http.messages import MessageEncoder
@@ -315,7 +316,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         return body
 
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
+        try:
+            parsed = safe_json.loads(data)
+        except safe_json.UnsafeJson as error:
+            raise HTTPException(400, str(error)) from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "the request body must be a JSON object")
         return parsed

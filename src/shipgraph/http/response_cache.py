@@ -23,6 +23,7 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationT
 from starlette.requests import Request
 from strawberry.http.parse_content_type import parse_content_type
 
+from shipgraph import safe_json
 from shipgraph.domain import Shipment
 from shipgraph.store.base import ShipmentStore
 
@@ -92,7 +93,7 @@ async def operation_of(request: Request) -> Mapping[str, Any] | None:
     if request.method == "GET":
         params = dict(request.query_params)
         try:
-            params["variables"] = json.loads(params.get("variables") or "null")
+            params["variables"] = safe_json.loads(params.get("variables") or "null")
         except ValueError:
             return None
         return params
@@ -103,7 +104,7 @@ async def operation_of(request: Request) -> Mapping[str, Any] | None:
     if charset not in ("utf-8", "utf8"):
         return None
     try:
-        body = json.loads(await request.body())
+        body = safe_json.loads(await request.body())
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
