@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
+from tests.support.clock import days_ahead, stamp
 from tests.support.stack import Stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
@@ -42,7 +43,9 @@ def filled(operation: str, shipment: dict[str, Any]) -> str:
 
 
 async def book(stack: Stack) -> dict[str, Any]:
-    payload = (await stack.gql(operations("partner.md")["BookOrder"]))["data"]["createShipment"]
+    times = {"pickupAt": stamp(days_ahead(1, 9)), "deliverBy": stamp(days_ahead(2, 17))}
+    booked = await stack.gql(operations("partner.md")["BookOrder"], times)
+    payload = booked["data"]["createShipment"]
     assert payload["userErrors"] == [], payload
     shipment: dict[str, Any] = payload["shipment"]
     return shipment

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.support.clock import days_ahead, stamp
 from tests.support.stack import Stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+# What the README asks a reader to put in GraphiQL's Variables pane: tomorrow and the day after.
+BOOK_TIMES = {"pickupAt": stamp(days_ahead(1, 9)), "deliverBy": stamp(days_ahead(2, 17))}
 
 
 def readme_operations() -> dict[str, str]:
@@ -24,12 +27,12 @@ async def test_readme_mutation_subscription_and_query(stack: Stack) -> None:
     try:
         assert await socket.acknowledged()
         await socket.subscribe(operations["Watch"])
-        booked = await stack.gql(operations["Book"])
+        booked = await stack.gql(operations["Book"], BOOK_TIMES)
         payload = booked["data"]["createShipment"]
         assert payload["userErrors"] == []
         shipment = payload["shipment"]
         assert shipment["status"] == "CREATED"
-        again = await stack.gql(operations["Book"])
+        again = await stack.gql(operations["Book"], BOOK_TIMES)
         assert again["data"]["createShipment"]["shipment"]["id"] == shipment["id"]
 
         first = await socket.next_data()
