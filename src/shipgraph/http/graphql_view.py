@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -48,11 +48,23 @@ from shipgraph.http.messages import MessageEncoder
 from shipgraph.http.persisted import PersistedQueries, PersistedQueryError
 from shipgraph.http.response_cache import CachedAnswer, ResponseCache, operation_of, read_versions
 from shipgraph.observability import GRAPHQL_OPERATIONS
-from shipgraph.resolvers.context import RequestContext, Services
+from shipgraph.resolvers.context import Authentication, Refusal, RequestContext, Services
 from shipgraph.resolvers.errors import SERVICE_UNAVAILABLE, UNAUTHENTICATED
 from shipgraph.store.base import StoreUnavailable
 
-_UNAUTHENTICATED_MESSAGE = "send Authorization: Bearer <api key>"
+_HTTP_KEY = "Authorization: Bearer <api key>"
+_WS_KEY = '{"authorization": "Bearer <api key>"} in the connection_init payload'
+# a close reason has at most 123 bytes: these are the short forms
+_WS_CLOSE_REASONS = {
+    Refusal.MISSING: "Forbidden: no API key in the connection_init payload",
+    Refusal.MALFORMED: "Forbidden: authorization must be Bearer <api key>",
+    Refusal.UNKNOWN: "Forbidden: unknown API key",
+}
+_WS_HEADER_ONLY = (
+    "a WebSocket authenticates in its connection_init payload "
+    '({"authorization": "Bearer <api key>"}), not with an Authorization header on the upgrade'
+)
+_WS_HEADER_ONLY_REASON = "Forbidden: send the API key in connection_init, not the upgrade"
 
 # GraphiQL sends its headers editor's content with queries but not over the
 # WebSocket; this hands the Authorization header to graphql-ws as connectionParams.
@@ -142,8 +154,19 @@ def _wants_ide(request: Request) -> bool:
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
 
 
+class _WebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry closes a refused graphql-transport-ws connection with 4403
+    "Forbidden"; the reason says why (no key, a wrong one), as HTTP's message does."""
+
+    async def close(self, code: int, reason: str) -> None:
+        if code == 4403:
+            reason = getattr(self.ws.state, "refusal_reason", reason)
+        await super().close(code, reason)
+
+
 class GraphQLView(GraphQL[RequestContext, None]):
     request_adapter_class = _RequestAdapter
+    websocket_adapter_class = _WebSocketAdapter
 
     def __init__(
         self,
@@ -178,9 +201,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         request.state.graphql_media_type = media_type or JSON
         request.state.graphql_request_error_status = None
         response: Response
-        if not ide and self._tenant(request.headers.get("authorization")) is None:
+        authentication = self.services.authenticate(request.headers.get("authorization"))
+        if not ide and authentication.tenant is None:
             response = _error_response(
-                _UNAUTHENTICATED_MESSAGE,
+                authentication.message(_HTTP_KEY),
                 UNAUTHENTICATED,
                 401,
                 media_type or JSON,
@@ -338,12 +362,27 @@ class GraphQLView(GraphQL[RequestContext, None]):
     async def on_ws_connect(self, context: RequestContext) -> dict[str, object] | None:
         params = context.connection_params or {}
         authorization = params.get("authorization", params.get("Authorization"))
-        tenant = self._tenant(authorization if isinstance(authorization, str) else None)
-        if tenant is None:
+        if authorization is None or isinstance(authorization, str):
+            authentication = self.services.authenticate(authorization)
+        else:
+            authentication = Authentication(None, Refusal.MALFORMED)
+        if authentication.tenant is None:
+            assert authentication.refusal is not None
+            message = authentication.message(_WS_KEY)
+            reason = _WS_CLOSE_REASONS[authentication.refusal]
+            upgrade = context.request
+            if (
+                authentication.refusal is Refusal.MISSING
+                and isinstance(upgrade, WebSocket)
+                and "authorization" in upgrade.headers
+            ):
+                message, reason = _WS_HEADER_ONLY, _WS_HEADER_ONLY_REASON
+            if isinstance(upgrade, WebSocket):
+                upgrade.state.refusal_reason = reason
             raise ConnectionRejectionError(
-                {"message": _UNAUTHENTICATED_MESSAGE, "extensions": {"code": UNAUTHENTICATED}}
+                {"message": message, "extensions": {"code": UNAUTHENTICATED}}
             )
-        context.tenant = tenant
+        context.tenant = authentication.tenant
         return None
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:

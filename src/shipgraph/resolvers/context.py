@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
@@ -67,12 +68,39 @@ class Services:
 
     def tenant_for(self, authorization: str | None) -> str | None:
         """The tenant of ``Bearer <key>``, or None for no or an unknown key."""
-        if not authorization:
-            return None
+        return self.authenticate(authorization).tenant
+
+    def authenticate(self, authorization: str | None) -> Authentication:
+        """Who ``authorization`` (``Bearer <key>``) is, or why it is nobody."""
+        if authorization is None or not authorization.strip():
+            return Authentication(None, Refusal.MISSING)
         scheme, _, key = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
-            return None
-        return self.settings.api_keys.get(key.strip())
+            return Authentication(None, Refusal.MALFORMED)
+        tenant = self.settings.api_keys.get(key.strip())
+        return Authentication(tenant, None if tenant is not None else Refusal.UNKNOWN)
+
+
+class Refusal(StrEnum):
+    """Why a request is nobody's. The code stays UNAUTHENTICATED for all of them;
+    the message tells a missing key from a wrong one, so a new user knows which
+    to fix (it never repeats the key)."""
+
+    MISSING = "missing API key"
+    MALFORMED = "malformed Authorization: it must be Bearer <api key>"
+    UNKNOWN = "unknown API key: check the key, or ask for one"
+
+
+@dataclass(frozen=True)
+class Authentication:
+    tenant: str | None
+    refusal: Refusal | None
+
+    def message(self, how: str) -> str:
+        """The refusal with ``how`` to send a key (HTTP header or connection_init)."""
+        if self.refusal is Refusal.MISSING:
+            return f"{self.refusal}: send {how}"
+        return str(self.refusal)
 
 
 @dataclass
