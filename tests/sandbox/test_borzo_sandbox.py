@@ -152,10 +152,10 @@ class Sandbox:
         order: dict[str, Any] = (await self.ok("POST", "edit-order", json=body))["order"]
         return order
 
-    async def advance(self, order_id: int, **body: Any) -> httpx.Response:
+    async def advance(self, order_id: int | str, **body: Any) -> httpx.Response:
         return await self.client.post(f"/_control/orders/{order_id}/advance", json=body or None)
 
-    async def step(self, order_id: int, **body: Any) -> dict[str, Any]:
+    async def step(self, order_id: int | str, **body: Any) -> dict[str, Any]:
         response = await self.advance(order_id, **body)
         assert response.status_code == 200, response.text
         answer: dict[str, Any] = response.json()
@@ -1293,6 +1293,44 @@ async def test_the_control_api_refuses_what_the_status_forbids(sandbox: Sandbox)
     assert (await sandbox.advance(order_id, point_id="x")).status_code == 422
     no_courier = await sandbox.client.post(f"/_control/orders/{order_id}/courier", json={})
     assert no_courier.status_code == 409
+
+
+async def test_the_control_api_finds_an_order_by_the_gateways_tracking_number(
+    sandbox: Sandbox,
+) -> None:
+    """The gateway hands out the order_name as trackingNumber: the control API takes it,
+    and the order_id (carrierShipmentId) as before."""
+    order = await sandbox.create()
+    name, order_id = order["order_name"], order["order_id"]
+    assert name != str(order_id)
+    shown = await sandbox.client.get(f"/_control/orders/{name}")
+    assert shown.status_code == 200 and shown.json()["order"]["order_id"] == order_id
+    by_id = await sandbox.client.get(f"/_control/orders/{order_id}")
+    assert by_id.json() == shown.json()
+    stepped = await sandbox.step(name)
+    assert stepped["order"]["order_id"] == order_id
+    assert (await sandbox.step(order_id))["order"]["order_id"] == order_id
+    replayed = await sandbox.client.post(f"/_control/orders/{name}/replay")
+    assert replayed.status_code == 200, replayed.text
+
+
+async def test_a_short_order_name_two_orders_share_is_a_409(sandbox: Sandbox) -> None:
+    first = await sandbox.create()
+    sandbox.state.ids.order = first["order_id"] + 100_000
+    second = await sandbox.create()
+    assert first["order_name"] == second["order_name"]
+    ambiguous = await sandbox.advance(first["order_name"])
+    assert ambiguous.status_code == 409
+    assert "use the carrier's id" in ambiguous.json()["message"]
+    assert (await sandbox.step(second["order_id"]))["order"]["order_id"] == second["order_id"]
+
+
+@pytest.mark.parametrize("key", ["\u00b2", "0" * 5000, "-1", "1e3", "%20", "01250032"])
+async def test_a_control_key_naming_no_order_is_a_404(sandbox: Sandbox, key: str) -> None:
+    await sandbox.create()
+    response = await sandbox.client.get(f"/_control/orders/{key}")
+    assert response.status_code == 404
+    assert len(response.json()["message"]) < 120
 
 
 async def test_a_callback_is_retried_after_a_receiver_error(

@@ -932,3 +932,22 @@ async def test_auto_advance_can_be_switched_on(sandbox: Sandbox, receiver: Recei
     await sandbox.client.post("/_control/auto-advance", json={"seconds": None})
     order = (await sandbox.client.get(f"/_control/orders/{tracking}")).json()["order"]
     assert order["fsmState"] == "DELIVERED"
+
+
+async def test_the_control_api_finds_an_order_by_either_number(sandbox: Sandbox) -> None:
+    """The gateway hands out trackingNumber; orderNumber is its carrierShipmentId."""
+    created = await sandbox.create()
+    tracking, number = created["trackingNumber"], created["orderNumber"]
+    by_tracking = (await sandbox.client.get(f"/_control/orders/{tracking}")).json()["order"]
+    by_number = (await sandbox.client.get(f"/_control/orders/{number}")).json()["order"]
+    assert by_tracking == by_number
+    stepped = await sandbox.step(number)
+    assert (
+        stepped["order"]
+        == (await sandbox.client.get(f"/_control/orders/{tracking}")).json()["order"]
+    )
+    replayed = await sandbox.client.post(f"/_control/orders/{number}/replay")
+    assert replayed.status_code == 200, replayed.text
+    for unknown in ("0031-000000000000", "x" * 5000):
+        missing = await sandbox.client.post(f"/_control/orders/{unknown}/advance")
+        assert missing.status_code == 404 and len(missing.json()["message"]) < 120

@@ -873,3 +873,19 @@ async def test_public_base_url_overrides_the_request() -> None:
     async with running(app, app.state.envio) as box:
         created = await box.create()
     assert created["eprint_receipt"] == f"https://sandbox.example/envio/print/resi/{created['id']}"
+
+
+async def test_the_control_api_finds_a_shipment_by_code_ref_code_or_id(
+    sandbox: Sandbox,
+) -> None:
+    """The gateway hands out the code as trackingNumber and the id as carrierShipmentId."""
+    created = await sandbox.create()
+    views = [
+        (await sandbox.client.get(f"/_control/shipments/{created[key]}")).json()["shipment"]
+        for key in ("code", "ref_code", "id")
+    ]
+    assert views[0]["code"] == created["code"] and views.count(views[0]) == 3
+    stepped = await sandbox.step(created["id"])
+    assert stepped["shipment"]["code"] == created["code"]
+    missing = await sandbox.client.get(f"/_control/shipments/{'9' * 5000}")
+    assert missing.status_code == 404 and len(missing.json()["message"]) < 120

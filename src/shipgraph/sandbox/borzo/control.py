@@ -1,4 +1,14 @@
-"""The control API under ``/_control`` (not Borzo's; no auth, never faulted, never limited)."""
+"""The control API under ``/_control`` (not Borzo's; no auth, never faulted, never limited).
+
+An order is named by the order_name the gateway hands out as ``trackingNumber``
+or by its order_id (``carrierShipmentId``):
+
+GET  /_control/orders                  every order, newest first, with its next step
+GET  /_control/orders/{key}            one order
+POST /_control/orders/{key}/advance    {"step"?, "point_id"?, "status_description"?}
+POST /_control/orders/{key}/courier    {"latitude", "longitude"} or {"fraction"?}
+POST /_control/orders/{key}/replay     send the last callback again
+"""
 
 from __future__ import annotations
 
@@ -70,11 +80,9 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
 
         return endpoint
 
-    def order_id(request: Request) -> int:
-        raw: str = request.path_params["order_id"]
-        if not raw.isdigit():
-            raise ControlError(404, f"order {raw} not found")
-        return int(raw)
+    def key(request: Request) -> str:
+        key: str = request.path_params["key"]
+        return key
 
     async def list_orders(request: Request) -> Response:
         async with state.lock:
@@ -84,9 +92,16 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
             ]
         return JSONResponse({"orders": views})
 
+    async def show_order(request: Request) -> Response:
+        async with state.lock:
+            order = state.get(key(request))
+            return JSONResponse(
+                {"order": {**order_json(order), "next_step": next_happy_step(order)}}
+            )
+
     async def advance(request: Request) -> Response:
         step, inp = parse_step(control_body(await request.body()))
-        order, name, dispatches = await state.advance(order_id(request), step, inp)
+        order, name, dispatches = await state.advance(key(request), step, inp)
         async with state.lock:
             view = order_json(order)
         return JSONResponse(
@@ -95,13 +110,13 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
 
     async def move(request: Request) -> Response:
         to, fraction = parse_move(control_body(await request.body()))
-        order = await state.move_courier(order_id(request), to, fraction)
+        order = await state.move_courier(key(request), to, fraction)
         async with state.lock:
             view = order_json(order)
         return JSONResponse({"order": view})
 
     async def replay(request: Request) -> Response:
-        dispatch = await state.replay(order_id(request))
+        dispatch = await state.replay(key(request))
         return JSONResponse({"callbacks": await attempts_of([dispatch])})
 
     async def list_callbacks(request: Request) -> Response:
@@ -116,9 +131,10 @@ def control_routes(state: BorzoSandboxState) -> list[Route]:
         await state.reset()
         return JSONResponse({"message": "reset"})
 
-    orders_path = "/_control/orders/{order_id}"
+    orders_path = "/_control/orders/{key}"
     return [
         Route("/_control/orders", list_orders, methods=["GET"]),
+        Route(orders_path, answering_errors(show_order), methods=["GET"]),
         Route(f"{orders_path}/advance", answering_errors(advance), methods=["POST"]),
         Route(f"{orders_path}/courier", answering_errors(move), methods=["POST"]),
         Route(f"{orders_path}/replay", answering_errors(replay), methods=["POST"]),

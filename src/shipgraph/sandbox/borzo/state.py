@@ -39,6 +39,7 @@ from shipgraph.sandbox.borzo.orders import apply_edit, build_order, check_order,
 from shipgraph.sandbox.borzo.params import Checker, parse_object
 from shipgraph.sandbox.borzo.requests import ORDER, order_id_of
 from shipgraph.sandbox.borzo.views import delivery_json, order_json
+from shipgraph.sandbox.control_api import find_one
 from shipgraph.sandbox.faults import FaultInjector
 from shipgraph.sandbox.simulation import Simulation
 from shipgraph.sandbox.webhooks import Delivery as Dispatch
@@ -220,29 +221,27 @@ class BorzoSandboxState(Simulation):
 
     # -- control API operations --------------------------------------------------------------
 
-    def get(self, order_id: int) -> Order:
-        order = self.orders.get(order_id)
-        if order is None:
-            raise ControlError(404, f"order {order_id} not found")
-        return order
+    def get(self, key: str) -> Order:
+        """The order a control request names: by the order_name the gateway hands out
+        as its tracking number, or by order_id."""
+        orders = [order for _, order in sorted(self.orders.items(), reverse=True)]
+        return find_one(orders, key, "order", lambda o: o.order_id, lambda o: o.order_name)
 
     async def advance(
-        self, order_id: int, step: str | None, inp: StepInput
+        self, key: str, step: str | None, inp: StepInput
     ) -> tuple[Order, str, list[Dispatch]]:
         async with self.lock:
-            order = self.get(order_id)
+            order = self.get(key)
             name = step or next_happy_step(order)
             if name is None:
-                raise ControlError(409, f"order {order_id} has no next step ({order.status})")
+                raise ControlError(409, f"order {order.order_id} has no next step ({order.status})")
             return order, name, self._step(order, name, inp)
 
-    async def move_courier(
-        self, order_id: int, to: Position | None, fraction: float | None
-    ) -> Order:
+    async def move_courier(self, key: str, to: Position | None, fraction: float | None) -> Order:
         async with self.lock:
-            order = self.get(order_id)
+            order = self.get(key)
             if order.courier is None:
-                raise ControlError(409, f"order {order_id} has no courier")
+                raise ControlError(409, f"order {order.order_id} has no courier")
             if to is None:
                 target = courier_target(order)
                 if target is None or order.courier.position is None:
@@ -252,11 +251,11 @@ class BorzoSandboxState(Simulation):
             order.courier.position = to
             return order
 
-    async def replay(self, order_id: int) -> Dispatch:
+    async def replay(self, key: str) -> Dispatch:
         async with self.lock:
-            order = self.get(order_id)
+            order = self.get(key)
             if order.last_callback is None:
-                raise ControlError(409, f"order {order_id} has sent no callback yet")
+                raise ControlError(409, f"order {order.order_id} has sent no callback yet")
             if self.callback_url is None:
                 raise ControlError(409, "no callback url is configured")
             event, raw = order.last_callback

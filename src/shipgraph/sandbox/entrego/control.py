@@ -1,10 +1,10 @@
 """The control API under ``/_control`` (not Entrego's; no auth, never faulted).
 
 GET  /_control/orders                        every order (answer view + counters, history)
-GET  /_control/orders/{tracking}             one order
-POST /_control/orders/{tracking}/advance     {"status"?, "reasonCode"?}: one step (the
+GET  /_control/orders/{key}                  one order, by trackingNumber or orderNumber
+POST /_control/orders/{key}/advance          {"status"?, "reasonCode"?}: one step (the
                                              happy path's next one without "status")
-POST /_control/orders/{tracking}/replay      send the last webhook again
+POST /_control/orders/{key}/replay           send the last webhook again
 GET  /_control/steps                         the lifecycle graph and Appendix A codes
 GET  /_control/webhooks[?wait=1]             every delivery attempt
 GET  /_control/counters                      authentications, location calls per path
@@ -68,9 +68,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
 
     async def show_order(request: Request) -> Response:
         async with state.lock:
-            order = state.find(request.path_params["tracking"])
-            if order is None:
-                raise ControlError(404, "order not found")
+            order = state.control_get(request.path_params["key"])
             return JSONResponse({"order": order.control_view()})
 
     async def advance(request: Request) -> Response:
@@ -80,7 +78,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
             raise ControlError(422, f"status: must be one of {', '.join(STATUSES)}")
         if reason is not None and reason not in FAILED_REASONS:
             raise ControlError(422, "reasonCode: must be an Appendix A code")
-        order, step, delivery = await state.advance(request.path_params["tracking"], status, reason)
+        order, step, delivery = await state.advance(request.path_params["key"], status, reason)
         async with state.lock:
             view = order.control_view()
         return JSONResponse(
@@ -88,7 +86,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
         )
 
     async def replay(request: Request) -> Response:
-        delivery = await state.replay(request.path_params["tracking"])
+        delivery = await state.replay(request.path_params["key"])
         return JSONResponse({"webhooks": await attempts_of(delivery)})
 
     async def steps(request: Request) -> Response:
@@ -145,7 +143,7 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
         await state.reset()
         return JSONResponse({"message": "reset"})
 
-    orders = "/_control/orders/{tracking}"
+    orders = "/_control/orders/{key}"
     return [
         Route("/_control/orders", list_orders, methods=["GET"]),
         Route(orders, answering(show_order), methods=["GET"]),

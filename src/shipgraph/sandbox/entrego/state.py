@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shipgraph.sandbox.control_api import ControlError as ControlError
+from shipgraph.sandbox.control_api import find_one
 from shipgraph.sandbox.entrego.auth import Tokens
 from shipgraph.sandbox.entrego.errors import ApiError, not_found
 from shipgraph.sandbox.entrego.lifecycle import StepRefused, apply_step, next_happy_step
@@ -170,13 +171,18 @@ class EntregoSandboxState(Simulation):
 
     # -- control API -------------------------------------------------------------------------
 
+    def control_get(self, key: str) -> Order:
+        """The order a control request names: by trackingNumber (as the gateway hands
+        it out) or orderNumber (the gateway's carrierShipmentId)."""
+        return find_one(
+            self.orders, key, "order", lambda o: o.tracking_number, lambda o: o.order_number
+        )
+
     async def advance(
-        self, tracking_number: str, status: str | None, reason: str | None
+        self, key: str, status: str | None, reason: str | None
     ) -> tuple[Order, str, Delivery | None]:
         async with self.lock:
-            order = self.find(tracking_number)
-            if order is None:
-                raise ControlError(404, f"order {tracking_number} not found")
+            order = self.control_get(key)
             target = status or next_happy_step(order)
             if target is None:
                 raise ControlError(409, f"order has no next step in state {order.state}")
@@ -186,11 +192,9 @@ class EntregoSandboxState(Simulation):
                 raise ControlError(409, str(exc)) from exc
             return order, target, delivery
 
-    async def replay(self, tracking_number: str) -> Delivery:
+    async def replay(self, key: str) -> Delivery:
         async with self.lock:
-            order = self.find(tracking_number)
-            if order is None:
-                raise ControlError(404, f"order {tracking_number} not found")
+            order = self.control_get(key)
             if order.last_webhook is None:
                 raise ControlError(409, "order has sent no webhook yet")
             delivery = self._send(order.last_webhook)

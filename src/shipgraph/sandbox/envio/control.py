@@ -1,4 +1,14 @@
-"""The control API under ``/_control`` (not Envio's; no auth): drive and inspect the simulator."""
+"""The control API under ``/_control`` (not Envio's; no auth): drive and inspect the simulator.
+
+A shipment is named by its code (the gateway's ``trackingNumber``), ref_code or id
+(the gateway's ``carrierShipmentId``):
+
+GET  /_control/shipments                every shipment
+GET  /_control/shipments/{key}          one shipment
+POST /_control/shipments/{key}/advance  {"step"?, "quantity"?, "item_code"?, "message"?,
+                                        "received_by"?}: one step along its life
+POST /_control/shipments/{key}/replay   send the last webhook again
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shipgraph.sandbox.control_api import ControlError
 from shipgraph.sandbox.envio.errors import ApiError
 from shipgraph.sandbox.envio.lifecycle import STEPS, StepInput
 from shipgraph.sandbox.envio.model import Shipment
@@ -53,12 +64,20 @@ def control_routes(state: EnvioSandboxState) -> list[Route]:
                 return await handler(request)
             except ApiError as exc:
                 return exc.response()
+            except ControlError as exc:
+                return exc.response()
 
         return endpoint
 
     async def list_shipments(request: Request) -> Response:
         async with state.lock:
             return JSONResponse({"shipments": [control_view(s) for s in state.shipments]})
+
+    async def show_shipment(request: Request) -> Response:
+        async with state.lock:
+            return JSONResponse(
+                {"shipment": control_view(state.control_get(request.path_params["key"]))}
+            )
 
     async def advance(request: Request) -> Response:
         raw = await request.body()
@@ -85,6 +104,7 @@ def control_routes(state: EnvioSandboxState) -> list[Route]:
 
     return [
         Route("/_control/shipments", list_shipments, methods=["GET"]),
+        Route("/_control/shipments/{key:path}", answering_errors(show_shipment), methods=["GET"]),
         Route(
             "/_control/shipments/{key:path}/advance", answering_errors(advance), methods=["POST"]
         ),

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from shipgraph.sandbox.control_api import find_one
 from shipgraph.sandbox.envio.errors import ValidationFailed, conflict, not_found
 from shipgraph.sandbox.envio.lifecycle import StepInput, apply_step, next_happy_step
 from shipgraph.sandbox.envio.model import (
@@ -113,19 +114,26 @@ class EnvioSandboxState(Simulation):
 
     # -- control API operations -------------------------------------------------------
 
+    def control_get(self, key: str) -> Shipment:
+        """The shipment a control request names: by code (the gateway's trackingNumber),
+        ref_code or id (its carrierShipmentId)."""
+        return find_one(
+            self.shipments, key, "shipment", lambda s: s.code, lambda s: s.ref_code, lambda s: s.id
+        )
+
     async def advance(
-        self, code_or_ref: str, step: str | None, inp: StepInput
+        self, key: str, step: str | None, inp: StepInput
     ) -> tuple[Shipment, str, Delivery | None]:
         async with self.lock:
-            shipment = self.get(code_or_ref)
+            shipment = self.control_get(key)
             name = step or next_happy_step(shipment)
             if name is None:
                 raise conflict(f"shipment has no next step in status {shipment.status}")
             return shipment, name, self._step(shipment, name, inp)
 
-    async def replay(self, code_or_ref: str) -> Delivery:
+    async def replay(self, key: str) -> Delivery:
         async with self.lock:
-            shipment = self.get(code_or_ref)
+            shipment = self.control_get(key)
             if shipment.last_webhook is None:
                 raise conflict("shipment has sent no webhook yet")
             if self.webhook_url is None:
