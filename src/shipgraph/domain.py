@@ -332,6 +332,9 @@ class BookedShipment:
     estimated_pickup_at: datetime | None = None
     estimated_delivery_at: datetime | None = None
     carrier_data: dict[str, Any] = field(default_factory=dict)
+    origin_coordinates: GeoPoint | None = None
+    """Where the carrier placed the origin (Borzo geocodes every point it is given)."""
+    destination_coordinates: GeoPoint | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 from collections.abc import AsyncIterator
+from importlib.resources import files
 
 import httpx
 import pytest
@@ -14,7 +15,9 @@ from starlette.applications import Starlette
 from shipgraph import cli
 from shipgraph.config import Settings
 from shipgraph.http.track import render_page
+from tests.integration.operations import CREATE, create_input, shipment_input
 from tests.support.redis_server import free_port
+from tests.support.stack import running_stack
 
 
 def built_app(monkeypatch: pytest.MonkeyPatch, *argv: str, **env: str) -> Starlette:
@@ -133,3 +136,48 @@ async def test_serve_has_no_tracking_page(monkeypatch: pytest.MonkeyPatch) -> No
     async with httpx.AsyncClient(transport=transport, base_url="http://serve") as client:
         assert (await client.get("/track")).status_code == 404
         assert (await client.get("/track/track.js")).status_code == 404
+
+
+def page_query(name: str) -> str:
+    """One of track.js's GraphQL documents, as the page sends it."""
+    script = (files("shipgraph.http") / "static" / "track" / "track.js").read_text()
+    fragment = re.search(r"const SHIPMENT = `(.*?)`;", script, re.DOTALL)
+    document = re.search(rf"const {name} = `(.*?)`;", script, re.DOTALL)
+    assert fragment is not None and document is not None
+    return document.group(1).replace("${SHIPMENT}", fragment.group(1))
+
+
+async def test_the_page_gets_a_borzo_shipments_pickup_and_drop_off() -> None:
+    """The map's legend promises pickup and drop-off: Borzo geocodes every point, and
+    what the page reads has both ends even when the booking gave no coordinates."""
+    async with running_stack() as stack:
+        shipment = shipment_input("SO-MAP-1", description="Documents")
+        given = shipment["origin"]
+        booked = await stack.gql(CREATE, {"input": {"carrier": "BORZO", "shipment": shipment}})
+        assert booked["data"]["createShipment"]["userErrors"] == []
+        found = await stack.gql(
+            page_query("GET"), {"id": booked["data"]["createShipment"]["shipment"]["id"]}
+        )
+        assert "errors" not in found, found
+        page = found["data"]["shipment"]
+        [order] = (await stack.http.get(f"{stack.sandbox}/borzo/_control/orders")).json()["orders"]
+        pickup, drop = order["points"][0], order["points"][-1]
+    # the caller's coordinates are kept; the drop-off is where Borzo placed it
+    assert page["origin"]["coordinates"] == {
+        "latitude": given["latitude"],
+        "longitude": given["longitude"],
+    }
+    assert float(pickup["latitude"]) == given["latitude"]
+    assert page["destination"]["coordinates"] == {
+        "latitude": float(drop["latitude"]),
+        "longitude": float(drop["longitude"]),
+    }
+    assert page["carrier"] == "BORZO"
+
+
+async def test_an_envio_shipment_without_coordinates_gets_none_made_up() -> None:
+    async with running_stack() as stack:
+        body = await stack.gql(CREATE, create_input("SO-MAP-2"))
+        shipment_id = body["data"]["createShipment"]["shipment"]["id"]
+        page = (await stack.gql(page_query("GET"), {"id": shipment_id}))["data"]["shipment"]
+    assert page["destination"]["coordinates"] is None

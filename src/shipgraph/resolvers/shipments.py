@@ -12,6 +12,7 @@ from shipgraph.carriers.base import CarrierBase, CarrierError, camel_case
 from shipgraph.codec import request_fingerprint
 from shipgraph.domain import (
     TERMINAL_STATUSES,
+    Address,
     BookedShipment,
     Capability,
     CarrierCode,
@@ -19,6 +20,7 @@ from shipgraph.domain import (
     DocumentFormat,
     ErrorCode,
     FieldError,
+    GeoPoint,
     Shipment,
     ShipmentEvent,
     ShipmentPatch,
@@ -383,8 +385,8 @@ def _new_shipment(
         tracking_number=booked.tracking_number,
         status=booked.status,
         carrier_status=booked.carrier_status,
-        origin=request.origin,
-        destination=request.destination,
+        origin=_placed(request.origin, booked.origin_coordinates),
+        destination=_placed(request.destination, booked.destination_coordinates),
         parcels=request.parcels,
         description=request.description,
         instructions=request.instructions,
@@ -399,6 +401,14 @@ def _new_shipment(
         created_at=now,
         updated_at=now,
     )
+
+
+def _placed(address: Address, coordinates: GeoPoint | None) -> Address:
+    """The caller's coordinates, else where the carrier placed the address (so a map
+    can show pickup and drop-off without a geocoder of ours)."""
+    if address.coordinates is not None or coordinates is None:
+        return address
+    return replace(address, coordinates=coordinates)
 
 
 def _booked(draft: Shipment, booked: BookedShipment, now: datetime) -> Shipment:

@@ -26,9 +26,11 @@ from shipgraph.carriers.borzo.mapping import (
     CURRENCY,
     courier_of,
     destination_point,
+    geo_point,
     has_client_order_id,
     order_id_of,
     order_view,
+    pickup_point,
     point_refs,
     vehicle_name,
 )
@@ -270,6 +272,7 @@ class BorzoCarrier(CarrierBase):
         view = order_view(order, None, self._clock())
         assert view is not None  # the caller checked the order_id
         destination = destination_point(order) or {}
+        pickup = pickup_point(order) or {}
         price = amount(order.get("payment_amount"))
         return BookedShipment(
             carrier_shipment_id=str(view.order_id),
@@ -285,6 +288,10 @@ class BorzoCarrier(CarrierBase):
                 "destination_point_id": destination.get("point_id"),
                 "points": point_refs(order),
             },
+            origin_coordinates=geo_point(pickup.get("latitude"), pickup.get("longitude")),
+            destination_coordinates=geo_point(
+                destination.get("latitude"), destination.get("longitude")
+            ),
         )
 
     async def update(self, shipment: Shipment, patch: ShipmentPatch) -> None:
