@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
 import websockets
 
+from tests.integration.operations import CREATE, shipment_input
+from tests.integration.test_entrego import ph_shipment
+from tests.integration.test_envoy import envoy_shipment
 from tests.support.stack import Stack, running_stack
 from tests.support.ws import LEGACY_WS, TRANSPORT_WS, GraphQLSocket
 
@@ -107,3 +113,86 @@ async def test_an_authorization_header_on_the_upgrade_is_refused(
         assert await socket.acknowledged()
     finally:
         await socket.close()
+
+
+# -- the README, followed as written -------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+DEV_SANDBOX = "http://127.0.0.1:8000/sandbox"
+
+
+def readme_control_calls() -> dict[str, tuple[str, str]]:
+    """The README's control-API examples by carrier: (method, URL with a placeholder)."""
+    calls: dict[str, tuple[str, str]] = {}
+    for line in README.read_text().splitlines():
+        found = re.fullmatch(r"curl (?:-X (\w+) )?(\S+/sandbox/(\w+)/_control/\S+)", line.strip())
+        if found:
+            calls[found.group(3)] = (found.group(1) or "GET", found.group(2))
+    return calls
+
+
+def readme_operation(name: str) -> str:
+    blocks = re.findall(r"```graphql\n(.*?)```", README.read_text(), re.DOTALL)
+    [block] = [b for b in blocks if re.match(rf"\w+ {name}\b", b)]
+    return str(block)
+
+
+async def book(stack: Stack, carrier: str, shipment: dict[str, Any]) -> dict[str, Any]:
+    body = await stack.gql(CREATE, {"input": {"carrier": carrier, "shipment": shipment}})
+    payload = body["data"]["createShipment"]
+    assert payload["userErrors"] == [], payload
+    booked: dict[str, Any] = payload["shipment"]
+    return booked
+
+
+async def test_every_simulators_control_api_takes_what_the_gateway_handed_out(
+    gateway: Stack,
+) -> None:
+    calls = readme_control_calls()
+    assert set(calls) == {"envio", "borzo", "entrego", "envoy"}
+    shipments = {
+        "envio": shipment_input("SO-FH-1"),
+        "borzo": shipment_input("SO-FH-2", description="Documents"),
+        "entrego": ph_shipment("PH-FH-3"),
+        "envoy": envoy_shipment("SO-FH-4"),
+    }
+    for carrier, (method, url) in calls.items():
+        booked = await book(gateway, carrier.upper(), shipments[carrier])
+        placeholder = re.search(r"<(\w+)>", url)
+        assert placeholder is not None
+        value = booked[placeholder.group(1)]
+        assert value, (carrier, placeholder.group(1), booked)
+        live = url.replace(DEV_SANDBOX, gateway.sandbox).replace(placeholder.group(0), value)
+        answer = await gateway.http.request(method, live)
+        assert answer.status_code == 200, (carrier, answer.text)
+        # and by the carrier's own id, as the README says
+        by_id = live.replace(value, booked["carrierShipmentId"])
+        assert (await gateway.http.request(method, by_id)).status_code == 200, carrier
+        shown = url.removesuffix("/advance").replace(DEV_SANDBOX, gateway.sandbox)
+        view = await gateway.http.get(shown.replace(placeholder.group(0), value))
+        assert view.status_code == 200, (carrier, view.text)
+        assert booked["carrierShipmentId"] in view.text
+    bad = await gateway.http.post(f"{gateway.sandbox}/borzo/_control/orders/\u00b2/advance")
+    assert bad.status_code == 404
+
+
+async def test_the_readme_quote_then_book_books_once_when_sent_twice(gateway: Stack) -> None:
+    orders_url = f"{gateway.sandbox}/borzo/_control/orders"
+    before = len((await gateway.http.get(orders_url)).json()["orders"])
+    quoted = await gateway.gql(readme_operation("Quote"))
+    rate = quoted["data"]["rates"]["rates"][0]
+    book_quote = readme_operation("BookQuote").replace("RATE_ID", rate["id"])
+    assert "idempotencyKey" in book_quote
+    first = (await gateway.gql(book_quote))["data"]["createShipment"]
+    again = (await gateway.gql(book_quote))["data"]["createShipment"]
+    assert first["userErrors"] == [] and again["userErrors"] == []
+    assert again["shipment"]["id"] == first["shipment"]["id"]
+    assert len((await gateway.http.get(orders_url)).json()["orders"]) == before + 1
+
+
+async def test_the_readme_links_the_guides_and_says_how_a_websocket_authenticates() -> None:
+    text = README.read_text()
+    for guide in ("docs/frontend.md", "docs/partner.md"):
+        assert f"]({guide})" in text and (README.parent / guide).is_file()
+    # what test_an_authorization_header_on_the_upgrade_is_refused checks
+    assert "connection_init" in text and "4403" in text
