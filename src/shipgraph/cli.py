@@ -35,7 +35,13 @@ def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None
     gc.collect()
     gc.freeze()
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        # configure_logging's JSON handler on the root logger, not uvicorn's text one
+        log_config=None,
     )
 
 

@@ -54,23 +54,66 @@ WEBHOOKS_RECEIVED = Counter(
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """JSON logs on stderr for shipgraph and the libraries it uses."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level, force=True)
-    # httpx logs each request's full URL at INFO, and a URL may carry a token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    structlog.configure(
+    """JSON lines on stderr for everything: shipgraph's structlog loggers, the stdlib
+    loggers (shipgraph.cache, shipgraph.events, libraries) and uvicorn's own, all
+    through one structlog ProcessorFormatter on the root logger. uvicorn must be run
+    with ``log_config=None`` so that it adds no handlers of its own."""
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, _access_fields],
+        pass_foreign_args=True,
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.stdlib.add_log_level,
-            structlog.stdlib.add_logger_name,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
         ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in root.handlers:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # whatever a dictConfig gave them before: propagate to the root's handler
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
+    logging.captureWarnings(True)  # a Python warning is a log line too, not stray text
+    # httpx logs each request's full URL at INFO, and a URL may carry a token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+def _access_fields(
+    logger: object, method_name: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    """uvicorn's access line as fields, its path without the query string (a webhook's
+    ``?token=`` must not reach the log); other records keep their formatted message."""
+    args = event_dict.pop("positional_args", ())
+    record = event_dict.get("_record")
+    access = getattr(record, "name", None) == "uvicorn.access"
+    if access and isinstance(args, tuple) and len(args) == 5:
+        client, method, path, http_version, status = args
+        event_dict.update(
+            event="request",
+            client=str(client),
+            method=str(method),
+            path=str(path).split("?", 1)[0],
+            http_version=str(http_version),
+            status=status,
+        )
+    return event_dict
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

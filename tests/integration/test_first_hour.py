@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import re
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import websockets
@@ -14,6 +19,7 @@ import websockets
 from tests.integration.operations import CREATE, shipment_input
 from tests.integration.test_entrego import ph_shipment
 from tests.integration.test_envoy import envoy_shipment
+from tests.support.redis_server import free_port
 from tests.support.stack import Stack, running_stack
 from tests.support.ws import LEGACY_WS, TRANSPORT_WS, GraphQLSocket
 
@@ -196,3 +202,97 @@ async def test_the_readme_links_the_guides_and_says_how_a_websocket_authenticate
         assert f"]({guide})" in text and (README.parent / guide).is_file()
     # what test_an_authorization_header_on_the_upgrade_is_refused checks
     assert "connection_init" in text and "4403" in text
+
+
+# -- every log line is JSON ------------------------------------------------------------------
+
+LOGGING_SCRIPT = """
+import logging, warnings
+from shipgraph.observability import configure_logging, get_logger
+configure_logging("INFO")
+logging.getLogger("shipgraph.cache").warning("cache down: %s", "redis")
+try:
+    raise RuntimeError("boom")
+except RuntimeError:
+    logging.getLogger("shipgraph.events").exception("bus failed")
+access = logging.getLogger("uvicorn.access")
+path = "/webhooks/envio?token=s3cret"
+access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST", path, "1.1", 200)
+logging.getLogger("uvicorn.error").error("Invalid HTTP request received.")
+warnings.warn("a library's warning")
+get_logger("shipgraph.app").info("structured", carrier="ENVIO")
+"""
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    parsed = []
+    for line in lines:
+        try:
+            parsed.append(json.loads(line))
+        except ValueError:
+            pytest.fail(f"a log line that is not JSON: {line!r}\n{text}")
+    assert all({"event", "level", "logger", "timestamp"} <= set(entry) for entry in parsed), text
+    return parsed
+
+
+async def test_stdlib_and_uvicorn_log_records_come_out_as_json() -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        LOGGING_SCRIPT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert out == b""
+    entries = {entry["logger"]: entry for entry in json_lines(err.decode())}
+    assert entries["shipgraph.cache"]["event"] == "cache down: redis"
+    assert entries["shipgraph.cache"]["level"] == "warning"
+    assert "RuntimeError: boom" in entries["shipgraph.events"]["exception"]
+    access = entries["uvicorn.access"]
+    assert (access["method"], access["path"], access["status"]) == ("POST", "/webhooks/envio", 200)
+    assert "s3cret" not in err.decode()
+    assert entries["uvicorn.error"]["level"] == "error"
+    assert "a library's warning" in entries["py.warnings"]["event"]
+    assert entries["shipgraph.app"]["carrier"] == "ENVIO"
+
+
+async def test_shipgraph_serve_logs_only_json_lines() -> None:
+    """uvicorn's own start-up and shutdown lines included: its log_config adds no text
+    handler of its own."""
+    port = free_port()
+    script = Path(sys.executable).parent / "shipgraph"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "shipgraph"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPGRAPH_")}
+    env.update(SHIPGRAPH_API_KEYS="acme:key-acme", PYTHONPATH=os.pathsep.join(sys.path))
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with httpx.AsyncClient(timeout=1) as client:
+            for _ in range(200):
+                try:
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+            else:
+                pytest.fail("shipgraph serve did not start")
+            await client.post(f"http://127.0.0.1:{port}/graphql", json={"query": "{ x }"})
+    finally:
+        process.terminate()
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    entries = json_lines(err.decode())
+    uvicorn_events = [e["event"] for e in entries if e["logger"].startswith("uvicorn")]
+    assert any("Uvicorn running on" in event for event in uvicorn_events), entries
+    assert any("Shutting down" in event for event in uvicorn_events), entries
+    assert out == b""
