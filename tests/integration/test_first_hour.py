@@ -7,7 +7,9 @@ import json
 import os
 import re
 import sys
+import tomllib
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,11 @@ import httpx
 import pytest
 import pytest_asyncio
 import websockets
+from graphql import build_schema, parse
+from graphql.execution.executor import Executor
+from packaging.requirements import Requirement
 
+from shipgraph.schema.execution import SubscriptionExecutor
 from tests.integration.operations import CREATE, shipment_input
 from tests.integration.test_entrego import ph_shipment
 from tests.integration.test_envoy import envoy_shipment
@@ -296,3 +302,18 @@ async def test_shipgraph_serve_logs_only_json_lines() -> None:
     assert any("Uvicorn running on" in event for event in uvicorn_events), entries
     assert any("Shutting down" in event for event in uvicorn_events), entries
     assert out == b""
+
+
+# -- the graphql-core pin ----------------------------------------------------------------------
+
+
+async def test_graphql_core_is_in_the_range_the_subscription_executor_was_written_for() -> None:
+    project = tomllib.loads((README.parent / "pyproject.toml").read_text())["project"]
+    [pin] = [Requirement(d) for d in project["dependencies"] if d.startswith("graphql-core")]
+    assert pin.specifier.contains(version("graphql-core"))
+    assert not pin.specifier.contains("3.2.6") and not pin.specifier.contains("3.4.0")
+    executor = Executor.build(build_schema("type Query { a: String }"), parse("{ a }"))
+    assert isinstance(executor, Executor)
+    assert isinstance(executor._relevant_sub_fields, dict)
+    assert isinstance(executor.variable_values.coerced, dict)
+    assert SubscriptionExecutor.build_per_event_executor is not Executor.build_per_event_executor
