@@ -5,6 +5,7 @@ No UPDATE or CANCEL: the document has neither."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,10 @@ NOT_BOUGHT = RATING | {"rated", "failed"}
 LIST_FIELDS = "rates,selected_rate,documents,errors"
 LIST_PAGE = 100
 MAX_LIST_PAGES = 50
+SHIPMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+"""envoy.txt types the id as a string; every example is a prefix and letters and digits
+(shp_0ujzPyRiIAffKhBux4PvQdDqMHY). Anything else in the path (/, ?, .., spaces) would
+ask for another resource, never for a shipment."""
 """find_booking reads at most this many pages of GET /shipments."""
 
 
@@ -254,6 +259,8 @@ class EnvoyCarrier(CarrierBase):
     async def track(self, tracking_number: str) -> Tracking:
         """The number is the Envoy shipment id: the document has no other to read by.
         The id is the answer's own, never the one asked with: it decides whose it is."""
+        if not SHIPMENT_ID.fullmatch(tracking_number):
+            raise self._http.fail("track", ErrorCode.NOT_FOUND, "not an Envoy shipment id")
         response = await self._send("track", "GET", self._shipment_path(tracking_number))
         if response.status_code != 200:
             raise self._rejected("track", response)
