@@ -201,7 +201,8 @@ async def _may_see(services: Services, tenant: str, asked: str, tracking: Tracki
     owner = await services.store.find_by_carrier_id(tracking.carrier, tracking.carrier_shipment_id)
     if owner is not None:
         if owner.tenant != tenant:
-            log.info("track of another tenant's shipment refused", carrier=tracking.carrier.value)
+            carrier = tracking.carrier.value
+            log.info("track of another tenant's shipment refused", carrier=carrier, tenant=tenant)
         return owner.tenant == tenant
     # Not booked through the gateway (or not stored yet): shown only when asked for by
     # its own number. A reference is a tenant's label on an account every tenant shares.
