@@ -386,6 +386,9 @@ class Tracking:
     received_by: str | None = None
     courier: Courier | None = None
     logs: tuple[TrackingLog, ...] = ()
+    carrier_shipment_id: str | None = None
+    """The carrier's own id of the shipment it answered about, as it wrote it: what
+    decides whose shipment this is, whatever string found it."""
 
 
 @dataclass(frozen=True, slots=True)

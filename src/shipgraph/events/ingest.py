@@ -68,6 +68,11 @@ class ShipmentUpdater:
             shipment.carrier, shipment.carrier_shipment_id, shipment.tracking_number
         )
         for update in orphans:
+            if _names_another(update, shipment):
+                # Kept under the same tracking number, but for another carrier id:
+                # back it goes, for the shipment it names.
+                await self._store.add_orphan(update)
+                continue
             shipment, _ = await self.apply(shipment, update)
         return shipment
 
@@ -80,10 +85,15 @@ class ShipmentUpdater:
             log.exception("event not published", shipment=event.shipment.id)
 
     async def _locate(self, update: TrackingUpdate) -> Shipment | None:
+        """The carrier id decides when the update names one. A tracking number need not
+        be unique (Borzo's order_name is a short id that repeats), so it only locates
+        updates that name nothing else."""
         if update.carrier_shipment_id is not None:
-            found = await self._store.find_by_carrier_id(update.carrier, update.carrier_shipment_id)
-            if found is not None:
-                return found
+            return await self._store.find_by_carrier_id(update.carrier, update.carrier_shipment_id)
         if update.tracking_number is not None:
             return await self._store.find_by_tracking_number(update.carrier, update.tracking_number)
         return None
+
+
+def _names_another(update: TrackingUpdate, shipment: Shipment) -> bool:
+    return update.carrier_shipment_id not in (None, shipment.carrier_shipment_id)

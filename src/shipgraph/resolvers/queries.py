@@ -23,12 +23,14 @@ from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
-from shipgraph.resolvers.validation import validate_request
+from shipgraph.resolvers.validation import MAX_REFERENCE, validate_request
 from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage, StoreUnavailable
 
 log = get_logger("shipgraph.resolvers.queries")
 
 MAX_PAGE = 100
+MAX_TRACKING_NUMBER = MAX_REFERENCE
+"""Longer than any carrier's number or any reference the gateway books with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,27 +174,36 @@ async def track(
     services: Services, tenant: str, code: CarrierCode, tracking_number: str
 ) -> Tracking | None:
     """Tracking of any number; None when the carrier does not know it, and when it is
-    another tenant's shipment (one carrier account serves every tenant)."""
+    another tenant's shipment (one carrier account serves every tenant): both answers
+    are the same, so a probe learns nothing of other tenants."""
     number = tracking_number.strip()
     if not number:
         raise api_error(ErrorCode.VALIDATION, "trackingNumber must not be empty")
-    if await _someone_elses(services, tenant, code, number):
-        return None
+    if len(number) > MAX_TRACKING_NUMBER:
+        message = f"trackingNumber is at most {MAX_TRACKING_NUMBER} characters"
+        raise api_error(ErrorCode.VALIDATION, message)
     try:
         carrier = services.registry.get(code, Capability.TRACK)
-        return await carrier.track(number)
+        tracking = await carrier.track(number)
     except CarrierError as error:
         if error.code == ErrorCode.NOT_FOUND:
             return None
         raise from_carrier_error(error) from None
+    return tracking if await _may_see(services, tenant, number, tracking) else None
 
 
-async def _someone_elses(services: Services, tenant: str, code: CarrierCode, number: str) -> bool:
-    store = services.store
-    for found in (
-        await store.find_by_tracking_number(code, number),
-        await store.find_by_carrier_id(code, number),
-    ):
-        if found is not None and found.tenant != tenant:
-            return True
-    return False
+async def _may_see(services: Services, tenant: str, asked: str, tracking: Tracking) -> bool:
+    """Whose shipment the carrier answered about decides, by its own id in the answer,
+    never by the string asked with (a reference, another spelling of the number)."""
+    if tracking.carrier_shipment_id is None:
+        log.warning("track answer without the carrier's id", carrier=tracking.carrier.value)
+        return False
+    owner = await services.store.find_by_carrier_id(tracking.carrier, tracking.carrier_shipment_id)
+    if owner is not None:
+        if owner.tenant != tenant:
+            carrier = tracking.carrier.value
+            log.info("track of another tenant's shipment refused", carrier=carrier, tenant=tenant)
+        return owner.tenant == tenant
+    # Not booked through the gateway (or not stored yet): shown only when asked for by
+    # its own number. A reference is a tenant's label on an account every tenant shares.
+    return asked in (tracking.carrier_shipment_id, tracking.tracking_number)

@@ -30,6 +30,7 @@ from shipgraph.carriers.borzo.mapping import (
     has_client_order_id,
     order_id_of,
     order_view,
+    parse_order_id,
     pickup_point,
     point_refs,
     vehicle_name,
@@ -335,18 +336,20 @@ class BorzoCarrier(CarrierBase):
     # --- where things are -------------------------------------------------------------
 
     async def track(self, tracking_number: str) -> Tracking:
-        # Borzo reads orders by order_id only; an order_name is not an order_id.
-        if not (tracking_number.isascii() and tracking_number.isdigit()):
-            raise self._http.fail(
-                "track", ErrorCode.NOT_FOUND, "Borzo tracks by order_id (digits only)"
-            )
-        order = await self._fetch_order("track", int(tracking_number))
+        # Borzo reads orders by order_id only; an order_name is not an order_id, and
+        # neither is "0" + an order_id: one order, one spelling.
+        order_id = parse_order_id(tracking_number)
+        if order_id is None:
+            message = "Borzo tracks by order_id (up to 18 digits, no leading zero)"
+            raise self._http.fail("track", ErrorCode.NOT_FOUND, message)
+        order = await self._fetch_order("track", order_id)
         view = order_view(order, None, self._clock())
         if view is None or view.state is None:
             raise self._unavailable("track", "Borzo's order has no status")
         return Tracking(
             carrier=CARRIER,
-            tracking_number=view.order_name or tracking_number,
+            carrier_shipment_id=str(view.order_id),
+            tracking_number=view.order_name or str(view.order_id),
             status=view.state.status,
             carrier_status=view.state.carrier_status,
             estimated_delivery_at=view.estimated_delivery_at,

@@ -117,13 +117,29 @@ def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
     return GeoPoint(float(lat), float(lon))
 
 
+MAX_ID_DIGITS = 18
+"""Borzo's ids are integers (borzo.txt: ``order_id integer``); 18 digits stay within a
+signed 64-bit id."""
+
+
+def parse_order_id(written: str) -> int | None:
+    """An order_id as written: ASCII digits in canonical form (no sign, space or leading
+    zero, at most 18 digits). Any other spelling of a number is refused, so that no two
+    strings name the same order."""
+    if not 0 < len(written) <= MAX_ID_DIGITS or not (written.isascii() and written.isdigit()):
+        return None
+    return None if written[0] == "0" else int(written)
+
+
 def order_id_of(value: object) -> int | None:
+    """A Borzo integer id (order_id, order_package_id, orders_count) from its answers:
+    a JSON integer, or a string in canonical form."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+        return value if 0 <= value < 10**MAX_ID_DIGITS else None
+    if isinstance(value, str):
+        return parse_order_id(value)
     return None
 
 

@@ -3,6 +3,7 @@ the conditional PATCH of Appendix B fields."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -101,6 +102,19 @@ def _text(value: object) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 
 
+MAX_TRACKING_NUMBER = 50
+_TRACKING_NUMBER = re.compile(rf"[A-Za-z0-9][A-Za-z0-9-]{{0,{MAX_TRACKING_NUMBER - 1}}}")
+
+
+def _tracking_number(value: object) -> str | None:
+    """A chosen tracking number becomes the shipment's identity in Entrego's webhooks:
+    letters, digits and dashes as the document's (0031-LOC201905232), so that no
+    spacing, other digits or control character makes a second spelling of a number."""
+    if isinstance(value, str) and _TRACKING_NUMBER.fullmatch(value):
+        return None
+    return f"must be up to {MAX_TRACKING_NUMBER} ASCII letters, digits and dashes"
+
+
 def _boolean(value: object) -> str | None:
     return None if isinstance(value, bool) else "must be true or false"
 
@@ -132,6 +146,7 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "pickupType": _choice(PICKUP_TYPES),
     "sellerReference": _text,
     **{name: _text for name in TEXT_OPTIONS},
+    "trackingNumber": _tracking_number,
     "weightVolumetric": _positive,
     "scheduledDeliveryDate": _date,
     "additionalInfo": _object,

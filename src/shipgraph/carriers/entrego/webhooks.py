@@ -69,7 +69,11 @@ def _counters(comments: Mapping[str, Any]) -> str | None:
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
     event = webhook_object(body)
     carrier_status = _text(event.get("status"))
-    tracking_number = _text(event.get("tracking_number"))
+    # The number exactly as Entrego wrote it: " 0031-1" is not "0031-1" (a client may
+    # choose its tracking numbers), so no trimming may make two name one shipment.
+    tracking_number = event.get("tracking_number")
+    if not isinstance(tracking_number, str) or not tracking_number.strip():
+        tracking_number = None
     if carrier_status is None or tracking_number is None:
         raise WebhookRejected(400, "the event needs status and tracking_number")
     comments = event.get("comments")

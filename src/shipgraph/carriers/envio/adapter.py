@@ -195,11 +195,19 @@ class EnvioCarrier(CarrierBase):
         )
 
     async def track(self, tracking_number: str) -> Tracking:
+        # envio.md: ``code`` is "your refference code or envio shipment code", so the
+        # answer, not the string asked with, says which shipment this is.
         data = await self._tracking(tracking_number)
+        shipment_id, code = data.get("id"), data.get("code")
+        if not isinstance(shipment_id, str) or not shipment_id or not isinstance(code, str):
+            raise self._http.fail(
+                "track", ErrorCode.CARRIER_UNAVAILABLE, "Envio's tracking answer has no id or code"
+            )
         status_value = str(data.get("status") or "")
         return Tracking(
             carrier=CarrierCode.ENVIO,
-            tracking_number=str(data.get("code") or tracking_number),
+            carrier_shipment_id=shipment_id,
+            tracking_number=code,
             status=mapping.TRACKING_STATUS[status_value],
             carrier_status=status_value or None,
             estimated_delivery_at=parse_time(data.get("eta_at")),
@@ -210,6 +218,13 @@ class EnvioCarrier(CarrierBase):
 
     async def refresh(self, shipment: Shipment) -> TrackingUpdate:
         data = await self._tracking(shipment.tracking_number or _ref_code(shipment))
+        answered = data.get("id")
+        if isinstance(answered, str) and answered != shipment.carrier_shipment_id:
+            # A reference can match another shipment's code: never merge that one in.
+            message = (
+                f"Envio answered about shipment {answered}, not {shipment.carrier_shipment_id}"
+            )
+            raise self._http.fail("track", ErrorCode.CARRIER_UNAVAILABLE, message)
         status_value = str(data.get("status") or "")
         logs = mapping.tracking_logs(data)
         return TrackingUpdate(

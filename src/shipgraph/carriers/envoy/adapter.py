@@ -5,6 +5,7 @@ No UPDATE or CANCEL: the document has neither."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +62,10 @@ NOT_BOUGHT = RATING | {"rated", "failed"}
 LIST_FIELDS = "rates,selected_rate,documents,errors"
 LIST_PAGE = 100
 MAX_LIST_PAGES = 50
+SHIPMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+"""envoy.txt types the id as a string; every example is a prefix and letters and digits
+(shp_0ujzPyRiIAffKhBux4PvQdDqMHY). Anything else in the path (/, ?, .., spaces) would
+ask for another resource, never for a shipment."""
 """find_booking reads at most this many pages of GET /shipments."""
 
 
@@ -252,11 +257,18 @@ class EnvoyCarrier(CarrierBase):
         )
 
     async def track(self, tracking_number: str) -> Tracking:
-        """The number is the Envoy shipment id: the document has no other to read by."""
-        summary = await self._read("track", tracking_number)
+        """The number is the Envoy shipment id: the document has no other to read by.
+        The id is the answer's own, never the one asked with: it decides whose it is."""
+        if not SHIPMENT_ID.fullmatch(tracking_number):
+            raise self._http.fail("track", ErrorCode.NOT_FOUND, "not an Envoy shipment id")
+        response = await self._send("track", "GET", self._shipment_path(tracking_number))
+        if response.status_code != 200:
+            raise self._rejected("track", response)
+        summary = self._summary("track", response)
         return Tracking(
             carrier=CARRIER,
-            tracking_number=tracking_number,
+            carrier_shipment_id=summary.shipment_id,
+            tracking_number=summary.shipment_id,
             status=summary.status,
             carrier_status=summary.carrier_status or None,
             logs=(self._log(summary),),
@@ -308,11 +320,14 @@ class EnvoyCarrier(CarrierBase):
         return await self._http.request(operation, method, path, headers=self._headers, **kw)
 
     async def _read(self, operation: str, shipment_id: str) -> EnvoyShipmentSummary:
-        path = f"/shipments/{url_quote(shipment_id, safe='')}"
-        response = await self._send(operation, "GET", path)
+        response = await self._send(operation, "GET", self._shipment_path(shipment_id))
         if response.status_code != 200:
             raise self._rejected(operation, response)
         return self._summary(operation, response, fallback_id=shipment_id)
+
+    @staticmethod
+    def _shipment_path(shipment_id: str) -> str:
+        return f"/shipments/{url_quote(shipment_id, safe='')}"
 
     async def _poll(
         self,
