@@ -187,14 +187,15 @@ async def test_track_never_shows_another_tenants_shipment(stack: Stack) -> None:
         ("ENVIO", envio["reference"]),  # Envio reads by reference too: acme's own
         ("ENVIO", " " + envio["trackingNumber"] + " "),
         ("BORZO", borzo["carrierShipmentId"]),
+        ("BORZO", borzo["trackingNumber"]),  # the order_name, read by its order_id
         ("ENVOY", envoy["carrierShipmentId"]),
     ]
     for carrier, number in own:
         data, errors = await track(stack, carrier, number, OWNER)
         assert errors == () and data["track"]["status"] == "CREATED", (carrier, number, data)
-    assert (await track(stack, "ENVIO", envio["trackingNumber"], OWNER))[0]["track"][
-        "trackingNumber"
-    ] == envio["trackingNumber"]
+    for carrier, shipment in (("ENVIO", envio), ("BORZO", borzo)):
+        data, _ = await track(stack, carrier, shipment["trackingNumber"], OWNER)
+        assert data["track"]["trackingNumber"] == shipment["trackingNumber"], (carrier, data)
 
 
 async def test_an_envio_reference_shows_only_its_owners_shipment(stack: Stack) -> None:

@@ -186,6 +186,10 @@ class CarrierBase:
     async def track(self, tracking_number: str) -> Tracking:
         raise self._unsupported("tracking")
 
+    def tracking_key(self, shipment: Shipment) -> str:
+        """What ``track`` asks this carrier with for a shipment the gateway booked."""
+        return shipment.tracking_number or shipment.carrier_shipment_id
+
     async def refresh(self, shipment: Shipment) -> TrackingUpdate:
         raise self._unsupported("tracking")
 

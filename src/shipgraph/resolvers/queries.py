@@ -184,12 +184,20 @@ async def track(
         raise api_error(ErrorCode.VALIDATION, message)
     try:
         carrier = services.registry.get(code, Capability.TRACK)
-        tracking = await carrier.track(number)
+        tracking = await carrier.track(await _key_for(services, tenant, carrier, number))
     except CarrierError as error:
         if error.code == ErrorCode.NOT_FOUND:
             return None
         raise from_carrier_error(error) from None
     return tracking if await _may_see(services, tenant, number, tracking) else None
+
+
+async def _key_for(services: Services, tenant: str, carrier: CarrierBase, number: str) -> str:
+    """The caller's own shipment's number is asked about as its carrier reads it (a
+    Borzo order_name by its order_id); any other string goes to the carrier as typed,
+    and the answer decides whose it is."""
+    own = await services.store.find_by_tracking_number(carrier.info.code, number)
+    return carrier.tracking_key(own) if own is not None and own.tenant == tenant else number
 
 
 async def _may_see(services: Services, tenant: str, asked: str, tracking: Tracking) -> bool:

@@ -359,6 +359,11 @@ class BorzoCarrier(CarrierBase):
             logs=(view.log,) if view.log else (),
         )
 
+    def tracking_key(self, shipment: Shipment) -> str:
+        # The order_name the gateway hands out is no key for Borzo's reads (borzo.txt:
+        # GET /orders takes order_id), so a booked shipment is tracked by its order_id.
+        return shipment.carrier_shipment_id
+
     async def refresh(self, shipment: Shipment) -> TrackingUpdate:
         order_id = self._order_id("refresh", shipment)
         order = await self._fetch_order("refresh", order_id)
