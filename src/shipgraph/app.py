@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from shipgraph.http import ops
 from shipgraph.http.graphiql import graphiql_routes
 from shipgraph.http.graphql_view import OTHER_METHODS, GraphQLView, other_method
 from shipgraph.http.middleware import BodySizeLimit, RequestMetrics
+from shipgraph.http.server import LegacyInitDeadline
 from shipgraph.http.webhooks import receive_webhook
 from shipgraph.redis_pool import connect
 from shipgraph.resolvers.context import Services
@@ -75,6 +77,8 @@ def create_app(
         traced=settings.otel_enabled,
     )
     view = GraphQLView(schema, services, graphiql=settings.graphiql, graphiql_key=graphiql_key)
+    # graphql-transport-ws: a socket that sends no connection_init in time is closed 4408.
+    view.connection_init_wait_timeout = timedelta(seconds=settings.ws_init_wait_s)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -96,7 +100,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/graphql", other_method, methods=list(OTHER_METHODS)),
-        WebSocketRoute("/graphql", view),
+        WebSocketRoute("/graphql", LegacyInitDeadline(view, settings.ws_init_wait_s)),
         Route("/webhooks/{carrier}", receive_webhook, methods=["POST"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),

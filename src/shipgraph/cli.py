@@ -13,6 +13,7 @@ from starlette.routing import Mount
 
 from shipgraph import tracing
 from shipgraph.config import ConfigError, Settings, load_settings
+from shipgraph.http.server import server_options
 from shipgraph.observability import configure_logging
 
 DEV_TENANT_KEY = "demo-key"
@@ -35,7 +36,12 @@ def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None
     gc.collect()
     gc.freeze()
     uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level.lower(), access_log=False
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        **server_options(settings),
     )
 
 

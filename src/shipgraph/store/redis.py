@@ -205,6 +205,11 @@ class RedisShipmentStore:
         client = connect(url, **client_options)
         return cls(client, prefix, in_progress_ttl_s, owns_client=True)
 
+    @property
+    def client(self) -> Redis:
+        """The Redis client (with its pool) the store talks through."""
+        return self._client
+
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
 
