@@ -216,3 +216,17 @@ async def test_a_failure_cancelled_while_it_is_being_recorded_still_counts(
             break
         await asyncio.sleep(0.01)
     assert not await guard.healthy()
+
+
+async def test_a_call_from_before_the_opening_does_not_decide_for_the_probe(
+    clients: list[Redis | None],
+) -> None:
+    guard = breaker(clients[0], threshold=1)
+    late = await guard.admit()  # admitted while closed, ends long after
+    await call(guard, failed=True)
+    await asyncio.sleep(RESET_S + 0.05)
+    probe = await guard.admit()
+    await late.done(True)
+    await probe.done(False)
+    assert await guard.healthy()
+    await call(guard, failed=False)

@@ -145,6 +145,9 @@ class Admission:
         # that ended meanwhile (here or in another process) have moved it on.
         circuit = await self._breaker.current()
         context = circuit.context
+        if context.state == HALF_OPENED and not self._probe:
+            # Admitted before the breaker opened: the probe alone decides now.
+            return
         if failed:
             context.handle_exception(_CarrierFailed())
         else:
