@@ -235,7 +235,11 @@ async def quote(http: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
 
 
 async def test_hung_quotes_at_once_open_the_breaker(backend: str | None) -> None:
-    settings = {"carrier_timeout_s": 0.5, "breaker_failures": 5, "breaker_reset_s": 60}
+    settings: dict[str, Any] = {
+        "carrier_timeout_s": 0.5,
+        "breaker_failures": 5,
+        "breaker_reset_s": 60,
+    }
     async with running_stack(backend, **settings) as stack, wide_client() as http:
         await fault(stack, "borzo", {"hang": True})
         answers = await asyncio.gather(*(quote(http, stack) for _ in range(22)))
