@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from shipgraph.cache import build_cache
+from shipgraph.cache import Cache, MemoryCache, RedisCache
 from shipgraph.carriers.registry import build_registry
 from shipgraph.config import Settings
 from shipgraph.events.base import EventBus
@@ -21,7 +22,9 @@ from shipgraph.http import ops
 from shipgraph.http.graphiql import graphiql_routes
 from shipgraph.http.graphql_view import OTHER_METHODS, GraphQLView, other_method
 from shipgraph.http.middleware import BodySizeLimit, RequestMetrics
+from shipgraph.http.server import LegacyInitDeadline
 from shipgraph.http.webhooks import receive_webhook
+from shipgraph.redis_pool import connect
 from shipgraph.resolvers.context import Services
 from shipgraph.schema import build_schema
 from shipgraph.store.base import ShipmentStore
@@ -32,23 +35,29 @@ from shipgraph.store.redis import RedisShipmentStore
 def build_services(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Services:
-    """Redis-backed store and bus when SHIPGRAPH_REDIS_URL is set, in-memory otherwise."""
+    """Redis-backed store, cache and bus when SHIPGRAPH_REDIS_URL is set, in-memory
+    otherwise. With Redis they and the carriers' breakers share one client, on one
+    pool of SHIPGRAPH_REDIS_MAX_CONNECTIONS; the store owns it and closes it last."""
     store: ShipmentStore
     bus: EventBus
+    cache: Cache
     if settings.redis_url:
-        store = RedisShipmentStore.from_url(settings.redis_url)
-        bus = RedisEventBus.from_url(settings.redis_url)
+        client = connect(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            wait_s=settings.redis_pool_wait_s,
+            socket_timeout_s=settings.redis_timeout_s,
+        )
+        store = RedisShipmentStore(client, owns_client=True)
+        bus = RedisEventBus(client)
+        cache = RedisCache(client)
+        registry = build_registry(settings, cache, transport=transport, redis=client)
     else:
         store = MemoryShipmentStore()
         bus = MemoryEventBus()
-    cache = build_cache(settings.redis_url)
-    return Services(
-        settings=settings,
-        store=store,
-        bus=bus,
-        registry=build_registry(settings, cache, transport=transport),
-        cache=cache,
-    )
+        cache = MemoryCache()
+        registry = build_registry(settings, cache, transport=transport)
+    return Services(settings=settings, store=store, bus=bus, registry=registry, cache=cache)
 
 
 def create_app(
@@ -68,6 +77,8 @@ def create_app(
         traced=settings.otel_enabled,
     )
     view = GraphQLView(schema, services, graphiql=settings.graphiql, graphiql_key=graphiql_key)
+    # graphql-transport-ws: a socket that sends no connection_init in time is closed 4408.
+    view.connection_init_wait_timeout = timedelta(seconds=settings.ws_init_wait_s)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,13 +94,13 @@ def create_app(
             await services.courier_watch.aclose()
             await services.registry.aclose()
             await services.bus.aclose()
-            await services.store.aclose()
             await services.cache.aclose()
+            await services.store.aclose()  # last: it owns the Redis client they share
 
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),
         Route("/graphql", other_method, methods=list(OTHER_METHODS)),
-        WebSocketRoute("/graphql", view),
+        WebSocketRoute("/graphql", LegacyInitDeadline(view, settings.ws_init_wait_s)),
         Route("/webhooks/{carrier}", receive_webhook, methods=["POST"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),

@@ -13,6 +13,7 @@ from starlette.routing import Mount
 
 from shipgraph import tracing
 from shipgraph.config import ConfigError, Settings, load_settings
+from shipgraph.http.server import server_options
 from shipgraph.observability import configure_logging
 
 DEV_TENANT_KEY = "demo-key"
@@ -42,6 +43,7 @@ def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None
         access_log=False,
         # configure_logging's JSON handler on the root logger, not uvicorn's text one
         log_config=None,
+        **server_options(settings),
     )
 
 

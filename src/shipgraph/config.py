@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     redis_url: str | None = None
+    redis_max_connections: int = Field(default=50, ge=2, le=10_000)
+    """Redis connections per gateway process, one pool shared by the store, the cache,
+    the event bus (which keeps one for pub/sub) and the breakers."""
+    redis_pool_wait_s: float = Field(default=5.0, gt=0, le=60)
+    """How long a command waits for a pooled connection to come free; past it the
+    request is answered SERVICE_UNAVAILABLE, "connection pool is exhausted"."""
+    redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
+    """How long one Redis command (or connect) may take before Redis counts as down."""
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Bearer key -> tenant."""
 
@@ -108,6 +116,16 @@ class Settings(BaseSettings):
     """How often each active shipment is refreshed from its carrier when no webhook
     said anything for that long (one poll per interval across all replicas sharing
     Redis); 0 turns the tracking poller off."""
+
+    http_keep_alive_s: int = Field(default=5, ge=1, le=300)
+    """How long an idle keep-alive connection stays open between requests."""
+    http_request_read_s: float = Field(default=10.0, gt=0, le=300)
+    """How long a client has to send a whole request (headers and body) once it
+    connects or starts one; a connection idle or half-sent that long is closed."""
+    http_max_header_bytes: int = Field(default=65_536, ge=1_024, le=1_048_576)
+    """The most a request line and headers may take (431 past it)."""
+    ws_init_wait_s: float = Field(default=10.0, gt=0, le=300)
+    """How long a WebSocket may stay open without ``connection_init`` (closed 4408)."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     max_query_depth: int = Field(default=12, gt=0)

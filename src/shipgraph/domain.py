@@ -440,13 +440,26 @@ def stage_reached(shipment: Shipment) -> int:
     return max(stages)
 
 
-def may_move(shipment: Shipment, new: ShipmentStatus) -> bool:
-    """Whether an event saying ``new`` may set the shipment's current status."""
+def may_move(shipment: Shipment, new: ShipmentStatus, at: datetime | None = None) -> bool:
+    """Whether an event saying ``new`` may set the shipment's current status.
+
+    ``at`` is when the carrier says the event happened. Within one stage the newest
+    event wins: one older than an event of that stage already known (a `resend` at
+    t400, then a late `delivery_failed` at t300) keeps its log entry, not the status.
+    Without a time (a tracking read's snapshot), the carrier's word is the latest.
+    """
     if shipment.status in TERMINAL_STATUSES or new == shipment.status:
         return False
     if new not in _STAGE:
         return True
-    return _STAGE[new] >= stage_reached(shipment)
+    stage = _STAGE[new]
+    if stage < stage_reached(shipment):
+        return False
+    if at is None:
+        return True
+    return all(
+        log.occurred_at <= at for log in shipment.tracking_logs if _STAGE.get(log.status) == stage
+    )
 
 
 MAX_REMEMBERED_EVENTS = 500
@@ -532,7 +545,8 @@ def apply_update(
     logs = _merge_logs(shipment.tracking_logs, new_logs)
     if logs != shipment.tracking_logs:
         changes["tracking_logs"] = logs
-    if update.status is not None and may_move(shipment, update.status):
+    at = update.log.occurred_at if update.log is not None else None
+    if update.status is not None and may_move(shipment, update.status, at):
         changes["status"] = update.status
         changes["carrier_status"] = update.carrier_status or shipment.carrier_status
     elif _refines(shipment, update):

@@ -52,6 +52,19 @@ WEBHOOKS_RECEIVED = Counter(
     registry=REGISTRY,
 )
 
+REDIS_POOL_EXHAUSTED = Counter(
+    "shipgraph_redis_pool_exhausted_total",
+    "Redis commands that waited SHIPGRAPH_REDIS_POOL_WAIT_S for a pooled connection "
+    "and got none (answered SERVICE_UNAVAILABLE, or the cache bypassed).",
+    registry=REGISTRY,
+)
+STORE_CONTENDED = Counter(
+    "shipgraph_store_contended_total",
+    "Shipment updates given up after their bounded retries, other writers always first "
+    "(answered 503 with Retry-After).",
+    registry=REGISTRY,
+)
+
 
 def configure_logging(level: str = "INFO") -> None:
     """JSON lines on stderr for everything: shipgraph's structlog loggers, the stdlib

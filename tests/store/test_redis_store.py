@@ -17,9 +17,10 @@ from shipgraph.store import (
     IdempotencyState,
     RedisShipmentStore,
     ShipmentFilter,
-    StoreError,
+    StoreContended,
     StoreUnavailable,
 )
+from shipgraph.store.redis import UPDATE_TRIES
 from tests.store.shipments import at, orphan, shipment
 from tests.support.redis_server import free_port
 
@@ -260,9 +261,10 @@ async def test_update_gives_up_when_always_contended(
         meddler.set("shipgraph:shipment:s1", meddler.get("shipgraph:shipment:s1") or b"")
         return replace(current, reference=f"try-{tries}")
 
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreContended) as gave_up:
         await store.update("acme", "s1", contended)
-    assert tries == 50
+    assert tries == UPDATE_TRIES
+    assert "contended" in str(gave_up.value) and gave_up.value.retry_after_s >= 1
     assert await store.get("acme", "s1") == created
 
 

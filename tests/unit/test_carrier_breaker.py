@@ -172,3 +172,61 @@ async def test_redis_down_keeps_one_probe_in_process_memory() -> None:
         await call(guard, failed=False)
     finally:
         await gone.aclose()
+
+
+# --- calls that fail together ---------------------------------------------------
+
+
+async def test_calls_admitted_together_and_failing_together_open_it(
+    clients: list[Redis | None],
+) -> None:
+    guard = breaker(clients[0], threshold=5)
+    admitted = [await guard.admit() for _ in range(22)]  # all admitted while closed
+    await asyncio.gather(*(call.done(True) for call in admitted))
+    assert not await guard.healthy()
+    assert "circuit open" in (await refused(guard)).message
+
+
+async def test_failures_of_two_processes_add_up(redis_url: str) -> None:
+    first, second = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    try:
+        guards = [breaker(first, threshold=4), breaker(second, threshold=4)]
+        admitted = [await guard.admit() for guard in guards for _ in range(2)]
+        await asyncio.gather(*(call.done(True) for call in admitted))
+        assert not await guards[0].healthy()
+        assert not await guards[1].healthy()
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_a_failure_cancelled_while_it_is_being_recorded_still_counts(
+    clients: list[Redis | None],
+) -> None:
+    guard = breaker(clients[0], threshold=2)
+    for _ in range(2):
+        admitted = await guard.admit()
+        reporting = asyncio.create_task(admitted.done(True))
+        await asyncio.sleep(0)
+        reporting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reporting
+    for _ in range(50):  # the shielded recordings finish on their own
+        if not await guard.healthy():
+            break
+        await asyncio.sleep(0.01)
+    assert not await guard.healthy()
+
+
+async def test_a_call_from_before_the_opening_does_not_decide_for_the_probe(
+    clients: list[Redis | None],
+) -> None:
+    guard = breaker(clients[0], threshold=1)
+    late = await guard.admit()  # admitted while closed, ends long after
+    await call(guard, failed=True)
+    await asyncio.sleep(RESET_S + 0.05)
+    probe = await guard.admit()
+    await late.done(True)
+    await probe.done(False)
+    assert await guard.healthy()
+    await call(guard, failed=False)

@@ -218,3 +218,52 @@ def test_a_finer_carrier_status_of_the_same_status_is_kept() -> None:
     late, _ = apply_update(s, event("courier_departed", 2), T0)
     assert late.carrier_status == "courier_at_pickup"
     assert len(late.tracking_logs) == 3
+
+
+# --- within one stage, the newest event wins -------------------------------------
+
+
+def test_an_older_event_of_the_same_stage_keeps_its_log_not_the_status() -> None:
+    # Envio: `resend` (IN_TRANSIT) at t400, then a late `delivery_failed` at t300.
+    s, _ = apply_update(shipment(status=S.OUT_FOR_DELIVERY), update(S.IN_TRANSIT, 400), T0)
+    late, event = apply_update(s, update(S.DELIVERY_FAILED, 300), T0)
+    assert late.status == S.IN_TRANSIT
+    assert late.carrier_status == "in_transit"
+    assert [log.status for log in late.tracking_logs] == [S.IN_TRANSIT, S.DELIVERY_FAILED]
+    assert event is not None  # the log is news even if the status is not
+
+
+def test_a_newer_event_of_the_same_stage_moves_the_status() -> None:
+    s, _ = apply_update(shipment(status=S.OUT_FOR_DELIVERY), update(S.DELIVERY_FAILED, 300), T0)
+    s, _ = apply_update(s, update(S.IN_TRANSIT, 400), T0)
+    assert s.status == S.IN_TRANSIT
+
+
+def test_events_of_one_stage_in_any_arrival_order_end_on_the_newest() -> None:
+    stage = [(100, S.IN_TRANSIT), (200, S.OUT_FOR_DELIVERY), (300, S.DELIVERY_FAILED)]
+    for order in itertools.permutations(stage):
+        s = shipment(status=S.PICKED_UP)
+        for minutes, status in order:
+            s, _ = apply_update(s, update(status, minutes), T0)
+        assert s.status == S.DELIVERY_FAILED, order
+        assert len(s.tracking_logs) == 3
+
+
+def test_an_older_event_of_a_later_stage_still_moves_forwards() -> None:
+    s, _ = apply_update(shipment(), update(S.IN_TRANSIT, 400), T0)
+    s, _ = apply_update(s, update(S.DELIVERED, 300), T0)
+    assert s.status == S.DELIVERED
+
+
+def test_an_update_without_a_time_moves_within_the_stage() -> None:
+    s, _ = apply_update(shipment(status=S.OUT_FOR_DELIVERY), update(S.IN_TRANSIT, 400), T0)
+    read = TrackingUpdate(carrier=CarrierCode.ENVIO, event_id="read-1", status=S.DELIVERY_FAILED)
+    s, _ = apply_update(s, read, T0)
+    assert s.status == S.DELIVERY_FAILED
+
+
+def test_may_move_within_a_stage_compares_the_carrier_times() -> None:
+    s, _ = apply_update(shipment(status=S.PICKED_UP), update(S.IN_TRANSIT, 400), T0)
+    assert not may_move(s, S.DELIVERY_FAILED, T0 + timedelta(minutes=300))
+    assert may_move(s, S.DELIVERY_FAILED, T0 + timedelta(minutes=400))
+    assert may_move(s, S.DELIVERY_FAILED)

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from shipgraph.cache.base import CacheUnavailable
+from shipgraph.redis_pool import connect
 
 logger = logging.getLogger("shipgraph.cache")
 
@@ -77,14 +78,12 @@ class RedisCache:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = DEFAULT_PREFIX, **client_options: Any) -> RedisCache:
-        """A cache on its own client (``client_options`` go to ``Redis.from_url``).
+        """A cache on its own client (``client_options`` go to ``redis_pool.connect``).
 
         Socket timeouts default to 2 s: a Redis that hangs should cost a request a
         bounded delay before the cache is bypassed, not the request itself.
         """
-        client_options.setdefault("socket_timeout", 2.0)
-        client_options.setdefault("socket_connect_timeout", 2.0)
-        client = Redis.from_url(url, **client_options)
+        client = connect(url, **client_options)
         return cls(client, prefix, owns_client=True)
 
     def _key(self, kind: str, key: str) -> str:

@@ -13,6 +13,7 @@ be reached the breaker keeps its state in this process's memory.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -35,6 +36,19 @@ log = get_logger("shipgraph.carriers.breaker")
 DEFAULT_PREFIX = "shipgraph:breaker"
 _STATES: dict[str, StateName] = {"closed": CLOSED, "opened": OPENED, "half-opened": HALF_OPENED}
 
+# KEYS: the breaker's hash. ARGV: now (s since the epoch). Counting and deciding in
+# one step: calls that fail together (a carrier that hangs times them all out at
+# once) each see the count the others left, so the threshold is crossed exactly once.
+_FAIL = """
+local count = redis.call('HINCRBY', KEYS[1], 'failure_count', 1)
+local threshold = tonumber(redis.call('HGET', KEYS[1], 'threshold'))
+if threshold and count >= threshold and redis.call('HGET', KEYS[1], 'state') == 'closed' then
+  redis.call('HSET', KEYS[1], 'state', 'opened', 'opened_at', ARGV[1])
+  return 1
+end
+return 0
+"""
+
 
 class RedisBreakerRepository(AsyncAbstractRepository):
     """purgatory's repository as one Redis hash per breaker:
@@ -43,6 +57,7 @@ class RedisBreakerRepository(AsyncAbstractRepository):
     def __init__(self, client: Redis, prefix: str = DEFAULT_PREFIX) -> None:
         self._client = client
         self._prefix = prefix
+        self._fail = client.register_script(_FAIL)
         self.messages = []
 
     def _key(self, name: str) -> str:
@@ -83,7 +98,10 @@ class RedisBreakerRepository(AsyncAbstractRepository):
         await self._client.hset(self._key(name), mapping=mapping)
 
     async def inc_failures(self, name: str, failure_count: int) -> None:
-        await self._client.hincrby(self._key(name), "failure_count", 1)
+        """``failure_count`` is what one call saw; the hash counts them all."""
+        if await self._fail(keys=[self._key(name)], args=[time.time()]):
+            CARRIER_CIRCUIT_OPEN.labels(name).set(1)
+            log.warning("circuit opened", carrier=name)
 
     async def reset_failure(self, name: str) -> None:
         await self._client.hset(self._key(name), "failure_count", 0)
@@ -104,23 +122,37 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+_RECORDING: set[asyncio.Future[None]] = set()
+
+
 class Admission:
     """One admitted call; ``done`` records how it went."""
 
-    def __init__(
-        self, breaker: CarrierBreaker, circuit: AsyncCircuitBreaker, *, probe: bool
-    ) -> None:
+    def __init__(self, breaker: CarrierBreaker, *, probe: bool) -> None:
         self._breaker = breaker
-        self._circuit = circuit
         self._probe = probe
 
     async def done(self, failed: bool) -> None:
-        context = self._circuit.context
+        # Shielded: a call cancelled again while reporting (its deadline, its client
+        # gone) still counts, or a carrier that hangs would never open its breaker.
+        recording = asyncio.ensure_future(self._record(failed))
+        _RECORDING.add(recording)  # the loop keeps only weak references to tasks
+        recording.add_done_callback(_RECORDING.discard)
+        await asyncio.shield(recording)
+
+    async def _record(self, failed: bool) -> None:
+        # On the state as it is now, not as it was when the call was admitted: calls
+        # that ended meanwhile (here or in another process) have moved it on.
+        circuit = await self._breaker.current()
+        context = circuit.context
+        if context.state == HALF_OPENED and not self._probe:
+            # Admitted before the breaker opened: the probe alone decides now.
+            return
         if failed:
             context.handle_exception(_CarrierFailed())
         else:
             context.handle_end_request()
-        await self._breaker.persist(self._circuit)
+        await self._breaker.persist(circuit)
         if self._probe:
             await self._breaker.release_probe()
 
@@ -170,12 +202,12 @@ class CarrierBreaker:
             raise CarrierError(self.carrier, ErrorCode.CARRIER_UNAVAILABLE, message) from None
         await self.persist(circuit)
         if circuit.context.state != HALF_OPENED:
-            return Admission(self, circuit, probe=False)
+            return Admission(self, probe=False)
         # Opened past its reset time: one call decides whether the carrier is back.
         if not await self._claim_probe():
             message = f"{self._name} was failing; one call is checking it now (circuit half-open)"
             raise CarrierError(self.carrier, ErrorCode.CARRIER_UNAVAILABLE, message)
-        return Admission(self, circuit, probe=True)
+        return Admission(self, probe=True)
 
     async def _claim_probe(self) -> bool:
         if self._client is not None:
@@ -203,6 +235,10 @@ class CarrierBreaker:
         if context.state != OPENED:
             return True
         return time.time() >= (context.opened_at or 0) + context.ttl
+
+    async def current(self) -> AsyncCircuitBreaker:
+        """The circuit as it stands now."""
+        return await self._circuit()
 
     async def _circuit(self) -> AsyncCircuitBreaker:
         if self._shared is not None:

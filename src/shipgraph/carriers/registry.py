@@ -85,10 +85,19 @@ BORZO_LIMITS = "100/minute;5000/day"
 
 
 def build_registry(
-    settings: Settings, cache: Cache, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    cache: Cache,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    redis: Redis | None = None,
 ) -> CarrierRegistry:
-    """Adapters for every carrier whose credentials are set, each behind its breaker."""
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    """Adapters for every carrier whose credentials are set, each behind its breaker.
+
+    ``redis``: the process's shared client for the breakers' state (left open);
+    without it, one of the registry's own when SHIPGRAPH_REDIS_URL is set."""
+    owned = redis is None and settings.redis_url is not None
+    if owned and settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
     guards = {
         code: CarrierBreaker(
             code,
@@ -116,7 +125,7 @@ def build_registry(
     if access is not None and secret is not None:
         carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport, guards)
     enabled = {code: guards[code] for code in carriers}
-    return CarrierRegistry(carriers, enabled, redis=redis)
+    return CarrierRegistry(carriers, enabled, redis=redis if owned else None)
 
 
 _Guards = Mapping[CarrierCode, CallGuard]

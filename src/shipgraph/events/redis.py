@@ -43,6 +43,7 @@ from redis.exceptions import RedisError, ResponseError
 from shipgraph.codec import decode_event, encode_event
 from shipgraph.domain import ShipmentEvent
 from shipgraph.events.memory import LocalFanout, LocalSubscription
+from shipgraph.redis_pool import connect
 
 logger = logging.getLogger("shipgraph.events")
 
@@ -117,7 +118,7 @@ class RedisEventBus:
     @classmethod
     def from_url(cls, url: str, prefix: str = "shipgraph", **kwargs: Any) -> RedisEventBus:
         """A bus over its own client for ``url``; ``aclose()`` closes that client."""
-        client = aioredis.Redis.from_url(url)
+        client = connect(url)
         return cls(client, prefix, close_client=True, **kwargs)
 
     def channel(self, tenant: str) -> str:

@@ -3,7 +3,9 @@
 401 for a bad token or signature and 400 for a body that is not an event (nothing
 stored either way), 200 once applied (a duplicate too, applied once), 202 when the
 shipment is not known yet (kept as an orphan), 503 when the store cannot take it
-(so the carrier retries), 404 for a carrier that is not enabled.
+(so the carrier retries), 503 with Retry-After when it is busy (its connections
+all taken, or the shipment being changed by other writers), 404 for a carrier that
+is not enabled.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from shipgraph.domain import CarrierCode
 from shipgraph.events.ingest import Outcome
 from shipgraph.observability import WEBHOOKS_RECEIVED, get_logger
 from shipgraph.resolvers.context import Services
-from shipgraph.store.base import StoreUnavailable
+from shipgraph.store.base import StoreBusy, StoreUnavailable
 
 log = get_logger("shipgraph.webhooks")
 
@@ -48,6 +50,11 @@ async def receive_webhook(request: Request) -> JSONResponse:
     updater = services.updater
     try:
         outcomes = [await updater.ingest(update) for update in updates]
+    except StoreBusy as busy:
+        WEBHOOKS_RECEIVED.labels(code.value, "busy").inc()
+        response = _answer(503, error=f"{busy}; retry later")
+        response.headers["Retry-After"] = str(busy.retry_after_s)
+        return response
     except StoreUnavailable:
         WEBHOOKS_RECEIVED.labels(code.value, "unavailable").inc()
         return _answer(503, error="storage unavailable, retry later")

@@ -6,7 +6,7 @@ from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import ErrorCode
-from shipgraph.store.base import StoreUnavailable
+from shipgraph.store.base import StoreBusy, StoreUnavailable
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -37,3 +37,11 @@ def code_of_exception(error: BaseException) -> str | None:
     if isinstance(error, StoreUnavailable):
         return SERVICE_UNAVAILABLE
     return None
+
+
+def message_of_unavailable(error: BaseException | None) -> str:
+    """What a SERVICE_UNAVAILABLE error tells the client: a busy store says why
+    (connection pool exhausted, shipment contended), an unreachable one no more."""
+    if isinstance(error, StoreBusy):
+        return f"{error}; try again shortly"
+    return "storage is unavailable; try again shortly"

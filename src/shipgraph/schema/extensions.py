@@ -14,7 +14,11 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
-from shipgraph.resolvers.errors import SERVICE_UNAVAILABLE, code_of_exception
+from shipgraph.resolvers.errors import (
+    SERVICE_UNAVAILABLE,
+    code_of_exception,
+    message_of_unavailable,
+)
 
 log = get_logger("shipgraph.graphql")
 
@@ -46,7 +50,7 @@ def label(error: GraphQLError) -> None:
         log.error("unexpected error", path=error.path, exc_info=error.original_error)
         error.message = "internal error; it has been logged"
     elif code == SERVICE_UNAVAILABLE:
-        error.message = "storage is unavailable; try again shortly"
+        error.message = message_of_unavailable(error.original_error)
 
 
 class ErrorCodes(SchemaExtension):

@@ -9,6 +9,8 @@ from shipgraph.store.base import (
     ShipmentNotFound,
     ShipmentPage,
     ShipmentStore,
+    StoreBusy,
+    StoreContended,
     StoreError,
     StoreUnavailable,
 )
@@ -26,6 +28,8 @@ __all__ = [
     "ShipmentNotFound",
     "ShipmentPage",
     "ShipmentStore",
+    "StoreBusy",
+    "StoreContended",
     "StoreError",
     "StoreUnavailable",
 ]

@@ -27,7 +27,6 @@ from shipgraph.store.cursors import encode_cursor
 IN_PROGRESS_TTL_S = 120.0
 """How long a reservation lives before it is completed: a crashed booker's key frees up."""
 ORPHAN_TTL_S = 7 * 24 * 3600
-MAX_UPDATE_TRIES = 50
 LIST_BATCH = 100
 """Positions read per step while a filtered listing walks the index."""
 

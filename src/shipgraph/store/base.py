@@ -34,6 +34,21 @@ class StoreUnavailable(StoreError):
     """The backend cannot be reached (Redis down)."""
 
 
+class StoreBusy(StoreUnavailable):
+    """The backend is reachable but this request could not be served in time: every
+    pooled connection stayed busy, or an update kept losing to other writers. The
+    message says which; worth retrying after ``retry_after_s``."""
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class StoreContended(StoreBusy):
+    """An update gave up after its bounded retries: other writers kept changing the
+    record between its read and its write."""
+
+
 @dataclass(frozen=True, slots=True)
 class ShipmentFilter:
     carrier: CarrierCode | None = None

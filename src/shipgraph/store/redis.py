@@ -21,8 +21,10 @@ Keys (``P`` is the prefix, "shipgraph" by default):
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import functools
+import random
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -42,10 +44,11 @@ from shipgraph.codec import (
     stamp_version,
 )
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
+from shipgraph.observability import STORE_CONTENDED
+from shipgraph.redis_pool import PoolExhausted, connect
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
-    MAX_UPDATE_TRIES,
     ORPHAN_TTL_S,
     IdempotencyRecord,
     active_key,
@@ -65,6 +68,7 @@ from shipgraph.store._common import (
     reindex,
     tracking_key,
 )
+from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
     IDEMPOTENCY_TTL_S,
     DuplicateShipment,
@@ -74,6 +78,8 @@ from shipgraph.store.base import (
     ShipmentFilter,
     ShipmentNotFound,
     ShipmentPage,
+    StoreBusy,
+    StoreContended,
     StoreError,
     StoreUnavailable,
 )
@@ -81,6 +87,16 @@ from shipgraph.store.cursors import listing_bounds, position_of
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# An update of one shipment: updates from this process wait their turn (a lock per
+# shipment), so only writers in other processes can make its compare-and-set fail;
+# those conflicts are retried a bounded number of times with jittered backoff.
+UPDATE_TRIES = 8
+UPDATE_BACKOFF_FIRST_S = 0.005
+UPDATE_BACKOFF_MAX_S = 0.2
+UPDATE_WAIT_S = 10.0
+"""The longest an update waits for its turn and its tries, all told."""
+RETRY_AFTER_S = 1
 
 # KEYS: shipment, tenant listing, carrier's active index, carrier key, other lookup keys.
 # ARGV: shipment JSON, listing position, shipment id, fresh ms ('' when not active).
@@ -143,6 +159,8 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await method(*args, **kwargs)
+        except PoolExhausted as exc:
+            raise StoreBusy(str(exc), RETRY_AFTER_S) from exc
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise StoreUnavailable(str(exc)) from exc
 
@@ -167,6 +185,7 @@ class RedisShipmentStore:
         self._prefix = prefix
         self._in_progress_ttl_s = in_progress_ttl_s
         self._owns_client = owns_client
+        self._updating = KeyedLocks()
         self._create = client.register_script(_CREATE)
         self._complete = client.register_script(_COMPLETE)
         self._add_orphan = client.register_script(_ADD_ORPHAN)
@@ -182,9 +201,14 @@ class RedisShipmentStore:
         in_progress_ttl_s: float = IN_PROGRESS_TTL_S,
         **client_options: Any,
     ) -> RedisShipmentStore:
-        """A store on its own client (``client_options`` go to ``Redis.from_url``)."""
-        client = Redis.from_url(url, **client_options)
+        """A store on its own client (``client_options`` go to ``redis_pool.connect``)."""
+        client = connect(url, **client_options)
         return cls(client, prefix, in_progress_ttl_s, owns_client=True)
+
+    @property
+    def client(self) -> Redis:
+        """The Redis client (with its pool) the store talks through."""
+        return self._client
 
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -249,13 +273,31 @@ class RedisShipmentStore:
 
     @_reachable
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
-        for _ in range(MAX_UPDATE_TRIES):
+        try:
+            async with asyncio.timeout(UPDATE_WAIT_S), self._updating.hold(shipment_id):
+                return await self._update_retrying(tenant, shipment_id, mutate)
+        except TimeoutError:
+            STORE_CONTENDED.inc()
+            message = f"shipment {shipment_id} is busy: not updated within {UPDATE_WAIT_S:g} s"
+            raise StoreContended(message, RETRY_AFTER_S) from None
+
+    async def _update_retrying(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+        delay = UPDATE_BACKOFF_FIRST_S
+        for attempt in range(1, UPDATE_TRIES + 1):
             async with self._client.pipeline(transaction=True) as pipe:
                 try:
                     return await self._try_update(pipe, tenant, shipment_id, mutate)
                 except WatchError:
-                    continue
-        raise StoreError(f"{shipment_id}: still contended after {MAX_UPDATE_TRIES} tries")
+                    pass
+            if attempt < UPDATE_TRIES:
+                await asyncio.sleep(random.uniform(0, delay))
+                delay = min(delay * 2, UPDATE_BACKOFF_MAX_S)
+        STORE_CONTENDED.inc()
+        message = (
+            f"shipment {shipment_id} is being changed elsewhere: "
+            f"still contended after {UPDATE_TRIES} tries"
+        )
+        raise StoreContended(message, RETRY_AFTER_S)
 
     async def _try_update(
         self, pipe: Pipeline, tenant: str, shipment_id: str, mutate: Mutator
