@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from shipgraph import safe_json
 from shipgraph.carriers.base import (
     CallGuard,
     CarrierBase,
@@ -422,7 +423,7 @@ class EntregoCarrier(CarrierBase):
         if not response.content:
             return None
         try:
-            return response.json()
+            return safe_json.loads(response.content)
         except ValueError:
             raise self._unavailable(operation, "Entrego answered with malformed JSON") from None
 
@@ -458,7 +459,7 @@ class EntregoCarrier(CarrierBase):
 
 def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json() if response.content else None
+        return safe_json.loads(response.content) if response.content else None
     except ValueError:
         return None
 
