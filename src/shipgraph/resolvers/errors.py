@@ -6,7 +6,7 @@ from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import ErrorCode
-from shipgraph.store.base import StoreUnavailable
+from shipgraph.store.base import CorruptRecord, StoreUnavailable
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -30,10 +30,14 @@ def unauthenticated() -> GraphQLError:
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+DATA_CORRUPTED = "DATA_CORRUPTED"
+"""A stored shipment cannot be read back; its message says so, the log says which."""
 
 
 def code_of_exception(error: BaseException) -> str | None:
     """The code of an exception a resolver let through on purpose, if it has one."""
     if isinstance(error, StoreUnavailable):
         return SERVICE_UNAVAILABLE
+    if isinstance(error, CorruptRecord):
+        return DATA_CORRUPTED
     return None

@@ -1,6 +1,7 @@
 """Shipment storage: the ShipmentStore protocol and its memory and Redis backends."""
 
 from shipgraph.store.base import (
+    CorruptRecord,
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
@@ -11,11 +12,13 @@ from shipgraph.store.base import (
     ShipmentStore,
     StoreError,
     StoreUnavailable,
+    UnstorableShipment,
 )
 from shipgraph.store.memory import MemoryShipmentStore
 from shipgraph.store.redis import RedisShipmentStore
 
 __all__ = [
+    "CorruptRecord",
     "DuplicateShipment",
     "IdempotencyResult",
     "IdempotencyState",
@@ -28,4 +31,5 @@ __all__ = [
     "ShipmentStore",
     "StoreError",
     "StoreUnavailable",
+    "UnstorableShipment",
 ]
