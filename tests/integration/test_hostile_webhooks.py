@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 
 from shipgraph.sandbox.mounts import (
     BORZO_CALLBACK_SECRET,
@@ -391,3 +392,83 @@ async def test_hostile_callbacks_poison_nothing(stack: Stack, carrier: str) -> N
         after = (await stack.gql(READ, {"id": route.shipment_id}))["data"]["shipment"]
         assert route.marked(after, n), (hostile.name, after)
     assert sum(answers.values()) == len(route.probes) >= 25
+
+
+# --- a record already poisoned --------------------------------------------------------
+
+POISONED_COURIER = {"name": "Kurir", "location": {"latitude": None, "longitude": 106.8}}
+
+
+async def poison(stack: Stack, shipment_id: str) -> None:
+    """Store what the gateway stored before the fix for ``courier.latitude: "1e999"``:
+    null where a float belongs. By hand, behind the gateway's back."""
+    store = stack.app.state.services.store
+    if stack.settings.redis_url is None:
+        record = json.loads(store._docs[shipment_id])
+        record["courier"] = POISONED_COURIER
+        store._docs[shipment_id] = json.dumps(record).encode()
+        return
+    client = redis.Redis.from_url(stack.settings.redis_url)
+    try:
+        key = f"shipgraph:shipment:{shipment_id}"
+        record = json.loads(client.get(key))
+        record["courier"] = POISONED_COURIER
+        client.set(key, json.dumps(record))
+    finally:
+        client.close()
+
+
+TWO = """query Two($a: ID!, $b: ID!) {
+  a: shipment(id: $a) { id status }
+  b: shipment(id: $b) { id status }
+}"""
+
+
+async def test_a_poisoned_record_takes_nothing_else_down(stack: Stack) -> None:
+    good = await create(stack, "SO-GOOD")
+    bad = await create(stack, "SO-BAD")
+    await poison(stack, bad["id"])
+
+    read = await stack.gql(READ, {"id": bad["id"]})
+    [error] = read["errors"]
+    assert error["extensions"]["code"] == "DATA_CORRUPTED"
+    assert "stored record" in error["message"] and "unreadable" in error["message"]
+    assert read["data"] == {"shipment": None}
+
+    both = await stack.gql(TWO, {"a": good["id"], "b": bad["id"]})
+    assert both["data"] == {"a": {"id": good["id"], "status": "CREATED"}, "b": None}
+    assert [e["path"] for e in both["errors"]] == [["b"]]
+    assert both["errors"][0]["extensions"]["code"] == "DATA_CORRUPTED"
+
+    listed = await stack.gql(LIST, {"first": 10})
+    assert "errors" not in listed
+    assert [e["node"]["id"] for e in listed["data"]["shipments"]["edges"]] == [good["id"]]
+
+    response = await send_envio(stack, fixture_event("webhook_manifested", bad["trackingNumber"]))
+    assert response.status_code == 202, response.text
+    assert "unreadable" in response.json()["detail"]
+    response = await send_envio(stack, fixture_event("webhook_manifested", good["trackingNumber"]))
+    assert response.status_code == 200
+    after = (await stack.gql(READ, {"id": good["id"]}))["data"]["shipment"]
+    assert after["status"] == "PICKUP_SCHEDULED"
+
+    cancel = await stack.gql(
+        "mutation C($id: ID!) { cancelShipment(input: {id: $id}) { shipment { id } } }",
+        {"id": bad["id"]},
+    )
+    assert cancel["errors"][0]["extensions"]["code"] == "DATA_CORRUPTED"
+
+
+def fixture_event(name: str, code: str) -> bytes:
+    body: dict[str, Any] = fixture("envio", name)
+    body["shipment"]["code"] = code
+    return json.dumps(body).encode()
+
+
+async def send_envio(stack: Stack, raw: bytes) -> httpx.Response:
+    return await stack.http.post(
+        f"{stack.gateway}/webhooks/envio",
+        params={"token": ENVIO_WEBHOOK_TOKEN},
+        content=raw,
+        headers={"content-type": "application/json"},
+    )
