@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import unicodedata
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -45,18 +45,18 @@ _NUMBER_CHARS = 32
 # --- strings ----------------------------------------------------------------------
 
 
+_BLANKS = re.compile(r"[\t\n\r]")
+_UNWRITABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters (NUL included) and lone surrogates, which no JSON store keeps
+as they came."""
+
+
 def _clean(value: str) -> str:
-    """Without control characters (NUL included) and lone surrogates, which no JSON
-    store keeps as they came; tabs and line breaks become spaces."""
+    """Without control characters and lone surrogates; tabs and line breaks become
+    spaces."""
     if value.isprintable():
         return value
-    kept = []
-    for char in value:
-        if char in "\t\n\r":
-            kept.append(" ")
-        elif unicodedata.category(char) not in ("Cc", "Cs"):
-            kept.append(char)
-    return "".join(kept)
+    return _UNWRITABLE.sub("", _BLANKS.sub(" ", value))
 
 
 def text(value: object, limit: int = MAX_TEXT) -> str | None:
@@ -64,7 +64,7 @@ def text(value: object, limit: int = MAX_TEXT) -> str | None:
     characters; None for anything else (a number, a list, only blanks)."""
     if not isinstance(value, str):
         return None
-    cleaned = _clean(value[: limit * 2]).strip()[:limit].rstrip()
+    cleaned = _clean(value).strip()[:limit].rstrip()
     return cleaned or None
 
 
