@@ -221,3 +221,22 @@ async def test_a_lone_surrogate_is_refused_too(rig: Rig) -> None:
         await rig.store.create(replace(shipment("s1"), description="a\ud800b"))
     assert await rig.raw("s1") is None
     assert (await rig.store.list("acme", 5)).shipments == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"tracking_number": "T" * 900_000},
+        {"tracking_number": "T1\x00"},
+        {"carrier_shipment_id": "c\n1"},
+    ],
+)
+async def test_an_unusable_lookup_key_is_refused(rig: Rig, changes: dict[str, str]) -> None:
+    with pytest.raises(UnstorableShipment):
+        await rig.store.create(replace(shipment("s1"), **changes))
+    assert await rig.raw("s1") is None
+    await rig.store.create(shipment("s1", tracking_number="T1"))
+    with pytest.raises(UnstorableShipment):
+        await rig.store.update("acme", "s1", lambda s: replace(s, **changes))
+    found = await rig.store.find_by_tracking_number(CarrierCode.ENVIO, "T1")
+    assert found is not None and found.version == 1

@@ -14,11 +14,13 @@ import pytest
 from shipgraph.carriers import parsing
 from shipgraph.carriers.base import CarrierError, WebhookRejected
 from shipgraph.carriers.borzo import mapping as borzo
+from shipgraph.carriers.envio import EnvioCarrier
 from shipgraph.carriers.envio import mapping as envio
 from shipgraph.carriers.envoy import mapping as envoy
 from shipgraph.carriers.envoy.models import summary_of
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.domain import CarrierCode, ErrorCode, GeoPoint, ShipmentStatus
+from tests.support.builders import doc_request
 from tests.support.fixtures import fixture
 
 HUGE = "A" * 900_000
@@ -330,3 +332,49 @@ async def test_a_carrier_answer_it_cannot_read_is_carrier_unavailable(content: b
         await http.aclose()
     assert failed.value.code == ErrorCode.CARRIER_UNAVAILABLE
     assert "malformed JSON" in failed.value.message
+
+
+# --- carrier answers, through an adapter ---------------------------------------------
+
+
+def envio_answering(data: Any) -> EnvioCarrier:
+    body = json.dumps({"message": "ok", "data": data}).encode()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body))
+    return EnvioCarrier(
+        base_url="http://envio.test",
+        api_key="k",
+        webhook_token=None,
+        timeout_s=1.0,
+        transport=transport,
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "A" * 900_000, "code": "S1"},
+        {"id": "id-1", "code": "S1\x00"},
+        {"id": ["id-1"], "code": "S1"},
+        {"id": "id-1", "code": 5},
+    ],
+)
+async def test_a_booking_answer_without_a_readable_id_is_an_uncertain_carrier_error(
+    data: dict[str, Any],
+) -> None:
+    envio = envio_answering(data)
+    try:
+        with pytest.raises(CarrierError) as failed:
+            await envio.create(doc_request())
+    finally:
+        await envio.aclose()
+    assert failed.value.code == ErrorCode.CARRIER_UNAVAILABLE
+    assert failed.value.uncertain and "readable" in failed.value.message
+
+
+async def test_a_booking_answer_keeps_only_a_readable_receipt_url() -> None:
+    envio = envio_answering({"id": "id-1", "code": "S1", "eprint_receipt": "javascript:x"})
+    try:
+        booked = await envio.create(doc_request())
+    finally:
+        await envio.aclose()
+    assert booked.tracking_number == "S1" and booked.documents == ()

@@ -193,8 +193,18 @@ def oldest_first_once(entries: Iterable[tuple[float, TrackingUpdate]]) -> list[T
 # --- reading and writing records ----------------------------------------------------
 
 
+MAX_KEY_PART = 256
+"""Characters of a carrier id or tracking number, which become lookup key names."""
+
+
 def write_shipment(shipment: Shipment) -> bytes:
-    """The shipment's encoding, or UnstorableShipment when it would not read back."""
+    """The shipment's encoding, or UnstorableShipment when it would not read back or
+    its carrier id or tracking number would not make a sane lookup key."""
+    for name in ("carrier_shipment_id", "tracking_number"):
+        value = getattr(shipment, name)
+        if value is not None and (len(value) > MAX_KEY_PART or not value.isprintable()):
+            log.error("shipment not stored: unusable key", shipment=shipment.id, field=name)
+            raise UnstorableShipment(f"shipment {shipment.id} cannot be stored: bad {name}")
     try:
         return encode_shipment(shipment)
     except Unencodable as error:
