@@ -99,10 +99,15 @@ def stamp_tenant(raw: bytes | str) -> str | None:
 
 
 def encode_update(update: TrackingUpdate) -> bytes:
+    """The update's JSON (an orphan's), checked to decode again like a shipment's."""
     try:
-        return _update.dump_json(update)
+        raw = _update.dump_json(update)
+        _update.validate_json(raw)
     except PydanticSerializationError as error:
         raise Unencodable(str(error)) from None
+    except ValidationError as error:
+        raise Unencodable(_first_problem(error)) from None
+    return raw
 
 
 def decode_update(raw: bytes | str) -> TrackingUpdate:

@@ -240,3 +240,15 @@ async def test_an_unusable_lookup_key_is_refused(rig: Rig, changes: dict[str, st
         await rig.store.update("acme", "s1", lambda s: replace(s, **changes))
     found = await rig.store.find_by_tracking_number(CarrierCode.ENVIO, "T1")
     assert found is not None and found.version == 1
+
+
+async def test_an_orphan_that_would_not_read_back_is_not_kept(rig: Rig) -> None:
+    bad = replace(orphan("e1", carrier_shipment_id="c-9"), courier=Courier(name="a\ud800"))
+    with pytest.raises(UnstorableShipment):
+        await rig.store.add_orphan(bad)
+    inf = Courier(location=GeoPoint(math.inf, 0.0))
+    with pytest.raises(UnstorableShipment):
+        await rig.store.add_orphan(replace(bad, courier=inf))
+    await rig.store.add_orphan(orphan("e2", carrier_shipment_id="c-9"))
+    taken = await rig.store.take_orphans(CarrierCode.ENVIO, "c-9", None)
+    assert [update.event_id for update in taken] == ["e2"]

@@ -14,6 +14,7 @@ from shipgraph.codec import (
     decode_shipment,
     decode_update,
     encode_shipment,
+    encode_update,
     stamp_tenant,
 )
 from shipgraph.domain import (
@@ -210,6 +211,17 @@ def write_shipment(shipment: Shipment) -> bytes:
     except Unencodable as error:
         log.error("shipment not stored: unreadable encoding", shipment=shipment.id, why=str(error))
         raise UnstorableShipment(f"shipment {shipment.id} cannot be stored: {error}") from None
+
+
+def write_update(update: TrackingUpdate) -> bytes:
+    """An orphan update's encoding, or UnstorableShipment when it would not read back."""
+    try:
+        return encode_update(update)
+    except Unencodable as error:
+        log.error(
+            "orphan not stored: unreadable encoding", event_id=update.event_id, why=str(error)
+        )
+        raise UnstorableShipment(f"update {update.event_id} cannot be stored: {error}") from None
 
 
 def read_shipment(shipment_id: str, raw: bytes | str) -> Shipment:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from shipgraph.codec import encode_update, stamp_version
+from shipgraph.codec import stamp_version
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
@@ -41,6 +41,7 @@ from shipgraph.store._common import (
     reindex,
     tracking_key,
     write_shipment,
+    write_update,
 )
 from shipgraph.store.base import (
     IDEMPOTENCY_TTL_S,
@@ -244,7 +245,7 @@ class MemoryShipmentStore:
     # --- orphans -----------------------------------------------------------------
 
     async def add_orphan(self, update: TrackingUpdate) -> None:
-        encoded = encode_update(update)
+        encoded = write_update(update)
         async with self._lock:
             self._orphan_seq += 1
             expires_at = self._clock() + ORPHAN_TTL_S

@@ -34,7 +34,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shipgraph.codec import encode_update, stamp_version
+from shipgraph.codec import stamp_version
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
@@ -64,6 +64,7 @@ from shipgraph.store._common import (
     reindex,
     tracking_key,
     write_shipment,
+    write_update,
 )
 from shipgraph.store.base import (
     IDEMPOTENCY_TTL_S,
@@ -400,9 +401,7 @@ class RedisShipmentStore:
         keys = [self._key(key) for key in orphan_keys(update)]
         if keys:
             counter = self._key("orphans", "seq")
-            await self._add_orphan(
-                keys=[counter, *keys], args=[encode_update(update), ORPHAN_TTL_S]
-            )
+            await self._add_orphan(keys=[counter, *keys], args=[write_update(update), ORPHAN_TTL_S])
 
     @_reachable
     async def take_orphans(
