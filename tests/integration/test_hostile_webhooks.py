@@ -31,10 +31,11 @@ from shipgraph.sandbox.mounts import (
     ENVIO_WEBHOOK_TOKEN,
 )
 from tests.integration.conftest import create
-from tests.integration.operations import CREATE, LIST, shipment_input
+from tests.integration.operations import CREATE, LIST, SUBSCRIBE, shipment_input
 from tests.support.clock import now, stamp
 from tests.support.fixtures import fixture
 from tests.support.stack import Stack, running_stack
+from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 READ = """query Get($id: ID!) { shipment(id: $id) {
   id status carrierStatus trackingNumber version receivedBy deliveredAt
@@ -457,6 +458,17 @@ async def test_a_poisoned_record_takes_nothing_else_down(stack: Stack) -> None:
         {"id": bad["id"]},
     )
     assert cancel["errors"][0]["extensions"]["code"] == "DATA_CORRUPTED"
+
+    socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe(SUBSCRIBE, {"id": bad["id"]})
+        message = await socket.receive()
+    finally:
+        await socket.close()
+    assert message["type"] in ("error", "next"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "DATA_CORRUPTED", message
 
 
 def fixture_event(name: str, code: str) -> bytes:
