@@ -100,7 +100,7 @@ def test_text_is_cut_at_its_limit() -> None:
     ("value", "expected"),
     [
         ("S4563844412", "S4563844412"),
-        (" 0031-0987654321 ", "0031-0987654321"),
+        (" 0031-0987654321 ", " 0031-0987654321 "),  # as written: no two spellings meet
         ("courier_assigned", "courier_assigned"),
         ("S45\x00", None),
         ("S45\ud800", None),

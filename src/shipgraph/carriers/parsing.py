@@ -69,15 +69,15 @@ def text(value: object, limit: int = MAX_TEXT) -> str | None:
 
 
 def identifier(value: object, limit: int = MAX_IDENTIFIER) -> str | None:
-    """An identifier or a status value: a string of 1..``limit`` printable characters
-    (leading and trailing blanks ignored), or None. Never cut or cleaned: an id with
-    a control character in it, or of 900 KB, is not an id."""
+    """An identifier or a status value exactly as written: a string of 1..``limit``
+    printable characters, not only blanks, or None. Never cut, cleaned or trimmed: an
+    id with a control character in it, or of 900 KB, is not an id, and " 0031-1" is
+    not "0031-1" (no rewriting may make two spellings name one shipment)."""
     if not isinstance(value, str):
         return None
-    stripped = value.strip()
-    if not stripped or len(stripped) > limit or not stripped.isprintable():
+    if not value.strip() or len(value) > limit or not value.isprintable():
         return None
-    return stripped
+    return value
 
 
 def url(value: object) -> str | None:

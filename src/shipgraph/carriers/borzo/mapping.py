@@ -113,20 +113,35 @@ def coordinate_text(value: float) -> str:
 
 def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
     """Borzo writes coordinates as strings ("-6.3037234"); finite and on the globe."""
-    return parsing.geo_point(latitude, longitude)
+    lat, lon = parsing.latitude(latitude), parsing.longitude(longitude)
+    if lat is None or lon is None:
+        return None
+    return GeoPoint(float(lat), float(lon))
 
 
-MAX_ORDER_ID = 10**18
-"""Order ids are integers; one past this is not Borzo's."""
+MAX_ID_DIGITS = 18
+"""Borzo's ids are integers (borzo.txt: ``order_id integer``); 18 digits stay within a
+signed 64-bit id."""
+
+
+def parse_order_id(written: str) -> int | None:
+    """An order_id as written: ASCII digits in canonical form (no sign, space or leading
+    zero, at most 18 digits). Any other spelling of a number is refused, so that no two
+    strings name the same order."""
+    if not 0 < len(written) <= MAX_ID_DIGITS or not (written.isascii() and written.isdigit()):
+        return None
+    return None if written[0] == "0" else int(written)
 
 
 def order_id_of(value: object) -> int | None:
+    """A Borzo integer id (order_id, order_package_id, orders_count) from its answers:
+    a JSON integer, or a string in canonical form."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    if isinstance(value, int) and 0 < value < MAX_ORDER_ID:
-        return value
+    if isinstance(value, int):
+        return value if 0 <= value < 10**MAX_ID_DIGITS else None
+    if isinstance(value, str):
+        return parse_order_id(value)
     return None
 
 
