@@ -1,12 +1,13 @@
 """POST /webhooks/{carrier}: verify, parse, store, publish; answer after the write.
 
+Beside the answers below: a shipment whose stored record cannot be read gets 202
+(accepted, not applied; logged), since a retry would not help and the carrier must
+not stop sending the others; 422 when what the event says cannot be stored.
+
 401 for a bad token or signature and 400 for a body that is not an event (nothing
 stored either way), 200 once applied (a duplicate too, applied once), 202 when the
 shipment is not known yet (kept as an orphan), 503 when the store cannot take it
-(so the carrier retries), 404 for a carrier that is not enabled. A shipment whose
-stored record cannot be read gets 202 (accepted, not applied; logged): a retry
-would not help, and the carrier must not stop sending the others. 422 when what the
-event says cannot be stored (nothing is).
+(so the carrier retries), 404 for a carrier that is not enabled.
 """
 
 from __future__ import annotations

@@ -30,10 +30,6 @@ class InvalidCursor(StoreError):
     pass
 
 
-class StoreUnavailable(StoreError):
-    """The backend cannot be reached (Redis down)."""
-
-
 class CorruptRecord(StoreError):
     """A stored shipment cannot be decoded (damaged by hand, or written by a version
     that stored what it could not read back). Reading it by id raises this, listings
@@ -53,6 +49,10 @@ class CorruptRecord(StoreError):
 class UnstorableShipment(StoreError):
     """A shipment the store refuses to write, because its encoding would not read
     back (nothing is written)."""
+
+
+class StoreUnavailable(StoreError):
+    """The backend cannot be reached (Redis down)."""
 
 
 @dataclass(frozen=True, slots=True)
