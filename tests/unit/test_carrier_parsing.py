@@ -18,6 +18,7 @@ from shipgraph.carriers.envio import EnvioCarrier
 from shipgraph.carriers.envio import mapping as envio
 from shipgraph.carriers.envoy import mapping as envoy
 from shipgraph.carriers.envoy.models import summary_of
+from shipgraph.carriers.envoy.money import minor_int
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.domain import CarrierCode, ErrorCode, GeoPoint, ShipmentStatus
 from tests.support.builders import doc_request
@@ -378,3 +379,10 @@ async def test_a_booking_answer_keeps_only_a_readable_receipt_url() -> None:
     finally:
         await envio.aclose()
     assert booked.tracking_number == "S1" and booked.documents == ()
+
+
+def test_envoy_minor_amounts_keep_to_a_sane_range() -> None:
+    assert minor_int(1650) == 1650 and minor_int(1650.0) == 1650
+    assert minor_int(10**17) == 10**17
+    assert minor_int(10**17 + 1) is None and minor_int(-(10**40)) is None
+    assert minor_int(1e300) is None and minor_int(True) is None and minor_int("1650") is None
