@@ -6,7 +6,7 @@ from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import ErrorCode
-from shipgraph.store.base import CorruptRecord, StoreUnavailable
+from shipgraph.store.base import CorruptRecord, StoreUnavailable, UnstorableShipment
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -40,4 +40,8 @@ def code_of_exception(error: BaseException) -> str | None:
         return SERVICE_UNAVAILABLE
     if isinstance(error, CorruptRecord):
         return DATA_CORRUPTED
+    if isinstance(error, UnstorableShipment):
+        # Nothing was written; what could not be is a carrier's answer (a client's
+        # input is checked long before), a malformed answer in the contract's words.
+        return ErrorCode.CARRIER_UNAVAILABLE.value
     return None

@@ -17,7 +17,7 @@ from shipgraph.carriers.base import (
 )
 from shipgraph.carriers.envio import mapping, webhooks
 from shipgraph.carriers.http import CarrierHttp
-from shipgraph.carriers.parsing import identifier, parse_time, url
+from shipgraph.carriers.parsing import identifier, parse_time, text, url
 from shipgraph.domain import (
     BookedShipment,
     Capability,
@@ -223,7 +223,7 @@ class EnvioCarrier(CarrierBase):
             estimated_pickup_at=parse_time(data.get("etd_at")),
             estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
-            received_by=data.get("received_by") or None,
+            received_by=text(data.get("received_by"), 200),
             cash_on_delivery=mapping.cod_money(data.get("cod_value")),
         )
 
