@@ -419,3 +419,41 @@ async def test_the_app_runs_the_poller_while_it_serves(app_services: Any) -> Non
         assert services.poller.running
         assert services.poller is services.poller
     assert not services.poller.running
+
+
+# --- unreadable records -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["memory", "redis"])
+async def test_an_unreadable_record_is_skipped_and_the_others_polled(
+    request: pytest.FixtureRequest, backend: str
+) -> None:
+    """A record damaged by hand (as a courier latitude of 1e999 left one: null where a
+    float belongs) costs its own poll only: the round goes on, nothing fails."""
+    rig = Rig()
+    store: MemoryShipmentStore | RedisShipmentStore = rig.store
+    if backend == "redis":
+        store = RedisShipmentStore.from_url(request.getfixturevalue("redis_url"), prefix="p")
+        rig.store = store
+        rig.updater = ShipmentUpdater(store, rig.bus, rig.clock)
+        rig.poller = TrackingPoller(store, rig.registry, rig.updater, INTERVAL_S, clock=rig.clock)
+    try:
+        await rig.create(shipment("s1"), shipment("s2", minute=1), shipment("s3", minute=2))
+        damaged = b'{"id": "s2", "tenant": "acme", "courier": {"location": {"latitude": null}}}'
+        if isinstance(store, MemoryShipmentStore):
+            store._docs["s2"] = damaged
+        else:
+            await store._client.set("p:shipment:s2", damaged)
+        for code in ("c-s1", "c-s3"):
+            rig.envio.status[code] = ShipmentStatus.IN_TRANSIT
+        rig.clock.advance(INTERVAL_S + 600)
+        stats = await rig.poller.run_once()
+        assert stats.polled == {CarrierCode.ENVIO: 2} and stats.failed == {}
+        assert stats.skipped == set()
+        assert sorted(rig.envio.calls) == ["s1", "s3"]
+        assert await rig.status("s1") == await rig.status("s3") == ShipmentStatus.IN_TRANSIT
+        rig.clock.advance(INTERVAL_S + 600)
+        assert (await rig.poller.run_once()).skipped == set()  # and every later round
+    finally:
+        if isinstance(store, RedisShipmentStore):
+            await store.aclose()

@@ -17,7 +17,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.stop import stop_base
 from tenacity.wait import wait_random_exponential
 
-from shipgraph import tracing
+from shipgraph import safe_json, tracing
 from shipgraph.carriers.base import CallGuard, CallLimiter, CarrierError
 from shipgraph.domain import CarrierCode, ErrorCode
 from shipgraph.observability import CARRIER_CALL_ERRORS, CARRIER_CALL_SECONDS, get_logger
@@ -250,8 +250,8 @@ class CarrierHttp:
         when it said success to a request that changes things, may have done it)."""
         uncertain = response.is_success and response.request.method not in ("GET", "HEAD")
         try:
-            body = response.json()
-        except ValueError:
+            body = safe_json.loads(response.content)
+        except ValueError:  # safe_json.UnsafeJson too: nesting, 1e999, 5 000 digits
             message = "the carrier answered with malformed JSON"
             raise self._unavailable(operation, message, uncertain=uncertain) from None
         if not isinstance(body, dict):

@@ -1,5 +1,9 @@
 """POST /webhooks/{carrier}: verify, parse, store, publish; answer after the write.
 
+Beside the answers below: a shipment whose stored record cannot be read gets 202
+(accepted, not applied; logged), since a retry would not help and the carrier must
+not stop sending the others; 422 when what the event says cannot be stored.
+
 401 for a bad token or signature and 400 for a body that is not an event (nothing
 stored either way), 200 once applied (a duplicate too, applied once), 202 when the
 shipment is not known yet (kept as an orphan), 503 when the store cannot take it
@@ -18,7 +22,7 @@ from shipgraph.domain import CarrierCode
 from shipgraph.events.ingest import Outcome
 from shipgraph.observability import WEBHOOKS_RECEIVED, get_logger
 from shipgraph.resolvers.context import Services
-from shipgraph.store.base import StoreBusy, StoreUnavailable
+from shipgraph.store.base import CorruptRecord, StoreBusy, StoreUnavailable, UnstorableShipment
 
 log = get_logger("shipgraph.webhooks")
 
@@ -58,6 +62,16 @@ async def receive_webhook(request: Request) -> JSONResponse:
     except StoreUnavailable:
         WEBHOOKS_RECEIVED.labels(code.value, "unavailable").inc()
         return _answer(503, error="storage unavailable, retry later")
+    except CorruptRecord:
+        # read_shipment logged which record; this says which event it was.
+        WEBHOOKS_RECEIVED.labels(code.value, "corrupt").inc()
+        log.error("webhook not applied: stored shipment unreadable", carrier=code.value)
+        detail = "the shipment's stored record is unreadable; the event was not applied"
+        return _answer(202, result="accepted", detail=detail)
+    except UnstorableShipment as refused:
+        WEBHOOKS_RECEIVED.labels(code.value, "unstorable").inc()
+        log.error("webhook not applied: cannot be stored", carrier=code.value, why=str(refused))
+        return _answer(422, error="the event carries values that cannot be stored")
     for outcome in outcomes:
         WEBHOOKS_RECEIVED.labels(code.value, outcome.value).inc()
     if Outcome.ORPHAN in outcomes:

@@ -6,7 +6,7 @@ from graphql import GraphQLError
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.domain import ErrorCode
-from shipgraph.store.base import StoreBusy, StoreUnavailable
+from shipgraph.store.base import CorruptRecord, StoreBusy, StoreUnavailable, UnstorableShipment
 
 UNAUTHENTICATED = "UNAUTHENTICATED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
@@ -30,12 +30,20 @@ def unauthenticated() -> GraphQLError:
 
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+DATA_CORRUPTED = "DATA_CORRUPTED"
+"""A stored shipment cannot be read back; its message says so, the log says which."""
 
 
 def code_of_exception(error: BaseException) -> str | None:
     """The code of an exception a resolver let through on purpose, if it has one."""
     if isinstance(error, StoreUnavailable):
         return SERVICE_UNAVAILABLE
+    if isinstance(error, CorruptRecord):
+        return DATA_CORRUPTED
+    if isinstance(error, UnstorableShipment):
+        # Nothing was written; what could not be is a carrier's answer (a client's
+        # input is checked long before), a malformed answer in the contract's words.
+        return ErrorCode.CARRIER_UNAVAILABLE.value
     return None
 
 

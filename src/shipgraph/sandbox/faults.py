@@ -17,6 +17,8 @@ Carrier-agnostic: a simulator owns a :class:`FaultInjector`, wraps its app in
 - ``hang`` (bool): answer nothing, without handling the request, until the client
   goes away.
 - ``malformed`` (bool): answer 200 with a truncated JSON body, without handling it.
+- ``body`` (str): answer this text as the JSON body (200, or ``status``), without
+  handling the request: a carrier that says something hostile.
 - ``lost_answer`` (bool): handle the request (its changes happen), then drop the answer
   and hang like ``hang``: the carrier did it, the client never hears. Not combined
   with ``status``, ``hang`` or ``malformed``.
@@ -69,6 +71,8 @@ class FaultSpec:
     times: int | None = None
     """How many matching requests still get the fault; ``None`` = until cleared."""
     path_prefix: str | None = None
+    body: str | None = None
+    """Answered as the JSON body as it is (with ``status``, else 200)."""
 
     @classmethod
     def from_json(cls, raw: object) -> FaultSpec:
@@ -85,11 +89,14 @@ class FaultSpec:
             retry_after_s=_int_field(raw, "retry_after_s", errors, minimum=0),
             times=_int_field(raw, "times", errors, minimum=1),
             path_prefix=_str_field(raw, "path_prefix", errors),
+            body=_str_field(raw, "body", errors),
         )
         if spec.retry_after_s is not None and spec.status is None and "status" not in errors:
             errors["retry_after_s"] = ["needs status: it goes with a forced status"]
         if spec.lost_answer and (spec.status is not None or spec.hang or spec.malformed):
             errors["lost_answer"] = ["cannot be combined with status, hang or malformed"]
+        if spec.body is not None and (spec.hang or spec.malformed or spec.lost_answer):
+            errors["body"] = ["cannot be combined with hang, malformed or lost_answer"]
         if errors:
             raise FaultSpecError(errors)
         return spec
@@ -226,6 +233,10 @@ class FaultMiddleware:
             await self._hang(scope, receive, send)
         elif spec.malformed:
             response = Response(MALFORMED_BODY, status_code=200, media_type="application/json")
+            await response(scope, receive, send)
+        elif spec.body is not None:
+            status = spec.status or 200
+            response = Response(spec.body, status_code=status, media_type="application/json")
             await response(scope, receive, send)
         elif spec.status is not None:
             body = self.error_body(spec.status)

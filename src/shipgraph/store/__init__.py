@@ -1,6 +1,7 @@
 """Shipment storage: the ShipmentStore protocol and its memory and Redis backends."""
 
 from shipgraph.store.base import (
+    CorruptRecord,
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
@@ -13,11 +14,13 @@ from shipgraph.store.base import (
     StoreContended,
     StoreError,
     StoreUnavailable,
+    UnstorableShipment,
 )
 from shipgraph.store.memory import MemoryShipmentStore
 from shipgraph.store.redis import RedisShipmentStore
 
 __all__ = [
+    "CorruptRecord",
     "DuplicateShipment",
     "IdempotencyResult",
     "IdempotencyState",
@@ -32,4 +35,5 @@ __all__ = [
     "StoreContended",
     "StoreError",
     "StoreUnavailable",
+    "UnstorableShipment",
 ]

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from shipgraph.codec import (
+    Undecodable,
+    Unencodable,
+    decode_shipment,
+    decode_update,
+    encode_shipment,
+    encode_update,
+    stamp_tenant,
+)
 from shipgraph.domain import (
     TERMINAL_STATUSES,
     CarrierCode,
@@ -15,14 +24,19 @@ from shipgraph.domain import (
     ShipmentStatus,
     TrackingUpdate,
 )
+from shipgraph.observability import get_logger
 from shipgraph.store.base import (
+    CorruptRecord,
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
     ShipmentPage,
     StoreError,
+    UnstorableShipment,
 )
 from shipgraph.store.cursors import encode_cursor
+
+log = get_logger("shipgraph.store")
 
 IN_PROGRESS_TTL_S = 120.0
 """How long a reservation lives before it is completed: a crashed booker's key frees up."""
@@ -174,3 +188,96 @@ def oldest_first_once(entries: Iterable[tuple[float, TrackingUpdate]]) -> list[T
             seen.add(update.event_id)
             taken.append(update)
     return taken
+
+
+# --- reading and writing records ----------------------------------------------------
+
+
+MAX_KEY_PART = 256
+"""Characters of a carrier id or tracking number, which become lookup key names."""
+
+
+def write_shipment(shipment: Shipment) -> bytes:
+    """The shipment's encoding, or UnstorableShipment when it would not read back or
+    its carrier id or tracking number would not make a sane lookup key."""
+    for name in ("carrier_shipment_id", "tracking_number"):
+        value = getattr(shipment, name)
+        if value is not None and (len(value) > MAX_KEY_PART or not value.isprintable()):
+            log.error("shipment not stored: unusable key", shipment=shipment.id, field=name)
+            raise UnstorableShipment(f"shipment {shipment.id} cannot be stored: bad {name}")
+    try:
+        return encode_shipment(shipment)
+    except Unencodable as error:
+        log.error("shipment not stored: unreadable encoding", shipment=shipment.id, why=str(error))
+        raise UnstorableShipment(f"shipment {shipment.id} cannot be stored: {error}") from None
+
+
+def write_update(update: TrackingUpdate) -> bytes:
+    """An orphan update's encoding, or UnstorableShipment when it would not read back."""
+    try:
+        return encode_update(update)
+    except Unencodable as error:
+        log.error(
+            "orphan not stored: unreadable encoding", event_id=update.event_id, why=str(error)
+        )
+        raise UnstorableShipment(f"update {update.event_id} cannot be stored: {error}") from None
+
+
+def read_shipment(shipment_id: str, raw: bytes | str) -> Shipment:
+    """The stored shipment, or CorruptRecord (logged)."""
+    try:
+        return decode_shipment(raw)
+    except Undecodable as error:
+        log.error("stored shipment unreadable", shipment=shipment_id, why=str(error))
+        raise CorruptRecord([shipment_id]) from None
+
+
+def owned(tenant: str, shipment_id: str, raw: bytes | str | None) -> Shipment | None:
+    """The tenant's stored shipment; None when absent or another tenant's. A record
+    that cannot be decoded raises CorruptRecord for its tenant, and for anyone when
+    not even its tenant can be read (ids are not guessable)."""
+    if raw is None:
+        return None
+    try:
+        shipment = read_shipment(shipment_id, raw)
+    except CorruptRecord:
+        if stamp_tenant(raw) not in (tenant, None):
+            return None
+        raise
+    return shipment if shipment.tenant == tenant else None
+
+
+def owned_batch(
+    tenant: str, shipment_ids: Sequence[str], raws: Sequence[bytes | str | None]
+) -> list[Shipment | None]:
+    """``owned`` for each; one CorruptRecord naming every unreadable one (with the
+    rest in ``found``) when any is."""
+    found: list[Shipment | None] = []
+    corrupt: list[str] = []
+    for shipment_id, raw in zip(shipment_ids, raws, strict=True):
+        try:
+            found.append(owned(tenant, shipment_id, raw))
+        except CorruptRecord:
+            found.append(None)
+            corrupt.append(shipment_id)
+    if corrupt:
+        raise CorruptRecord(corrupt, found)
+    return found
+
+
+def readable_shipment(shipment_id: str, raw: bytes | str) -> Shipment | None:
+    """For listings and polls, which go on without it: the shipment, or None (logged)."""
+    try:
+        return read_shipment(shipment_id, raw)
+    except CorruptRecord:
+        return None
+
+
+def readable_update(raw: bytes | str) -> TrackingUpdate | None:
+    """A stored orphan update, or None (logged): one bad orphan must not stop a booking
+    from adopting the others."""
+    try:
+        return decode_update(raw)
+    except Undecodable as error:
+        log.error("stored orphan update unreadable; dropped", why=str(error))
+        return None

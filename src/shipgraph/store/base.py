@@ -30,6 +30,27 @@ class InvalidCursor(StoreError):
     pass
 
 
+class CorruptRecord(StoreError):
+    """A stored shipment cannot be decoded (damaged by hand, or written by a version
+    that stored what it could not read back). Reading it by id raises this, listings
+    and tracking polls skip it, and each is logged; never a 500.
+
+    From ``get_many``, ``found`` holds the batch as far as it could be read: the
+    shipments (or None) in order, None in place of each unreadable one."""
+
+    def __init__(self, shipment_ids: Sequence[str], found: Sequence[Shipment | None] = ()) -> None:
+        super().__init__(
+            "the stored record of this shipment is unreadable; the operator can find it in the log"
+        )
+        self.shipment_ids = tuple(shipment_ids)
+        self.found = list(found)
+
+
+class UnstorableShipment(StoreError):
+    """A shipment the store refuses to write, because its encoding would not read
+    back (nothing is written)."""
+
+
 class StoreUnavailable(StoreError):
     """The backend cannot be reached (Redis down)."""
 

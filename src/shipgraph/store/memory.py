@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from shipgraph.codec import decode_shipment, decode_update, encode_shipment, encode_update
+from shipgraph.codec import stamp_version
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
@@ -33,8 +33,15 @@ from shipgraph.store._common import (
     next_version,
     oldest_first_once,
     orphan_keys,
+    owned,
+    owned_batch,
+    read_shipment,
+    readable_shipment,
+    readable_update,
     reindex,
     tracking_key,
+    write_shipment,
+    write_update,
 )
 from shipgraph.store.base import (
     IDEMPOTENCY_TTL_S,
@@ -87,7 +94,7 @@ class MemoryShipmentStore:
             if shipment.id in self._docs or carrier_key(shipment) in self._lookup:
                 raise DuplicateShipment(shipment.id)
             stored = replace(shipment, version=1)
-            self._docs[shipment.id] = encode_shipment(stored)
+            self._docs[shipment.id] = write_shipment(stored)
             bisect.insort(self._positions.setdefault(shipment.tenant, []), position_of(stored))
             for key in lookup_keys(stored):
                 self._lookup[key] = stored.id
@@ -96,16 +103,14 @@ class MemoryShipmentStore:
             return stored
 
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
-        raw = self._docs.get(shipment_id)
-        shipment = decode_shipment(raw) if raw is not None else None
-        return shipment if shipment is not None and shipment.tenant == tenant else None
+        return owned(tenant, shipment_id, self._docs.get(shipment_id))
 
     async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
-        return [await self.get(tenant, shipment_id) for shipment_id in shipment_ids]
+        return owned_batch(tenant, shipment_ids, [self._docs.get(i) for i in shipment_ids])
 
     async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
-        found = await self.get_many(tenant, shipment_ids)
-        return [None if shipment is None else shipment.version for shipment in found]
+        raws = [self._docs.get(shipment_id) for shipment_id in shipment_ids]
+        return [None if raw is None else stamp_version(raw, tenant) for raw in raws]
 
     async def find_by_carrier_id(
         self, carrier: CarrierCode, carrier_shipment_id: str
@@ -120,7 +125,7 @@ class MemoryShipmentStore:
     def _find(self, key: str) -> Shipment | None:
         shipment_id = self._lookup.get(key)
         raw = self._docs.get(shipment_id) if shipment_id is not None else None
-        return decode_shipment(raw) if raw is not None else None
+        return read_shipment(shipment_id, raw) if shipment_id is not None and raw else None
 
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
         async with self._lock:
@@ -130,8 +135,9 @@ class MemoryShipmentStore:
             stored = next_version(current, mutate(current))
             if stored is None:
                 return current
-            self._reindex(current, stored)  # first: it may refuse a taken carrier id
-            self._docs[shipment_id] = encode_shipment(stored)
+            encoded = write_shipment(stored)  # first: it may refuse what cannot be stored
+            self._reindex(current, stored)  # and this a taken carrier id
+            self._docs[shipment_id] = encoded
             self._reindex_active(current, stored)
             return stored
 
@@ -178,7 +184,10 @@ class MemoryShipmentStore:
         stop = len(positions) if upper is None else bisect.bisect_left(positions, upper)
         start = 0 if lower is None else bisect.bisect_left(positions, lower)
         for pos in reversed(positions[start:stop]):
-            yield pos, decode_shipment(self._docs[pos.partition(":")[2]])
+            shipment_id = pos.partition(":")[2]
+            shipment = readable_shipment(shipment_id, self._docs[shipment_id])
+            if shipment is not None:  # an unreadable one is logged and left out
+                yield pos, shipment
 
     # --- tracking polls ----------------------------------------------------------
 
@@ -194,7 +203,8 @@ class MemoryShipmentStore:
             claimed = [sid for _, sid in due[:limit]]
             for sid in claimed:
                 index[sid] = now_ms
-            return [decode_shipment(self._docs[sid]) for sid in claimed]
+            found = [readable_shipment(sid, self._docs[sid]) for sid in claimed]
+            return [shipment for shipment in found if shipment is not None]
 
     # --- idempotency -------------------------------------------------------------
 
@@ -235,7 +245,7 @@ class MemoryShipmentStore:
     # --- orphans -----------------------------------------------------------------
 
     async def add_orphan(self, update: TrackingUpdate) -> None:
-        encoded = encode_update(update)
+        encoded = write_update(update)
         async with self._lock:
             self._orphan_seq += 1
             expires_at = self._clock() + ORPHAN_TTL_S
@@ -259,9 +269,12 @@ class MemoryShipmentStore:
                 if orphans is not None and orphans.expires_at > now
                 for encoded, seq in orphans.entries.items()
             ]
-            updates = [(seq, decode_update(encoded)) for seq, encoded in entries]
-            for (_, encoded), (_, update) in zip(entries, updates, strict=True):
-                self._forget(encoded, update)
+            updates = []
+            for seq, encoded in entries:
+                update = readable_update(encoded)
+                if update is not None:
+                    updates.append((seq, update))
+                    self._forget(encoded, update)
         return oldest_first_once(updates)
 
     def _forget(self, encoded: bytes, update: TrackingUpdate) -> None:

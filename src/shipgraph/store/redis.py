@@ -36,13 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from shipgraph.codec import (
-    decode_shipment,
-    decode_update,
-    encode_shipment,
-    encode_update,
-    stamp_version,
-)
+from shipgraph.codec import stamp_version
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.observability import STORE_CONTENDED
 from shipgraph.redis_pool import PoolExhausted, connect
@@ -65,8 +59,15 @@ from shipgraph.store._common import (
     next_version,
     oldest_first_once,
     orphan_keys,
+    owned,
+    owned_batch,
+    read_shipment,
+    readable_shipment,
+    readable_update,
     reindex,
     tracking_key,
+    write_shipment,
+    write_update,
 )
 from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
@@ -229,7 +230,7 @@ class RedisShipmentStore:
         keys = [self._doc_key(stored.id), self._listing_key(stored.tenant)]
         keys += [self._key(key) for key in (active_key(stored.carrier), carrier, *others)]
         fresh = str(fresh_ms(stored.updated_at)) if is_active(stored) else ""
-        args: list[bytes | str] = [encode_shipment(stored), position_of(stored), stored.id, fresh]
+        args: list[bytes | str] = [write_shipment(stored), position_of(stored), stored.id, fresh]
         outcome = _text(await self._create(keys=keys, args=args))
         if outcome != "ok":
             raise DuplicateShipment(f"{outcome} taken: {stored.id}")
@@ -237,14 +238,14 @@ class RedisShipmentStore:
 
     @_reachable
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
-        return _owned(tenant, await self._client.get(self._doc_key(shipment_id)))
+        return owned(tenant, shipment_id, await self._client.get(self._doc_key(shipment_id)))
 
     @_reachable
     async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
         if not shipment_ids:
             return []
         raws = await self._client.mget([self._doc_key(i) for i in shipment_ids])
-        return [_owned(tenant, raw) for raw in raws]
+        return owned_batch(tenant, shipment_ids, raws)
 
     @_reachable
     async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
@@ -269,7 +270,7 @@ class RedisShipmentStore:
         if shipment_id is None:
             return None
         raw = await self._client.get(self._doc_key(_text(shipment_id)))
-        return decode_shipment(raw) if raw is not None else None
+        return read_shipment(_text(shipment_id), raw) if raw is not None else None
 
     @_reachable
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
@@ -305,15 +306,16 @@ class RedisShipmentStore:
         """One compare-and-set attempt; WatchError when someone wrote first."""
         doc_key = self._doc_key(shipment_id)
         await pipe.watch(doc_key)
-        current = _owned(tenant, await pipe.get(doc_key))
+        current = owned(tenant, shipment_id, await pipe.get(doc_key))
         if current is None:
             raise ShipmentNotFound(shipment_id)
         stored = next_version(current, mutate(current))
         if stored is None:
             return current
+        encoded = write_shipment(stored)
         added, dropped = reindex(current, stored, await self._owners(pipe, current, stored))
         pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
-        pipe.set(doc_key, encode_shipment(stored))
+        pipe.set(doc_key, encoded)
         for key in added:
             pipe.set(self._key(key), shipment_id)
         if dropped:
@@ -369,11 +371,15 @@ class RedisShipmentStore:
     async def _matching(
         self, tenant: str, positions: builtins.list[str], filter: ShipmentFilter | None
     ) -> builtins.list[tuple[str, Shipment]]:
-        raws = await self._client.mget([self._doc_key(p.partition(":")[2]) for p in positions])
+        ids = [p.partition(":")[2] for p in positions]
+        raws = await self._client.mget([self._doc_key(i) for i in ids])
         found = []
-        for pos, raw in zip(positions, raws, strict=True):
-            shipment = _owned(tenant, raw)
-            if shipment is not None and (filter is None or filter.matches(shipment)):
+        for pos, shipment_id, raw in zip(positions, ids, raws, strict=True):
+            # An unreadable record is logged and left out: one must not hide the rest.
+            shipment = readable_shipment(shipment_id, raw) if raw is not None else None
+            if shipment is None or shipment.tenant != tenant:
+                continue
+            if filter is None or filter.matches(shipment):
                 found.append((pos, shipment))
         return found
 
@@ -392,8 +398,14 @@ class RedisShipmentStore:
         ids = await self._claim_due(keys=[index], args=[due_ms, now_ms, limit])
         if not ids:
             return []
-        raws = await self._client.mget([self._doc_key(_text(i)) for i in ids])
-        return [decode_shipment(raw) for raw in raws if raw is not None]
+        claimed = [_text(i) for i in ids]
+        raws = await self._client.mget([self._doc_key(i) for i in claimed])
+        found = [
+            readable_shipment(shipment_id, raw)  # an unreadable one is logged and skipped
+            for shipment_id, raw in zip(claimed, raws, strict=True)
+            if raw is not None
+        ]
+        return [shipment for shipment in found if shipment is not None]
 
     # --- idempotency -------------------------------------------------------------
 
@@ -431,9 +443,7 @@ class RedisShipmentStore:
         keys = [self._key(key) for key in orphan_keys(update)]
         if keys:
             counter = self._key("orphans", "seq")
-            await self._add_orphan(
-                keys=[counter, *keys], args=[encode_update(update), ORPHAN_TTL_S]
-            )
+            await self._add_orphan(keys=[counter, *keys], args=[write_update(update), ORPHAN_TTL_S])
 
     @_reachable
     async def take_orphans(
@@ -445,8 +455,10 @@ class RedisShipmentStore:
             return []
         flat = await self._take_orphans(keys=keys)
         taken = [(raw, float(seq)) for raw, seq in zip(flat[::2], flat[1::2], strict=True)]
-        entries = [(seq, decode_update(raw)) for raw, seq in taken]
-        await self._forget_elsewhere(keys, [raw for raw, _ in taken], entries)
+        readable = [(raw, seq, readable_update(raw)) for raw, seq in taken]
+        kept = [(raw, seq, update) for raw, seq, update in readable if update is not None]
+        entries = [(seq, update) for _, seq, update in kept]
+        await self._forget_elsewhere(keys, [raw for raw, _, _ in kept], entries)
         return oldest_first_once(entries)
 
     async def _forget_elsewhere(
@@ -475,8 +487,3 @@ class RedisShipmentStore:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
-
-
-def _owned(tenant: str, raw: bytes | str | None) -> Shipment | None:
-    shipment = decode_shipment(raw) if raw is not None else None
-    return shipment if shipment is not None and shipment.tenant == tenant else None

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shipgraph.carriers.parsing import amount, parse_time
+from shipgraph.carriers import parsing
+from shipgraph.carriers.parsing import amount, identifier, parse_time
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     CarrierCode,
@@ -111,7 +112,8 @@ def coordinate_text(value: float) -> str:
 
 
 def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
-    lat, lon = amount(latitude), amount(longitude)
+    """Borzo writes coordinates as strings ("-6.3037234"); finite and on the globe."""
+    lat, lon = parsing.latitude(latitude), parsing.longitude(longitude)
     if lat is None or lon is None:
         return None
     return GeoPoint(float(lat), float(lon))
@@ -143,8 +145,14 @@ def order_id_of(value: object) -> int | None:
     return None
 
 
-def text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+def text(value: object, limit: int = parsing.MAX_TEXT) -> str | None:
+    """Free text (a name, a description), cleaned and bounded."""
+    return parsing.text(value, limit)
+
+
+def status_value(value: object) -> str | None:
+    """A status value as Borzo writes them ("courier_assigned"), or None."""
+    return identifier(value, 64)
 
 
 # --- an order's points ------------------------------------------------------------
@@ -180,7 +188,7 @@ def pickup_point(order: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def delivery_status(point: Mapping[str, Any] | None) -> str | None:
     delivery = point.get("delivery") if point is not None else None
-    return text(delivery.get("status")) if isinstance(delivery, dict) else None
+    return status_value(delivery.get("status")) if isinstance(delivery, dict) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +205,7 @@ def order_state(order: Mapping[str, Any], destination_id: object = None) -> Orde
     A canceled order is CANCELLED whatever its points say: the cancel-order example
     answers ``canceled`` with the destination's delivery still ``planned``.
     """
-    order_status = text(order.get("status"))
+    order_status = status_value(order.get("status"))
     if order_status == "canceled":
         return OrderState(ORDER_STATUS[order_status], order_status)
     delivery = delivery_status(destination_point(order, destination_id))
@@ -212,12 +220,12 @@ def courier_of(data: object, located_at: datetime | None, vehicle: str | None) -
     """A ``courier`` object (order, callback or courier method) as a Courier."""
     if not isinstance(data, dict):
         return None
-    parts = (text(data.get(key)) for key in ("name", "middlename", "surname"))
+    parts = (text(data.get(key), 100) for key in ("name", "middlename", "surname"))
     name = " ".join(part for part in parts if part) or None
     location = geo_point(data.get("latitude"), data.get("longitude"))
     return Courier(
         name=name,
-        phone=text(data.get("phone")),
+        phone=identifier(data.get("phone"), 40),
         vehicle=vehicle,
         location=location,
         located_at=located_at if location is not None else None,
@@ -288,11 +296,11 @@ def order_view(
             delivered_at = happened_at(order, state, destination_id) or occurred
             checkin = destination.get("checkin")
             if isinstance(checkin, dict):
-                received_by = text(checkin.get("recipient_full_name"))
+                received_by = text(checkin.get("recipient_full_name"), 200)
     cod = amount(destination.get("taking_amount"))
     return OrderView(
         order_id=order_id,
-        order_name=text(order.get("order_name")),
+        order_name=identifier(order.get("order_name")),
         state=state,
         log=log,
         courier=courier_of(

@@ -23,9 +23,10 @@ from shipgraph.carriers.borzo.mapping import (
     courier_of,
     order_id_of,
     order_view,
+    status_value,
     text,
 )
-from shipgraph.carriers.parsing import body_event_id, parse_time, webhook_object
+from shipgraph.carriers.parsing import body_event_id, identifier, parse_time, webhook_object
 from shipgraph.domain import TrackingLog, TrackingUpdate
 
 SIGNATURE_HEADER = "X-DV-Signature"
@@ -62,10 +63,25 @@ def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
     if at is None:
         raise WebhookRejected(400, "event_datetime is missing or not a timestamp")
     if isinstance(event.get("order"), dict):
+        _check_statuses(event["order"])
         return [_order_event(event, event["order"], at, received_at)]
     if isinstance(event.get("delivery"), dict):
         return [_delivery_event(event, event["delivery"], at)]
     raise WebhookRejected(400, "the event has neither an order nor a delivery")
+
+
+def _check_statuses(order: dict[str, Any]) -> None:
+    """A status that is there but unreadable refuses the event: applying the rest
+    would file it under a status it does not have."""
+    if order.get("status") is not None and status_value(order["status"]) is None:
+        raise WebhookRejected(400, "the order's status is not a readable status value")
+    points = order.get("points")
+    for index, point in enumerate(points if isinstance(points, list) else []):
+        delivery = point.get("delivery") if isinstance(point, dict) else None
+        raw = delivery.get("status") if isinstance(delivery, dict) else None
+        if raw is not None and status_value(raw) is None:
+            message = f"points[{index}].delivery.status is not a readable status value"
+            raise WebhookRejected(400, message)
 
 
 def _order_event(
@@ -73,7 +89,7 @@ def _order_event(
 ) -> TrackingUpdate:
     view = order_view(order, at, received_at)
     if view is None:
-        raise WebhookRejected(400, "the order has no order_id")
+        raise WebhookRejected(400, "the order has no readable order_id")
     return TrackingUpdate(
         carrier=CARRIER,
         event_id=event_id(event),
@@ -101,9 +117,9 @@ def _delivery_event(
     updates the courier: the order callbacks carry every point, and there the
     destination decides (a stop's "finished" must not read as DELIVERED)."""
     order_id = order_id_of(delivery.get("order_id"))
-    raw = text(delivery.get("status"))
+    raw = status_value(delivery.get("status"))
     if order_id is None or raw is None:
-        raise WebhookRejected(400, "the delivery has no order_id or status")
+        raise WebhookRejected(400, "the delivery has no readable order_id or status")
     status = DELIVERY_STATUS[raw] if raw in PICKUP_LEG else None
     log = None
     if status is not None:
@@ -118,7 +134,7 @@ def _delivery_event(
         carrier=CARRIER,
         event_id=event_id(event),
         carrier_shipment_id=str(order_id),
-        tracking_number=text(delivery.get("order_name")),
+        tracking_number=identifier(delivery.get("order_name")),
         status=status,
         carrier_status=raw if status is not None else None,
         log=log,

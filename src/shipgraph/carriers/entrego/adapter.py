@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from shipgraph import safe_json
 from shipgraph.carriers.base import (
     CallGuard,
     CarrierBase,
@@ -26,6 +27,7 @@ from shipgraph.carriers.entrego import errors, places, requests, webhooks
 from shipgraph.carriers.entrego.auth import TokenSource, expiry
 from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
 from shipgraph.carriers.http import CarrierHttp
+from shipgraph.carriers.parsing import identifier
 from shipgraph.domain import (
     BookedShipment,
     Capability,
@@ -140,12 +142,20 @@ class EntregoCarrier(CarrierBase):
             if not (location and tracking_header):
                 raise
             order = {}
-        order_number = order.get("orderNumber") or (location or "").rstrip("/").rpartition("/")[2]
-        tracking = order.get("trackingNumber") or body.get("trackingNumber") or tracking_header
+        order_number = _id(order.get("orderNumber")) or identifier(
+            (location or "").rstrip("/").rpartition("/")[2]
+        )
+        tracking = (
+            _id(order.get("trackingNumber"))
+            or identifier(body.get("trackingNumber"))
+            or identifier(tracking_header)
+        )
         if not order_number or not tracking:
-            message = "Entrego said created but its answer has no orderNumber or trackingNumber"
+            message = (
+                "Entrego said created but its answer has no readable orderNumber or trackingNumber"
+            )
             raise self._http_fail("create", ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=True)
-        state = str(order.get("fsmState") or "NEW")
+        state = identifier(order.get("fsmState"), 64) or "NEW"
         return BookedShipment(
             carrier_shipment_id=str(order_number),
             tracking_number=str(tracking),
@@ -154,7 +164,7 @@ class EntregoCarrier(CarrierBase):
             estimated_pickup_at=request.pickup_at,
             estimated_delivery_at=request.deliver_by,
             carrier_data={
-                "shipperReference": order.get("shipperReference") or request.reference,
+                "shipperReference": identifier(order.get("shipperReference")) or request.reference,
                 "orderNumber": str(order_number),
                 "location": location,
                 "marketplace": options.marketplace,
@@ -422,7 +432,7 @@ class EntregoCarrier(CarrierBase):
         if not response.content:
             return None
         try:
-            return response.json()
+            return safe_json.loads(response.content)
         except ValueError:
             raise self._unavailable(operation, "Entrego answered with malformed JSON") from None
 
@@ -456,9 +466,16 @@ class EntregoCarrier(CarrierBase):
         return self._http_fail(operation, problems[0].code, message, field_errors=problems)
 
 
+def _id(value: object) -> str | None:
+    """An id Entrego may write as a string or a number."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return identifier(value)
+
+
 def _json_or_none(response: httpx.Response) -> Any:
     try:
-        return response.json() if response.content else None
+        return safe_json.loads(response.content) if response.content else None
     except ValueError:
         return None
 

@@ -15,7 +15,13 @@ from typing import Any
 
 from shipgraph.carriers.base import WebhookRejected
 from shipgraph.carriers.entrego.mapping import CARRIER, FAILED_REASONS, WEBHOOK_STATUS
-from shipgraph.carriers.parsing import body_event_id, parse_time, webhook_object
+from shipgraph.carriers.parsing import (
+    body_event_id,
+    identifier,
+    number,
+    parse_time,
+    webhook_object,
+)
 from shipgraph.domain import TrackingLog, TrackingUpdate
 
 COUNTERS = (
@@ -44,38 +50,42 @@ def verify(token: str | None, headers: Mapping[str, str]) -> None:
         raise WebhookRejected(401, "bad or missing webhook token")
 
 
-def _text(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
+MAX_COUNTER = 1_000_000
+# Appendix A's reason codes are two characters; a little room for a new spelling.
+_REASON_CHARS = 8
+
+
+def _reason(value: object) -> str | None:
+    return identifier(value, _REASON_CHARS)
 
 
 def _reason_code(status: str, comments: Mapping[str, Any]) -> str | None:
     key = _REASON_KEYS.get(status)
-    code = _text(comments.get(key)) if key else None
+    code = _reason(comments.get(key)) if key else None
     if code is None:
         # A failure code on another status (e.g. a return after failed attempts).
-        code = next((c for k in _REASON_KEYS.values() if (c := _text(comments.get(k)))), None)
+        code = next((c for k in _REASON_KEYS.values() if (c := _reason(comments.get(k)))), None)
     return code.upper() if code else None
 
 
 def _counters(comments: Mapping[str, Any]) -> str | None:
-    parts = [
-        f"{name}={comments[name]}"
-        for name in COUNTERS
-        if isinstance(comments.get(name), int | float) and not isinstance(comments[name], bool)
-    ]
+    counted = {name: number(comments.get(name), 0, MAX_COUNTER) for name in COUNTERS}
+    parts = [f"{name}={_count(value)}" for name, value in counted.items() if value is not None]
     return ", ".join(parts) or None
+
+
+def _count(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
 
 
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
     event = webhook_object(body)
-    carrier_status = _text(event.get("status"))
+    carrier_status = identifier(event.get("status"))
     # The number exactly as Entrego wrote it: " 0031-1" is not "0031-1" (a client may
     # choose its tracking numbers), so no trimming may make two name one shipment.
-    tracking_number = event.get("tracking_number")
-    if not isinstance(tracking_number, str) or not tracking_number.strip():
-        tracking_number = None
+    tracking_number = identifier(event.get("tracking_number"))
     if carrier_status is None or tracking_number is None:
-        raise WebhookRejected(400, "the event needs status and tracking_number")
+        raise WebhookRejected(400, "the event needs a readable status and tracking_number")
     comments = event.get("comments")
     if comments is None:
         comments = {}

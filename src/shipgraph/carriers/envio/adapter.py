@@ -17,7 +17,7 @@ from shipgraph.carriers.base import (
 )
 from shipgraph.carriers.envio import mapping, webhooks
 from shipgraph.carriers.http import CarrierHttp
-from shipgraph.carriers.parsing import parse_time
+from shipgraph.carriers.parsing import identifier, parse_time, text, url
 from shipgraph.domain import (
     BookedShipment,
     Capability,
@@ -110,13 +110,14 @@ class EnvioCarrier(CarrierBase):
             )
         built = mapping.create_body(request, options)
         data = await self._call("create", "POST", "/distribution", built.body, built.item_origins)
-        shipment_id, code = data.get("id"), data.get("code")
-        if not isinstance(shipment_id, str) or not isinstance(code, str):
-            message = "Envio said success but its answer has no id or code"
+        shipment_id, code = identifier(data.get("id")), identifier(data.get("code"))
+        if shipment_id is None or code is None:
+            message = "Envio said success but its answer has no readable id or code"
             raise self._http.fail("create", ErrorCode.CARRIER_UNAVAILABLE, message, uncertain=True)
         documents: tuple[Document, ...] = ()
-        if isinstance(data.get("eprint_receipt"), str):
-            documents = (_receipt(data["eprint_receipt"]),)
+        receipt = url(data.get("eprint_receipt"))
+        if receipt is not None:
+            documents = (_receipt(receipt),)
         return BookedShipment(
             carrier_shipment_id=shipment_id,
             tracking_number=code,
@@ -125,7 +126,7 @@ class EnvioCarrier(CarrierBase):
             documents=documents,
             estimated_pickup_at=request.pickup_at,
             estimated_delivery_at=request.deliver_by,
-            carrier_data={"ref_code": data.get("ref_code") or request.reference},
+            carrier_data={"ref_code": identifier(data.get("ref_code")) or request.reference},
         )
 
     async def find_booking(self, request: ShipmentRequest) -> BookedShipment | None:
@@ -237,7 +238,7 @@ class EnvioCarrier(CarrierBase):
             estimated_pickup_at=parse_time(data.get("etd_at")),
             estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
-            received_by=data.get("received_by") or None,
+            received_by=text(data.get("received_by"), 200),
             cash_on_delivery=mapping.cod_money(data.get("cod_value")),
         )
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shipgraph.carriers.parsing import amount, parse_time
+from shipgraph.carriers import parsing
+from shipgraph.carriers.parsing import amount, identifier, parse_time
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     Address,
@@ -258,9 +259,10 @@ def tracking_logs(data: Mapping[str, Any]) -> tuple[TrackingLog, ...]:
     newest is the shipment's current status, the older ones are UNKNOWN with an
     empty carrier status rather than a guess from their Indonesian text.
     """
-    current = str(data.get("status") or "")
+    current = identifier(data.get("status")) or ""
+    entries = data.get("logs")
     logs: list[TrackingLog] = []
-    for entry in data.get("logs") or []:
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
         occurred = parse_time(entry.get("recorded_at"))
@@ -271,7 +273,7 @@ def tracking_logs(data: Mapping[str, Any]) -> tuple[TrackingLog, ...]:
                 status=ShipmentStatus.UNKNOWN,
                 carrier_status="",
                 occurred_at=occurred,
-                message=entry.get("message") or None,
+                message=parsing.text(entry.get("message")),
                 location=geo_point(entry.get("latitude"), entry.get("longitude")),
             )
         )
@@ -290,11 +292,12 @@ def tracking_logs(data: Mapping[str, Any]) -> tuple[TrackingLog, ...]:
 
 def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
     """Envio writes 0, 0 for an unknown place (see the tracking example)."""
-    if not isinstance(latitude, int | float) or not isinstance(longitude, int | float):
+    if isinstance(latitude, str) or isinstance(longitude, str):
+        return None  # numbers in the document
+    point = parsing.geo_point(latitude, longitude)
+    if point is None or (point.latitude == 0 and point.longitude == 0):
         return None
-    if latitude == 0 and longitude == 0:
-        return None
-    return GeoPoint(float(latitude), float(longitude))
+    return point
 
 
 def cod_money(value: object) -> Money | None:

@@ -20,7 +20,14 @@ from shipgraph.carriers.envio.mapping import (
     WEBHOOK_STATUS,
     cod_money,
 )
-from shipgraph.carriers.parsing import amount, body_event_id, parse_time, webhook_object
+from shipgraph.carriers.parsing import (
+    body_event_id,
+    identifier,
+    number,
+    parse_time,
+    text,
+    webhook_object,
+)
 from shipgraph.domain import (
     Courier,
     ItemUpdate,
@@ -32,6 +39,8 @@ from shipgraph.domain import (
 # Carrier statuses we give the two events that have no status in the document.
 ASSIGN_DRIVER = "assign_driver"
 ITEM_UPDATE = "item_update"
+MAX_QUANTITY = 1_000_000.0
+MAX_WEIGHT_KG = 100_000.0
 
 
 def verify(
@@ -57,32 +66,28 @@ def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
     if isinstance(event.get("item"), dict):
         return [_item_event(event)]
     shipment = event.get("shipment")
-    if not isinstance(shipment, dict) or not _text(shipment.get("code")):
-        raise WebhookRejected(400, "the event names no shipment code")
+    code = identifier(shipment.get("code")) if isinstance(shipment, dict) else None
+    if code is None:
+        raise WebhookRejected(400, "the event names no readable shipment code")
     if "driver_name" in event:
-        return [_driver_event(event, str(shipment["code"]), received_at)]
-    if _text(event.get("status")):
-        return [_status_event(event, str(shipment["code"]), received_at)]
+        return [_driver_event(event, code, received_at)]
+    if event.get("status") is not None:
+        status = identifier(event.get("status"))
+        if status is None:
+            raise WebhookRejected(400, "the event's status is not a readable status value")
+        return [_status_event(event, code, status, received_at)]
     raise WebhookRejected(400, "the event is neither a status, driver nor item event")
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def _item_event(event: dict[str, Any]) -> TrackingUpdate:
-    code = _text(event.get("code"))
+    code = identifier(event.get("code"))
     item = event["item"]
-    name = _text(item.get("item_name"))
-    quantity = _number(item.get("quantity"))
+    name = text(item.get("item_name"))
+    quantity = number(item.get("quantity"), 0, MAX_QUANTITY)
     if code is None or name is None or quantity is None:
-        raise WebhookRejected(400, "an item event needs code, item.item_name and item.quantity")
+        raise WebhookRejected(
+            400, "an item event needs a readable code, item.item_name and item.quantity"
+        )
     return TrackingUpdate(
         carrier=CARRIER,
         event_id=event_id(event),
@@ -90,17 +95,17 @@ def _item_event(event: dict[str, Any]) -> TrackingUpdate:
         item=ItemUpdate(
             name=name,
             quantity=quantity,
-            sku=_text(item.get("item_code")),
-            weight_kg=_number(item.get("weight")),
+            sku=identifier(item.get("item_code")),
+            weight_kg=number(item.get("weight"), 0, MAX_WEIGHT_KG),
         ),
     )
 
 
 def _driver_event(event: dict[str, Any], code: str, received_at: datetime) -> TrackingUpdate:
     courier = Courier(
-        name=_text(event.get("driver_name")),
-        phone=_text(event.get("driver_phone")),
-        vehicle=_text(event.get("vehicle_number")),
+        name=text(event.get("driver_name"), 200),
+        phone=identifier(event.get("driver_phone"), 40),
+        vehicle=text(event.get("vehicle_number"), 40),
     )
     vehicle = f" ({courier.vehicle})" if courier.vehicle else ""
     log = TrackingLog(
@@ -120,20 +125,21 @@ def _driver_event(event: dict[str, Any], code: str, received_at: datetime) -> Tr
     )
 
 
-def _status_event(event: dict[str, Any], code: str, received_at: datetime) -> TrackingUpdate:
-    carrier_status = str(event["status"])
+def _status_event(
+    event: dict[str, Any], code: str, carrier_status: str, received_at: datetime
+) -> TrackingUpdate:
     status = WEBHOOK_STATUS[carrier_status]
     # ata_at is the time the event happened for the events that carry it.
     happened = parse_time(event.get("ata_at"))
     delivered = status == ShipmentStatus.DELIVERED
-    received_by = _text(event.get("received_by")) if delivered else None
+    received_by = text(event.get("received_by"), 200) if delivered else None
     log = TrackingLog(
         status=status,
         carrier_status=carrier_status,
         occurred_at=happened or received_at,
-        message=_text(event.get("message")) or _delivered_message(received_by),
+        message=text(event.get("message")) or _delivered_message(received_by),
     )
-    cod = cod_money(event.get("cod_value")) if amount(event.get("cod_value")) else None
+    cod = cod_money(event.get("cod_value"))
     return TrackingUpdate(
         carrier=CARRIER,
         event_id=event_id(event),

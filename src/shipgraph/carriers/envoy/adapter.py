@@ -13,6 +13,7 @@ from urllib.parse import quote as url_quote
 
 import httpx
 
+from shipgraph import safe_json
 from shipgraph.carriers.base import CallGuard, CarrierBase, CarrierError, CarrierInfo, Quote
 from shipgraph.carriers.envoy import errors, rates, requests
 from shipgraph.carriers.envoy.mapping import CARRIER
@@ -427,7 +428,7 @@ class EnvoyCarrier(CarrierBase):
         if status >= 500:
             return self._unavailable(operation, f"Envoy answered {status}")
         try:
-            body: object = response.json() if response.content else None
+            body: object = safe_json.loads(response.content) if response.content else None
         except ValueError:
             body = None
         code, message, field_errors = errors.rejection(status, body, purchase=purchase)

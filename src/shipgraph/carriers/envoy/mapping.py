@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from shipgraph.carriers import parsing
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import CarrierCode, Document, DocumentFormat, DocumentKind, ErrorCode
@@ -37,11 +39,12 @@ _SUFFIX_FORMATS = {
     ".html": DocumentFormat.HTML,
 }
 _KINDS = {"label": DocumentKind.LABEL}
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s_-]+")
 
 
 def status_of(value: object) -> tuple[_S, str]:
     """(status, raw carrier status); a missing status is UNKNOWN with an empty raw value."""
-    raw = value if isinstance(value, str) else ""
+    raw = parsing.identifier(value, 64) or ""
     return (STATUS[raw] if raw else _S.UNKNOWN), raw
 
 
@@ -70,15 +73,25 @@ def documents_of(shipment: Mapping[str, Any]) -> tuple[Document, ...]:
         if not isinstance(entry, dict):
             continue
         fmt = document_format(entry)
-        url = entry.get("file_url")
-        content = entry.get("content")
-        url = url if isinstance(url, str) and url else None
-        content = content if isinstance(content, str) and content else None
+        url = parsing.url(entry.get("file_url"))
+        content = _base64(entry.get("content"))
         if fmt is None or (url is None and content is None):
             continue
         kind = _KINDS.get(str(entry.get("type") or "").lower(), DocumentKind.OTHER)
         found.append(Document(kind, fmt, url=url, content=None if url else content))
     return tuple(found)
+
+
+MAX_CONTENT = 8 * 1024 * 1024
+"""Characters of a document's base64 content: a label is far smaller."""
+
+
+def _base64(value: object) -> str | None:
+    """Base64 text (the alphabet and padding only, at most MAX_CONTENT), or None."""
+    if not isinstance(value, str) or not value or len(value) > MAX_CONTENT:
+        return None
+    stripped = value.strip()
+    return stripped if stripped and _BASE64.fullmatch(stripped) else None
 
 
 def shipment_errors(shipment: Mapping[str, Any]) -> list[CarrierError]:
@@ -89,8 +102,9 @@ def shipment_errors(shipment: Mapping[str, Any]) -> list[CarrierError]:
     for entry in raw if isinstance(raw, list) else []:
         if not isinstance(entry, dict):
             continue
-        code = str(entry.get("code") or entry.get("type") or "error")
-        text = str(entry.get("message") or "").strip()
+        code = parsing.identifier(entry.get("code")) or parsing.identifier(entry.get("type"))
+        code = code or "error"
+        text = parsing.text(entry.get("message")) or ""
         message = f"Envoy: {code}" + (f" ({text})" if text else "")
         found.append(CarrierError(CARRIER, ErrorCode.VALIDATION, message))
     return found

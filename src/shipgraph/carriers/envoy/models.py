@@ -10,7 +10,7 @@ from typing import Any
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.envoy import rates
 from shipgraph.carriers.envoy.mapping import CARRIER, documents_of, shipment_errors, status_of
-from shipgraph.carriers.parsing import parse_time
+from shipgraph.carriers.parsing import identifier, parse_time, text
 from shipgraph.domain import BookedShipment, Document, ErrorCode, Rate, ShipmentStatus
 
 
@@ -65,13 +65,9 @@ class EnvoyShipmentSummary:
         )
 
 
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def summary_of(key: bytes, shipment: Mapping[str, Any]) -> EnvoyShipmentSummary | None:
     """An Envoy Shipment object, or None without an id."""
-    shipment_id = _text(shipment.get("id"))
+    shipment_id = identifier(shipment.get("id"))
     if shipment_id is None:
         return None
     status, raw = status_of(shipment.get("status"))
@@ -81,11 +77,11 @@ def summary_of(key: bytes, shipment: Mapping[str, Any]) -> EnvoyShipmentSummary 
         shipment_id=shipment_id,
         status=status,
         carrier_status=raw,
-        name=_text(shipment.get("name")),
+        name=text(shipment.get("name"), 200),
         # Not in the document's Shipment model; read when present.
-        tracking_number=_text(shipment.get("tracking_number")),
+        tracking_number=identifier(shipment.get("tracking_number")),
         rates=rates.rates_of(key, shipment_id, shipment),
-        selected_rate_id=_text(service.get("rate")),
+        selected_rate_id=identifier(service.get("rate")),
         service=rates.service_name(service),
         documents=documents_of(shipment),
         errors=shipment_errors(shipment),

@@ -35,12 +35,17 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+MAX_MINOR = 10**17
+"""Minor units beyond this are nobody's price (10^15 in major units of a 2-digit
+currency, as the shared amount reader allows)."""
+
+
 def minor_int(value: object) -> int | None:
-    """A JSON integer (or an integral float) amount, or None."""
+    """A JSON integer (or an integral float) amount within MAX_MINOR, or None."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and abs(value) <= MAX_MINOR:
+        return value
     return None
