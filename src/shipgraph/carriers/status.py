@@ -14,6 +14,11 @@ from shipgraph.observability import get_logger
 log = get_logger("shipgraph.carriers.status")
 
 
+# A carrier (or whoever signs as one) can send endless new statuses: each is logged
+# once, up to this many per table, so the set stays bounded.
+MAX_WARNED = 1000
+
+
 class StatusTable:
     def __init__(self, name: str, table: Mapping[str, ShipmentStatus]) -> None:
         self.name = name
@@ -24,9 +29,9 @@ class StatusTable:
         status = self._table.get(value)
         if status is not None:
             return status
-        if value not in self._warned:
+        if value not in self._warned and len(self._warned) < MAX_WARNED:
             self._warned.add(value)
-            log.warning("unmapped carrier status", table=self.name, value=value)
+            log.warning("unmapped carrier status", table=self.name, value=value[:128])
         return ShipmentStatus.UNKNOWN
 
     def values(self) -> list[str]:
