@@ -32,17 +32,41 @@ def _parse_datetime(value: object) -> datetime:
     return parsed
 
 
+MAX_DECIMAL_CHARS = 40
+"""A Decimal's text: a money amount or a measure needs far fewer characters."""
+
+MAX_DECIMAL_EXPONENT = 40
+"""How far from the decimal point a Decimal's digits may reach, either way."""
+
+
 def _parse_decimal(value: object) -> decimal.Decimal:
+    """Bounded before anything else: a Decimal as long or as large as a stranger likes
+    (``"1E+500000"``) is cheap to build but takes seconds to turn into an integer
+    wherever a carrier needs one, with the event loop frozen meanwhile."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise StrawberryInputCoercionError(f'Decimal must be a string like "15000.00": {value!r}')
+    if isinstance(value, int) and abs(value) >= 10**MAX_DECIMAL_CHARS:
+        raise StrawberryInputCoercionError(f"Decimal must have at most {MAX_DECIMAL_CHARS} digits")
+    text = str(value)
+    if len(text) > MAX_DECIMAL_CHARS:
+        raise StrawberryInputCoercionError(
+            f"Decimal must be at most {MAX_DECIMAL_CHARS} characters long, got {len(text)}"
+        )
     try:
-        parsed = decimal.Decimal(str(value))
+        parsed = decimal.Decimal(text)
     except decimal.InvalidOperation:
         raise StrawberryInputCoercionError(
             f'Decimal must be a number as a string, e.g. "15000.00"; got {value!r}'
         ) from None
     if not parsed.is_finite():
         raise StrawberryInputCoercionError(f"Decimal must be finite, got {value!r}")
+    exponent = parsed.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if not -MAX_DECIMAL_EXPONENT <= exponent <= parsed.adjusted() <= MAX_DECIMAL_EXPONENT:
+        raise StrawberryInputCoercionError(
+            f"Decimal must lie between 1E-{MAX_DECIMAL_EXPONENT} and 1E+{MAX_DECIMAL_EXPONENT}, "
+            f"got {value!r}"
+        )
     return parsed
 
 
