@@ -23,6 +23,7 @@ from shipgraph.domain import (
     PortCode,
 )
 from shipgraph.resolvers.errors import api_error, from_carrier_error
+from shipgraph.resolvers.validation import text_problem
 
 V = TypeVar("V")
 
@@ -108,7 +109,14 @@ def matching(locations: list[Location], search: str | None) -> list[Location]:
     return [location for location in locations if wanted in location.name.casefold()]
 
 
+MAX_PLACE_TEXT = 500
+"""A one-line address or a place's name; nothing longer is sent to a carrier."""
+
+
 def required(value: str, name: str) -> str:
     if not value.strip():
         raise api_error(ErrorCode.VALIDATION, f"{name} must not be empty")
+    problem = text_problem(value, MAX_PLACE_TEXT)
+    if problem is not None:
+        raise api_error(ErrorCode.VALIDATION, f"{name}: {problem}")
     return value.strip()

@@ -23,7 +23,7 @@ from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
-from shipgraph.resolvers.validation import validate_request
+from shipgraph.resolvers.validation import tracking_number_problem, validate_request
 from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage, StoreUnavailable
 
 log = get_logger("shipgraph.resolvers.queries")
@@ -174,8 +174,9 @@ async def track(
     """Tracking of any number; None when the carrier does not know it, and when it is
     another tenant's shipment (one carrier account serves every tenant)."""
     number = tracking_number.strip()
-    if not number:
-        raise api_error(ErrorCode.VALIDATION, "trackingNumber must not be empty")
+    problem = tracking_number_problem(number)
+    if problem is not None:
+        raise api_error(ErrorCode.VALIDATION, problem)
     if await _someone_elses(services, tenant, code, number):
         return None
     try:
