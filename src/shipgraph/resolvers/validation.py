@@ -32,6 +32,9 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_REFERENCE = 100
 MAX_PARCELS = 50
 MAX_ITEMS = 200
+MAX_LABEL_IDS = 500
+"""Shipments in one labels request: Entrego's waybill batch limit, the largest any
+carrier document states."""
 MAX_TRACKING_NUMBER = 64
 """Longer than any carrier's: Entrego's are 17 characters, UPS's 18, USPS's up to 34."""
 
