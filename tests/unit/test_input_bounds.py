@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from strawberry.exceptions import StrawberryInputCoercionError
 
+from shipgraph.carriers.entrego.auth import TOKEN_LIFETIME, expiry
 from shipgraph.domain import (
     Address,
     Money,
@@ -235,3 +236,13 @@ def test_our_cursors_round_trip() -> None:
 def test_anything_else_is_an_invalid_cursor(cursor: str) -> None:
     with pytest.raises(InvalidCursor):
         decode_cursor(cursor)
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [b"[" * 5000 + b"]" * 5000, b'{"exp": ' + b"9" * 5000 + b"}", b'{"exp": 1e999}'],
+    ids=["deep", "long-number", "infinite"],
+)
+def test_a_hostile_entrego_token_lives_the_documented_24_hours(claims: bytes) -> None:
+    token = f"header.{b64(claims)}.signature"
+    assert expiry(token, NOW) == NOW + TOKEN_LIFETIME
