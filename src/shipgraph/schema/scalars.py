@@ -82,7 +82,11 @@ DateTimeScalar: ScalarDefinition = strawberry.scalar(
 
 DecimalScalar: ScalarDefinition = strawberry.scalar(
     name="Decimal",
-    description='Exact decimal number carried as a JSON string, e.g. "15000.00". Never a float.',
+    description=(
+        'Exact decimal number carried as a JSON string, e.g. "15000.00". Never a float. '
+        "At most 40 characters, its digits between 1E-40 and 1E+40 (money amounts: "
+        "0 to 1 000 000 000 000, at most 4 decimal places)."
+    ),
     serialize=str,
     parse_value=_parse_decimal,
 )
