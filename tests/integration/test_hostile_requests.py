@@ -144,6 +144,21 @@ async def test_money_out_of_range_is_a_validation_error_at_its_field(
     }
 
 
+@pytest.mark.parametrize("carrier", CARRIERS)
+async def test_absurd_measures_are_validation_errors(gateway: Stack, carrier: str) -> None:
+    # 1e308 kg overflowed Envoy's unit conversion: an INTERNAL_SERVER_ERROR
+    variables = booking(carrier)
+    parcel = variables["input"]["shipment"]["parcels"][0]
+    parcel.update(weightKg=1e308, lengthCm=1e308)
+    parcel["items"][0]["quantity"] = 1e308
+    response = await post(gateway, {"query": CREATE, "variables": variables})
+    assert user_errors(response, "createShipment") == {
+        ("shipment", "parcels", "0", "weightKg"): "VALIDATION",
+        ("shipment", "parcels", "0", "lengthCm"): "VALIDATION",
+        ("shipment", "parcels", "0", "items", "0", "quantity"): "VALIDATION",
+    }
+
+
 async def test_rates_refuse_absurd_money_before_asking_anyone(gateway: Stack) -> None:
     shipment = shipment_input("SO-rates", cashOnDelivery={"amount": "1E+20", "currency": "IDR"})
     response = await post(gateway, {"query": RATES, "variables": {"input": {"shipment": shipment}}})

@@ -54,6 +54,17 @@ _ADDRESS_TEXT = {
     "province": 200,
     "postal_code": 20,
 }
+# Measures past any vehicle a carrier sends (carriers enforce their own, lower limits):
+# they keep unit conversions (kg to oz, cm to mm, into integers) finite.
+MAX_WEIGHT_KG = 50_000.0
+MAX_SIDE_CM = 10_000.0
+MAX_QUANTITY = 1_000_000.0
+_MEASURES = {
+    "weight_kg": MAX_WEIGHT_KG,
+    "length_cm": MAX_SIDE_CM,
+    "width_cm": MAX_SIDE_CM,
+    "height_cm": MAX_SIDE_CM,
+}
 MAX_DESCRIPTION = 5_000
 MAX_INSTRUCTIONS = 1_000
 MAX_PARCEL_DESCRIPTION = 1_000
@@ -103,9 +114,13 @@ def _money(money: Money | None, path: Path) -> Iterator[FieldError]:
         yield _error((*path, "amount"), problem)
 
 
-def _positive(value: float | None, path: Path) -> Iterator[FieldError]:
+def _positive(value: float | None, path: Path, maximum: float) -> Iterator[FieldError]:
+    """A measure: above 0 and at most ``maximum`` (1e308 kg overflowed Envoy's unit
+    conversion into an INTERNAL_SERVER_ERROR)."""
     if value is not None and (not math.isfinite(value) or value <= 0):
         yield _error(path, "must be greater than 0")
+    elif value is not None and value > maximum:
+        yield _error(path, f"must be at most {maximum:g}")
 
 
 def _address(address: Address, path: Path) -> Iterator[FieldError]:
@@ -130,7 +145,7 @@ def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
     for p, parcel in enumerate(parcels):
         here = (*path, str(p))
         for name in ("weight_kg", "length_cm", "width_cm", "height_cm"):
-            yield from _positive(getattr(parcel, name), (*here, camel_case(name)))
+            yield from _positive(getattr(parcel, name), (*here, camel_case(name)), _MEASURES[name])
         yield from _text(parcel.description, MAX_PARCEL_DESCRIPTION, (*here, "description"))
         if len(parcel.items) > MAX_ITEMS:
             yield _error((*here, "items"), f"at most {MAX_ITEMS} items")
@@ -141,8 +156,8 @@ def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
                 yield _error((*item_path, "name"), "must not be empty")
             yield from _text(item.name, MAX_ITEM_TEXT, (*item_path, "name"))
             yield from _text(item.sku, MAX_ITEM_TEXT, (*item_path, "sku"))
-            yield from _positive(item.quantity, (*item_path, "quantity"))
-            yield from _positive(item.weight_kg, (*item_path, "weightKg"))
+            yield from _positive(item.quantity, (*item_path, "quantity"), MAX_QUANTITY)
+            yield from _positive(item.weight_kg, (*item_path, "weightKg"), MAX_WEIGHT_KG)
             yield from _money(item.unit_price, (*item_path, "unitPrice"))
 
 
