@@ -266,6 +266,16 @@ async def test_free_text_is_bounded_at_its_field(gateway: Stack) -> None:
     }
 
 
+@pytest.mark.parametrize("value", ["x" * 100_000, "2026-13-01T00:00:00Z", 5])
+async def test_a_bad_date_time_is_bad_user_input_and_not_echoed_at_length(
+    gateway: Stack, value: Any
+) -> None:
+    variables = booking("ENVIO", pickupAt=value)
+    response = await post(gateway, {"query": CREATE, "variables": variables})
+    assert codes(response) == ["BAD_USER_INPUT"]
+    assert len(response.content) < 1000
+
+
 async def test_a_long_cancel_reason_is_refused_before_the_carrier_hears_it(gateway: Stack) -> None:
     created = await post(gateway, {"query": CREATE, "variables": booking("ENVIO")})
     shipment_id = created.json()["data"]["createShipment"]["shipment"]["id"]
