@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -348,6 +349,17 @@ async def test_a_huge_query_is_a_400(gateway: Stack, query: str) -> None:
     response = await post(gateway, {"query": query})
     assert response.status_code == 400
     assert codes(response) == ["BAD_REQUEST"]
+
+
+async def test_a_huge_persisted_query_is_refused_and_not_stored(gateway: Stack) -> None:
+    query = "{ __typename " + " " * 60_000 + "}"
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    response = await post(gateway, {"query": query, "extensions": extensions})
+    assert response.status_code == 400
+    assert codes(response) == ["BAD_REQUEST"]
+    again = await post(gateway, {"extensions": extensions})
+    assert codes(again) == ["PERSISTED_QUERY_NOT_FOUND"]
 
 
 async def test_a_huge_get_query_is_a_400(gateway: Stack) -> None:

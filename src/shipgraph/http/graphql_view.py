@@ -158,6 +158,11 @@ def read_json(data: str | bytes) -> Any:
     return parsed
 
 
+def _check_length(query: str | None) -> None:
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise HTTPException(400, f"the query is longer than {MAX_QUERY_CHARS} characters")
+
+
 class _RequestAdapter(StarletteRequestAdapter):
     """Media types are case-insensitive: ``Application/JSON`` is JSON too."""
 
@@ -316,6 +321,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             raise HTTPException(
                 400, f"operationName must be a string of at most {MAX_OPERATION_NAME} characters"
             )
+        _check_length(request_data.query)  # before a persisted query stores it
         try:
             request_data = await self._persisted.resolve(request_data)
         except PersistedQueryError as refused:
@@ -323,8 +329,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             # graphql-response+json, 200 under application/json, as Apollo expects).
             error = GraphQLError(refused.message, extensions={"code": refused.code})
             return ExecutionResult(data=None, errors=[error])
-        if request_data.query is not None and len(request_data.query) > MAX_QUERY_CHARS:
-            raise HTTPException(400, f"the query is longer than {MAX_QUERY_CHARS} characters")
+        _check_length(request_data.query)  # one stored before this limit was
         try:
             return await self.schema.execute(
                 request_data.query,
