@@ -117,6 +117,34 @@ class Money:
     currency: str
 
 
+MAX_MONEY_AMOUNT = Decimal(10) ** 12
+"""No parcel's value, price or cash on delivery comes near a trillion in any currency
+the carriers serve (IDR, PHP, USD); past it an amount is a mistake or an attack."""
+
+MONEY_DECIMALS = 4
+"""Decimal places an amount may have: every currency in use has at most 3 (ISO 4217)."""
+
+
+def money_amount_problem(amount: Decimal) -> str | None:
+    """What is wrong with an amount a caller gave, or None.
+
+    Reads only the sign, the digit count and the exponent, so an amount such as
+    ``1E+500000`` costs nothing to refuse (turning it into an integer would take
+    seconds)."""
+    if not amount.is_finite():
+        return "must be a finite number"
+    if amount < 0:
+        return "must not be negative"
+    if amount > MAX_MONEY_AMOUNT:
+        return f"must be at most {MAX_MONEY_AMOUNT:,}"
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if amount and exponent + trailing_zeros < -MONEY_DECIMALS:
+        return f"must have at most {MONEY_DECIMALS} decimal places"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class GeoPoint:
     latitude: float

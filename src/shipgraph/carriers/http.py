@@ -220,6 +220,10 @@ class CarrierHttp:
                     )
                     if span is not None:
                         span.set_attribute("http.response.status_code", response.status_code)
+        except (httpx.InvalidURL, UnicodeEncodeError) as exc:
+            # Never sent: a value no request can carry (a 900 KB id in the URL, say).
+            message = f"this cannot be sent to the carrier ({type(exc).__name__})"
+            raise self.fail(operation, ErrorCode.VALIDATION, message) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # Never sent: nothing can have happened at the carrier.
             message = f"cannot reach the carrier ({type(exc).__name__})"

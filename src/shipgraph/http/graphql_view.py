@@ -19,11 +19,16 @@ Over HTTP the view follows the GraphQL-over-HTTP spec (docs/conformance.md):
   are served over the WebSocket only (400 over HTTP).
 - A POST body must be ``Content-Type: application/json`` (UTF-8): 415 otherwise.
 - Every error the view answers itself has a JSON body with ``extensions.code``.
+- A body (or GET parameter, or WebSocket message) that is not safe JSON (safe_json.py)
+  or holds a lone UTF-16 surrogate (``"\\ud800"``, which no UTF-8 text can carry
+  on to a carrier, the store or a log) is a 400; so are a query longer than
+  MAX_QUERY_CHARS and an operationName longer than MAX_OPERATION_NAME (not repeated).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
@@ -65,6 +70,20 @@ _WS_HEADER_ONLY = (
     '({"authorization": "Bearer <api key>"}), not with an Authorization header on the upgrade'
 )
 _WS_HEADER_ONLY_REASON = "Forbidden: send the API key in connection_init, not the upgrade"
+
+MAX_OPERATION_NAME = 256
+"""Characters in operationName: a name is an identifier someone wrote, not a payload."""
+
+MAX_QUERY_CHARS = 50_000
+"""A GraphQL document's length. MaxTokensLimiter bounds its tokens, but one string,
+comment or run of whitespace is one token or none, and graphql-core's lexer reads it a
+character at a time: a 900 KB document froze the event loop for 0.6 s. GraphiQL's
+introspection query is 3 KB; 2 000 tokens of this schema's names stay under 40 KB."""
+
+# A JSON escape of a UTF-16 surrogate: json.loads pairs valid ones into one character
+# and leaves a lone one in the string, which then cannot be encoded as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89abcdefABCDEF]")
 
 # GraphiQL sends its headers editor's content with queries but not over the
 # WebSocket; this hands the Authorization header to graphql-ws as connectionParams.
@@ -132,6 +151,28 @@ _SERVER_FAILURES = {"INTERNAL_SERVER_ERROR": 500, SERVICE_UNAVAILABLE: 503}
 def request_error_status(result: ExecutionResult) -> int:
     codes = [(error.extensions or {}).get("code") for error in result.errors or []]
     return max((_SERVER_FAILURES.get(str(code), 400) for code in codes), default=400)
+
+
+def read_json(data: str | bytes) -> Any:
+    """JSON from a client, or UnsafeJson saying why not (see the module's notes)."""
+    parsed = safe_json.loads(data)
+    if isinstance(data, bytes):
+        escaped = _SURROGATE_ESCAPE_BYTES.search(data) is not None
+    else:
+        escaped = _SURROGATE_ESCAPE.search(data) is not None
+    if escaped:
+        try:
+            json.dumps(parsed, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise safe_json.UnsafeJson(
+                "a string holds a lone UTF-16 surrogate (such as \\ud800): not text"
+            ) from None
+    return parsed
+
+
+def _check_length(query: str | None) -> None:
+    if query is not None and len(query) > MAX_QUERY_CHARS:
+        raise HTTPException(400, f"the query is longer than {MAX_QUERY_CHARS} characters")
 
 
 class _RequestAdapter(StarletteRequestAdapter):
@@ -242,7 +283,8 @@ class GraphQLView(GraphQL[RequestContext, None]):
         tenant = self._tenant(request.headers.get("authorization"))
         if not ide and tenant is not None and media_type is not None:
             operation = await operation_of(request)
-            key = None if operation is None else self._answers.key(tenant, operation, media_type)
+            if operation is not None and len(str(operation.get("query"))) <= MAX_QUERY_CHARS:
+                key = self._answers.key(tenant, operation, media_type)
         if key is not None:
             try:
                 kept = await self._answers.get(key)
@@ -298,6 +340,12 @@ class GraphQLView(GraphQL[RequestContext, None]):
         the WebSocket (Strawberry would let them through HTTP, to fail inside)."""
         get = request_adapter.method == "GET"
         allowed = {OperationType.QUERY} if get else {OperationType.QUERY, OperationType.MUTATION}
+        name = request_data.operation_name
+        if name is not None and (not isinstance(name, str) or len(name) > MAX_OPERATION_NAME):
+            raise HTTPException(
+                400, f"operationName must be a string of at most {MAX_OPERATION_NAME} characters"
+            )
+        _check_length(request_data.query)  # before a persisted query stores it
         try:
             request_data = await self._persisted.resolve(request_data)
         except PersistedQueryError as refused:
@@ -305,6 +353,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             # graphql-response+json, 200 under application/json, as Apollo expects).
             error = GraphQLError(refused.message, extensions={"code": refused.code})
             return ExecutionResult(data=None, errors=[error])
+        _check_length(request_data.query)  # one stored before this limit was
         try:
             return await self.schema.execute(
                 request_data.query,
@@ -341,12 +390,20 @@ class GraphQLView(GraphQL[RequestContext, None]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            parsed = safe_json.loads(data)
+            parsed = read_json(data)
         except safe_json.UnsafeJson as error:
             raise HTTPException(400, str(error)) from None
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "the request body must be a JSON object")
         return parsed
+
+    def decode_json(self, data: str | bytes) -> object:
+        """WebSocket messages: Strawberry closes the socket (4400) on a JSONDecodeError."""
+        try:
+            return read_json(data)
+        except safe_json.UnsafeJson as error:
+            text = data if isinstance(data, str) else ""
+            raise json.JSONDecodeError(str(error), text, 0) from None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

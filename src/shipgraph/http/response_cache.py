@@ -28,6 +28,9 @@ from shipgraph.domain import Shipment
 from shipgraph.store.base import ShipmentStore
 
 ENTRIES_KEPT = 10_000
+MAX_TOKENS = 2_000
+"""A longer document is not kept (and not parsed to the end here): this parse runs
+before the schema's own token limit, on whatever a stranger sent."""
 _ROOT_FIELDS = frozenset({"shipment", "node", "__typename"})
 
 Key = tuple[str, str, str, str | None, str]
@@ -121,7 +124,7 @@ def _version(shipment: Shipment | None) -> int | None:
 @functools.lru_cache(maxsize=512)
 def _qualifies(query: str, operation_name: str | None) -> bool:
     try:
-        document = parse(query)
+        document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
         return False
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

@@ -23,6 +23,7 @@ from shipgraph.domain import (
     PortCode,
 )
 from shipgraph.resolvers.errors import api_error, from_carrier_error
+from shipgraph.resolvers.validation import text_problem
 
 V = TypeVar("V")
 
@@ -70,6 +71,7 @@ class Places:
         as a municipality."""
         if parent_id is None:
             return await self.level(LocationLevel.PROVINCE, None)
+        bounded(parent_id, "parentId")
         provinces = await self.level(LocationLevel.PROVINCE, None)
         if any(province.id == parent_id for province in provinces):
             return await self.level(LocationLevel.MUNICIPALITY, parent_id)
@@ -84,12 +86,14 @@ class Places:
         return list(await asyncio.gather(*(children(parent) for parent in parents)))
 
     async def port_codes(self, island: str | None) -> list[PortCode]:
+        bounded(island, "island")
         key = f"ports:{(island or '').lower()}"
         return await self._cached(key, _port_codes, lambda: self._carrier.port_codes(island))
 
     async def port_code_for(
         self, province: str, city: str, barangay: str | None
     ) -> PortCode | None:
+        bounded(barangay, "barangay")
         key = f"cluster:{province.lower()}|{city.lower()}|{(barangay or '').lower()}"
         return await self._cached(
             key, _port_code, lambda: self._carrier.port_code_for(province, city, barangay)
@@ -108,7 +112,19 @@ def matching(locations: list[Location], search: str | None) -> list[Location]:
     return [location for location in locations if wanted in location.name.casefold()]
 
 
+MAX_PLACE_TEXT = 500
+"""A one-line address or a place's name; nothing longer is sent to a carrier."""
+
+
+def bounded(value: str | None, name: str) -> None:
+    """A VALIDATION error unless ``value`` is short text: it goes into a carrier's URL."""
+    problem = None if value is None else text_problem(value, MAX_PLACE_TEXT)
+    if problem is not None:
+        raise api_error(ErrorCode.VALIDATION, f"{name}: {problem}")
+
+
 def required(value: str, name: str) -> str:
     if not value.strip():
         raise api_error(ErrorCode.VALIDATION, f"{name} must not be empty")
+    bounded(value, name)
     return value.strip()

@@ -23,14 +23,12 @@ from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
-from shipgraph.resolvers.validation import MAX_REFERENCE, validate_request
+from shipgraph.resolvers.validation import tracking_number_problem, validate_request
 from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage, StoreUnavailable
 
 log = get_logger("shipgraph.resolvers.queries")
 
 MAX_PAGE = 100
-MAX_TRACKING_NUMBER = MAX_REFERENCE
-"""Longer than any carrier's number or any reference the gateway books with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +175,9 @@ async def track(
     another tenant's shipment (one carrier account serves every tenant): both answers
     are the same, so a probe learns nothing of other tenants."""
     number = tracking_number.strip()
-    if not number:
-        raise api_error(ErrorCode.VALIDATION, "trackingNumber must not be empty")
-    if len(number) > MAX_TRACKING_NUMBER:
-        message = f"trackingNumber is at most {MAX_TRACKING_NUMBER} characters"
-        raise api_error(ErrorCode.VALIDATION, message)
+    problem = tracking_number_problem(number)
+    if problem is not None:
+        raise api_error(ErrorCode.VALIDATION, problem)
     try:
         carrier = services.registry.get(code, Capability.TRACK)
         tracking = await carrier.track(await _key_for(services, tenant, carrier, number))

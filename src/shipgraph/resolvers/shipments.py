@@ -32,7 +32,13 @@ from shipgraph.domain import (
 from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import from_carrier_error
-from shipgraph.resolvers.validation import validate_patch, validate_request
+from shipgraph.resolvers.validation import (
+    MAX_INSTRUCTIONS,
+    MAX_LABEL_IDS,
+    text_problem,
+    validate_patch,
+    validate_request,
+)
 from shipgraph.store.base import IdempotencyState
 
 log = get_logger("shipgraph.resolvers.shipments")
@@ -294,6 +300,9 @@ class ShipmentService:
         return stored
 
     async def cancel(self, shipment_id: str, reason: str | None) -> Outcome:
+        problem = None if reason is None else text_problem(reason, MAX_INSTRUCTIONS)
+        if problem is not None:
+            return _refused(ErrorCode.VALIDATION, problem, "reason")
         shipment = await self._store.get(self._tenant, shipment_id)
         if shipment is None:
             return _refused(ErrorCode.NOT_FOUND, "no such shipment", "id")
@@ -327,6 +336,9 @@ class ShipmentService:
         self, ids: Sequence[str], format: DocumentFormat
     ) -> tuple[list[tuple[Shipment, list[Document]]], list[FieldError]]:
         """Documents per shipment, one carrier call per carrier."""
+        if len(ids) > MAX_LABEL_IDS:
+            message = f"at most {MAX_LABEL_IDS} shipments at once"
+            return [], [FieldError(ErrorCode.VALIDATION, message, ("ids",))]
         found = await self._store.get_many(self._tenant, list(ids))
         errors: list[FieldError] = []
         by_carrier: dict[CarrierCode, list[Shipment]] = {}

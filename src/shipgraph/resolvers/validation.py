@@ -6,10 +6,12 @@ so a form can put the message next to the right box.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from shipgraph.carriers.base import camel_case
 from shipgraph.domain import (
@@ -21,6 +23,7 @@ from shipgraph.domain import (
     Parcel,
     ShipmentPatch,
     ShipmentRequest,
+    money_amount_problem,
 )
 
 Path = tuple[str, ...]
@@ -28,6 +31,49 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_REFERENCE = 100
 MAX_PARCELS = 50
+MAX_ITEMS = 200
+MAX_LABEL_IDS = 500
+"""Shipments in one labels request: Entrego's waybill batch limit, the largest any
+carrier document states."""
+MAX_TRACKING_NUMBER = 64
+"""Longer than any carrier's: Entrego's are 17 characters, UPS's 18, USPS's up to 34."""
+
+# Free text: at most these many characters, where a carrier document says so
+# (Borzo: address 350, contents 5 000, vendor code 255, description 1 000), and
+# generously elsewhere. Nothing longer reaches a carrier or the store.
+_ADDRESS_TEXT = {
+    "name": 200,
+    "company": 200,
+    "phone": 32,
+    "email": 254,
+    "line1": 350,
+    "line2": 350,
+    "village": 200,
+    "district": 200,
+    "city": 200,
+    "province": 200,
+    "postal_code": 20,
+}
+# Measures past any vehicle a carrier sends (carriers enforce their own, lower limits):
+# they keep unit conversions (kg to oz, cm to mm, into integers) finite.
+MAX_WEIGHT_KG = 50_000.0
+MAX_SIDE_CM = 10_000.0
+MAX_QUANTITY = 1_000_000.0
+_MEASURES = {
+    "weight_kg": MAX_WEIGHT_KG,
+    "length_cm": MAX_SIDE_CM,
+    "width_cm": MAX_SIDE_CM,
+    "height_cm": MAX_SIDE_CM,
+}
+MAX_DESCRIPTION = 5_000
+MAX_INSTRUCTIONS = 1_000
+MAX_PARCEL_DESCRIPTION = 1_000
+MAX_ITEM_TEXT = 255
+MAX_OPTIONS_CHARS = 20_000
+"""carrierOptions as compact JSON: a Borzo order with its points is a few hundred."""
+MAX_OPTIONS_DEPTH = 8
+"""Objects and arrays inside carrierOptions (ENVIO: {...}: 1; BORZO's points: 3)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # How far ahead a pickup or delivery may be booked: no carrier document schedules further,
 # and it keeps absurd dates (year 9999) from reaching any carrier.
 MAX_AHEAD = timedelta(days=365)
@@ -41,23 +87,47 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
+def text_problem(value: str, limit: int) -> str | None:
+    """What is wrong with free text a person typed, or None: it is bounded, and holds
+    no control characters but line breaks and tabs (a NUL byte is no part of an
+    address)."""
+    if len(value) > limit:
+        return f"at most {limit} characters"
+    if _CONTROL.search(value):
+        return "must not contain control characters"
+    return None
+
+
+def _text(value: str | None, limit: int, path: Path) -> Iterator[FieldError]:
+    problem = None if value is None else text_problem(value, limit)
+    if problem is not None:
+        yield _error(path, problem)
+
+
 def _money(money: Money | None, path: Path) -> Iterator[FieldError]:
     if money is None:
         return
     if not _CURRENCY.match(money.currency):
         yield _error((*path, "currency"), "must be an ISO 4217 code such as IDR or PHP")
-    if money.amount < 0:
-        yield _error((*path, "amount"), "must not be negative")
+    problem = money_amount_problem(money.amount)
+    if problem is not None:
+        yield _error((*path, "amount"), problem)
 
 
-def _positive(value: float | None, path: Path) -> Iterator[FieldError]:
+def _positive(value: float | None, path: Path, maximum: float) -> Iterator[FieldError]:
+    """A measure: above 0 and at most ``maximum`` (1e308 kg overflowed Envoy's unit
+    conversion into an INTERNAL_SERVER_ERROR)."""
     if value is not None and (not math.isfinite(value) or value <= 0):
         yield _error(path, "must be greater than 0")
+    elif value is not None and value > maximum:
+        yield _error(path, f"must be at most {maximum:g}")
 
 
 def _address(address: Address, path: Path) -> Iterator[FieldError]:
     if _blank(address.line1):
         yield _error((*path, "line1"), "must not be empty")
+    for name, limit in _ADDRESS_TEXT.items():
+        yield from _text(getattr(address, name), limit, (*path, camel_case(name)))
     if not _COUNTRY.match(address.country_code):
         yield _error((*path, "countryCode"), "must be an ISO 3166-1 alpha-2 code such as ID")
     point = address.coordinates
@@ -71,16 +141,23 @@ def _address(address: Address, path: Path) -> Iterator[FieldError]:
 def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
     if len(parcels) > MAX_PARCELS:
         yield _error(path, f"at most {MAX_PARCELS} parcels")
+        return
     for p, parcel in enumerate(parcels):
         here = (*path, str(p))
         for name in ("weight_kg", "length_cm", "width_cm", "height_cm"):
-            yield from _positive(getattr(parcel, name), (*here, camel_case(name)))
+            yield from _positive(getattr(parcel, name), (*here, camel_case(name)), _MEASURES[name])
+        yield from _text(parcel.description, MAX_PARCEL_DESCRIPTION, (*here, "description"))
+        if len(parcel.items) > MAX_ITEMS:
+            yield _error((*here, "items"), f"at most {MAX_ITEMS} items")
+            continue
         for i, item in enumerate(parcel.items):
             item_path = (*here, "items", str(i))
             if _blank(item.name):
                 yield _error((*item_path, "name"), "must not be empty")
-            yield from _positive(item.quantity, (*item_path, "quantity"))
-            yield from _positive(item.weight_kg, (*item_path, "weightKg"))
+            yield from _text(item.name, MAX_ITEM_TEXT, (*item_path, "name"))
+            yield from _text(item.sku, MAX_ITEM_TEXT, (*item_path, "sku"))
+            yield from _positive(item.quantity, (*item_path, "quantity"), MAX_QUANTITY)
+            yield from _positive(item.weight_kg, (*item_path, "weightKg"), MAX_WEIGHT_KG)
             yield from _money(item.unit_price, (*item_path, "unitPrice"))
 
 
@@ -106,14 +183,57 @@ def _schedule(
         yield _error((*path, "deliverBy"), "must not be before pickupAt")
 
 
+def _depth(value: Any) -> int:
+    """How many objects and arrays nest in ``value`` (iteratively: no recursion)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend((child, depth + 1) for child in item)
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_OPTIONS_DEPTH:
+            break
+    return deepest
+
+
+def _carrier_options(options: Mapping[str, Any], path: Path) -> Iterator[FieldError]:
+    """Keyed by carrier code, each an object; bounded in depth and size before any
+    adapter reads it (GraphQL's JSON literals and variables can nest hundreds deep)."""
+    if _depth(options) > MAX_OPTIONS_DEPTH:
+        yield _error(path, f"must not nest deeper than {MAX_OPTIONS_DEPTH} levels")
+        return
+    try:
+        size = len(json.dumps(options, separators=(",", ":"), allow_nan=False))
+    except ValueError:
+        yield _error(path, "must hold finite numbers only")
+        return
+    if size > MAX_OPTIONS_CHARS:
+        yield _error(path, f"at most {MAX_OPTIONS_CHARS} characters as JSON")
+        return
+    known = {code.value for code in CarrierCode}
+    for key, value in options.items():
+        if key not in known:
+            message = f"unknown carrier {key[:40]!r}; keys are carrier codes such as ENVIO"
+            yield _error((*path, key[:40]), message)
+        elif not isinstance(value, dict):
+            yield _error((*path, key), "must be an object")
+
+
 def validate_request(
     request: ShipmentRequest, now: datetime, path: Path = ("shipment",)
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     if _blank(request.reference):
         errors.append(_error((*path, "reference"), "must not be empty"))
-    elif len(request.reference) > MAX_REFERENCE:
-        errors.append(_error((*path, "reference"), f"at most {MAX_REFERENCE} characters"))
+    else:
+        errors += _text(request.reference, MAX_REFERENCE, (*path, "reference"))
+    errors += _text(request.description, MAX_DESCRIPTION, (*path, "description"))
+    errors += _text(request.instructions, MAX_INSTRUCTIONS, (*path, "instructions"))
     errors += _address(request.origin, (*path, "origin"))
     errors += _address(request.destination, (*path, "destination"))
     if not request.parcels:
@@ -122,13 +242,7 @@ def validate_request(
     errors += _money(request.cash_on_delivery, (*path, "cashOnDelivery"))
     errors += _money(request.declared_value, (*path, "declaredValue"))
     errors += _schedule(request.pickup_at, request.deliver_by, now, path)
-    known = {code.value for code in CarrierCode}
-    for key, value in request.carrier_options.items():
-        if key not in known:
-            message = f"unknown carrier {key!r}; keys are carrier codes such as ENVIO"
-            errors.append(_error((*path, "carrierOptions", key), message))
-        elif not isinstance(value, dict):
-            errors.append(_error((*path, "carrierOptions", key), "must be an object"))
+    errors += _carrier_options(request.carrier_options, (*path, "carrierOptions"))
     return errors
 
 
@@ -138,7 +252,22 @@ def validate_patch(
     if not patch.given_fields():
         return [_error(path, "give at least one field to change")]
     errors = list(_money(patch.cash_on_delivery, (*path, "cashOnDelivery")))
+    errors += _text(patch.description, MAX_DESCRIPTION, (*path, "description"))
+    errors += _text(patch.instructions, MAX_INSTRUCTIONS, (*path, "instructions"))
     if patch.parcels is not None:
         errors += _parcels(patch.parcels, (*path, "parcels"))
     errors += _schedule(patch.pickup_at, patch.deliver_by, now, path)
     return errors
+
+
+def tracking_number_problem(number: str) -> str | None:
+    """What is wrong with a tracking number a caller typed, or None: no carrier's is
+    empty, longer than MAX_TRACKING_NUMBER or holds control characters, and such a
+    string must not reach a carrier's URL."""
+    if not number.strip():
+        return "trackingNumber must not be empty"
+    if len(number) > MAX_TRACKING_NUMBER:
+        return f"trackingNumber must be at most {MAX_TRACKING_NUMBER} characters"
+    if not number.isprintable():
+        return "trackingNumber must not contain control characters"
+    return None

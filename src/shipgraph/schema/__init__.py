@@ -12,31 +12,32 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 
 from shipgraph import tracing
 from shipgraph.schema import types
 from shipgraph.schema.execution import SubscriptionExecutor
 from shipgraph.schema.extensions import ErrorCodes
+from shipgraph.schema.limits import MAX_FIELDS, create_rule
 from shipgraph.schema.root import Mutation, Query, Subscription
 from shipgraph.schema.scalars import SCALAR_OVERRIDES
 
 
 def build_schema(
-    *, max_depth: int = 12, max_aliases: int = 30, max_tokens: int = 2000, traced: bool = False
+    *,
+    max_depth: int = 12,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+    max_fields: int = MAX_FIELDS,
+    traced: bool = False,
 ) -> strawberry.Schema:
     """Extensions are passed as factories: each operation gets instances of its own.
     ``traced`` adds a span per operation (tracing.py).
 
-    The depth and alias rules are built once: QueryDepthLimiter and MaxAliasesLimiter
-    would build new rule classes per operation, and ValidationCache keys on the rules,
-    so it would never hit and every request would be validated again."""
-    limits: list[type[ASTValidationRule]] = [
-        depth_rule(max_depth, None, None),
-        aliases_rule(max_aliases),
-    ]
+    Depth, aliases and fields are limited by one rule of ours (limits.py), built once:
+    Strawberry's QueryDepthLimiter and MaxAliasesLimiter cost exponential time in
+    fragment spreads."""
+    limits: list[type[ASTValidationRule]] = [create_rule(max_depth, max_aliases, max_fields)]
     traces = [tracing.graphql_extension()] if traced else []
     return strawberry.Schema(
         query=Query,

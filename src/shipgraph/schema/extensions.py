@@ -4,14 +4,18 @@ Errors a resolver raised on purpose carry their code already. Parse and validati
 errors get GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, bad variable values
 BAD_USER_INPUT, and anything unexpected INTERNAL_SERVER_ERROR with its message
 replaced (the details go to the log, never to the client).
+
+A document with several operations and no ``operationName`` is refused here: the
+spec makes it a request error, Strawberry would run the first operation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
 from shipgraph.resolvers.errors import (
@@ -23,8 +27,22 @@ from shipgraph.resolvers.errors import (
 log = get_logger("shipgraph.graphql")
 
 
+class OperationNameRequired(CannotGetOperationTypeError):
+    """The document has several operations and the request names none. A subclass of
+    Strawberry's own, so that it takes the same way out (a 400 over HTTP)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def as_http_error_reason(self) -> str:
+        return "Must provide operation name if query contains multiple operations."
+
+
 def error_code(error: GraphQLError) -> str:
     original = error.original_error
+    if isinstance(original, CannotGetOperationTypeError | InvalidOperationTypeError):
+        # Over the WebSocket Strawberry turns these into errors of the operation.
+        return "BAD_REQUEST"
     if original is None:
         if error.message.startswith("Syntax Error"):
             return "GRAPHQL_PARSE_FAILED"
@@ -54,6 +72,18 @@ def label(error: GraphQLError) -> None:
 
 
 class ErrorCodes(SchemaExtension):
+    def on_parse(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        document = context.graphql_document
+        # Strawberry's ExecutionContext.operation_name falls back to the first
+        # operation's name; only the private attribute says what the client sent.
+        if document is None or context._provided_operation_name is not None:
+            return
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) > 1:
+            raise OperationNameRequired
+
     def on_operation(self) -> Iterator[None]:
         try:
             yield

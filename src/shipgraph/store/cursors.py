@@ -7,7 +7,9 @@ listing's order (read backwards: newest first). Redis keeps these strings as the
 members of a sorted set (all scores 0, ranged by lex); the memory store keeps them
 in a sorted list.
 
-A cursor is the urlsafe base64 (unpadded) of the JSON ``[microseconds, id]``.
+A cursor is the urlsafe base64 (unpadded) of the JSON ``[microseconds, id]``. A
+caller can send anything as one: it is read with safe_json (no nesting, no long
+numbers) and anything but ours is InvalidCursor, never an exception of another kind.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import binascii
 import json
 from datetime import UTC, datetime, timedelta
 
+from shipgraph import safe_json
 from shipgraph.domain import Shipment
 from shipgraph.store.base import InvalidCursor
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _WIDTH = 18  # datetime.max is about 3.2e17 microseconds after _EPOCH
+MAX_CURSOR = 256
+"""Ours are about 100 characters (18 digits and a shipment id, in base64)."""
 
 
 def micros(moment: datetime) -> int:
@@ -53,10 +58,12 @@ def encode_cursor(pos: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     """The position a cursor stands for; InvalidCursor when it is not one of ours."""
+    if len(cursor) > MAX_CURSOR:
+        raise InvalidCursor(cursor[:MAX_CURSOR])
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        value = safe_json.loads(raw, max_depth=1)
+    except (binascii.Error, ValueError) as exc:  # UnsafeJson is a ValueError
         raise InvalidCursor(cursor) from exc
     match value:
         case [int(us), str(shipment_id)] if not isinstance(us, bool) and 0 <= us < 10**_WIDTH:

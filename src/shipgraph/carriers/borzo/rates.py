@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shipgraph import safe_json
 from shipgraph.carriers.borzo import errors
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
@@ -137,8 +138,8 @@ def decode_rate_id(key: bytes, rate_id: str, request: ShipmentRequest, now: date
     if not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
         raise RateIdRefused("malformed rate id")
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, binascii.Error):
+        data = safe_json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):  # UnsafeJson is a ValueError
         raise RateIdRefused("malformed rate id") from None
     if not isinstance(data, dict):
         raise RateIdRefused("malformed rate id")
@@ -147,7 +148,10 @@ def decode_rate_id(key: bytes, rate_id: str, request: ShipmentRequest, now: date
         raise RateIdRefused("malformed rate id")
     if not isinstance(quoted, str) or not isinstance(stamp, int):
         raise RateIdRefused("malformed rate id")
-    quoted_at = datetime.fromtimestamp(stamp, UTC)
+    try:
+        quoted_at = datetime.fromtimestamp(stamp, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise RateIdRefused("malformed rate id") from None
     if quoted_at > now + _CLOCK_SKEW:
         raise RateIdRefused("malformed rate id")
     if not hmac.compare_digest(quoted.encode(), fingerprint(request).encode()):

@@ -4,10 +4,11 @@ how long it lives."""
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+
+from shipgraph import safe_json
 
 TOKEN_LIFETIME = timedelta(hours=24)
 
@@ -25,7 +26,7 @@ def expiry(jwt: str, now: datetime) -> datetime:
     from now (the document's validity): the document's example token expired in 2018."""
     try:
         payload = jwt.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = safe_json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         exp = claims["exp"]
         if isinstance(exp, int | float) and not isinstance(exp, bool):
             expires = datetime.fromtimestamp(exp, UTC)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shipgraph import safe_json
 from shipgraph.carriers.envoy.mapping import CARRIER
 from shipgraph.carriers.envoy.money import from_minor, minor_int
 from shipgraph.carriers.parsing import parse_time
@@ -61,8 +62,8 @@ def decode_rate_id(key: bytes, rate_id: str) -> RateRef:
     if not payload or not hmac.compare_digest(_sign(key, payload).encode(), signature.encode()):
         raise RateIdRefused("malformed rate id")
     try:
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, binascii.Error):
+        data = safe_json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, binascii.Error):  # UnsafeJson is a ValueError
         raise RateIdRefused("malformed rate id") from None
     shipment = data.get("s") if isinstance(data, dict) else None
     rate = data.get("r") if isinstance(data, dict) else None
