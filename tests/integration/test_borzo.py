@@ -157,7 +157,8 @@ async def test_an_edit_keeps_every_point(stack: Stack) -> None:
     )
     payload = body["data"]["updateShipment"]
     assert payload["userErrors"] == []
-    assert payload["shipment"]["version"] == version + 1
+    # +1 for the edit, +1 more when Borzo's order_changed callback lands first
+    assert payload["shipment"]["version"] in (version + 1, version + 2)
     assert payload["shipment"]["cashOnDelivery"] == cod
     [order] = await orders(stack)
     assert order["matter"] == "Dokumen penting"

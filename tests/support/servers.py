@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import uvicorn
 
-from tests.support.redis_server import free_port
-
 
 @asynccontextmanager
 async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
-    """Yield the base URL (``http://127.0.0.1:PORT``) while ``app`` is being served."""
-    port = port or free_port()
+    """Yield the base URL (``http://127.0.0.1:PORT``) while ``app`` is being served.
+
+    Without ``port`` the socket is bound here, on a port the system picks, and handed
+    to uvicorn: a port found free and bound later can be taken in between (parallel
+    runs on one machine did)."""
+    sockets: list[socket.socket] | None = None
+    if port is None:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        port = listener.getsockname()[1]
+        sockets = [listener]
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=sockets))
     while not server.started:
         if task.done():
             task.result()
