@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from starlette.applications import Starlette
 
@@ -27,7 +26,7 @@ from shipgraph.store.redis import RedisShipmentStore
 from tests.integration.conftest import create
 from tests.integration.operations import GET, shipment_input
 from tests.support.clock import stamp
-from tests.support.redis_server import free_port
+from tests.support.servers import serve
 from tests.support.stack import KEYS, Stack, running_stack
 from tests.support.ws import LEGACY_WS, TRANSPORT_WS
 
@@ -267,32 +266,12 @@ class Gateway:
 @asynccontextmanager
 async def served(**overrides: Any) -> AsyncIterator[Gateway]:
     """The gateway alone, served with the options `shipgraph serve` uses."""
-    port = free_port()
     settings = load_settings(
         api_keys=",".join(f"{tenant}:{key}" for tenant, key in KEYS.items()), **overrides
     )
     app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="on",
-        ws="websockets-sansio",
-        **server_options(settings),
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise RuntimeError("server stopped before it started")
-        await asyncio.sleep(0.01)
-    try:
-        yield Gateway(f"http://127.0.0.1:{port}", port, settings, app)
-    finally:
-        server.should_exit = True
-        await task
+    async with serve(app, **server_options(settings)) as url:
+        yield Gateway(url, int(url.rsplit(":", 1)[1]), settings, app)
 
 
 async def closed_by_server(gateway: Gateway, sent: bytes) -> bytes:

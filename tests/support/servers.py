@@ -12,12 +12,12 @@ import uvicorn
 
 
 @asynccontextmanager
-async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
+async def serve(app: Any, port: int | None = None, **options: Any) -> AsyncIterator[str]:
     """Yield the base URL (``http://127.0.0.1:PORT``) while ``app`` is being served.
 
     Without ``port`` the socket is bound here, on a port the system picks, and handed
     to uvicorn: a port found free and bound later can be taken in between (parallel
-    runs on one machine did)."""
+    runs on one machine did). ``options``: more uvicorn.Config arguments."""
     sockets: list[socket.socket] | None = None
     if port is None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -26,7 +26,13 @@ async def serve(app: Any, port: int | None = None) -> AsyncIterator[str]:
         port = listener.getsockname()[1]
         sockets = [listener]
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ws="websockets-sansio",
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=sockets))
