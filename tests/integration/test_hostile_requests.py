@@ -21,7 +21,7 @@ import websockets
 from shipgraph.domain import CarrierCode
 from tests.integration.operations import CANCEL, CREATE, LIST, shipment_input
 from tests.support.stack import KEYS, Stack, running_stack
-from tests.support.ws import GraphQLSocket
+from tests.support.ws import LEGACY_WS, TRANSPORT_WS, GraphQLSocket
 
 AUTH = {"Authorization": f"Bearer {KEYS['acme']}"}
 JSON_HEADERS = {**AUTH, "Content-Type": "application/json"}
@@ -431,5 +431,52 @@ async def test_a_hostile_websocket_message_closes_the_socket_with_4400(
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await socket.receive()
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+    finally:
+        await socket.close()
+
+
+def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
+    assert message["type"] == "error", message
+    payload = message["payload"]
+    return payload if isinstance(payload, list) else [payload]
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_bad_subscription_over_a_websocket_carries_its_code(
+    gateway: Stack, protocol: str
+) -> None:
+    socket = await GraphQLSocket.connect(gateway.gateway, protocol, AUTH["Authorization"])
+    try:
+        assert await socket.acknowledged()
+        expected = {
+            "subscription { nope }": "GRAPHQL_VALIDATION_FAILED",
+            "subscription($i: ID!) { shipmentUpdated(id: $i) { previousStatus } }": (
+                "BAD_USER_INPUT"  # $i not given
+            ),
+        }
+        for query, code in expected.items():
+            await socket.subscribe(query)
+            message = await socket.receive()
+            assert [error["extensions"]["code"] for error in _errors(message)] == [code]
+    finally:
+        await socket.close()
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+async def test_a_subscription_that_does_not_parse_is_told_so(gateway: Stack, protocol: str) -> None:
+    socket = await GraphQLSocket.connect(gateway.gateway, protocol, AUTH["Authorization"])
+    try:
+        assert await socket.acknowledged()
+        await socket.subscribe("subscription { shipmentUpdated { ")
+        if protocol == TRANSPORT_WS:
+            # Strawberry's graphql-transport-ws answers a syntax error by closing 4400
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await socket.receive()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+            assert closed.value.rcvd.reason.startswith("Syntax Error")
+        else:
+            message = await socket.receive()
+            [error] = _errors(message)
+            assert error["extensions"]["code"] == "GRAPHQL_PARSE_FAILED", message
     finally:
         await socket.close()

@@ -9,7 +9,6 @@ from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
-    ParserCache,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -17,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from shipgraph import tracing
 from shipgraph.schema import types
 from shipgraph.schema.execution import SubscriptionExecutor
-from shipgraph.schema.extensions import ErrorCodes
+from shipgraph.schema.extensions import CachedParse, ErrorCodes
 from shipgraph.schema.limits import MAX_FIELDS, create_rule
 from shipgraph.schema.root import Mutation, Query, Subscription
 from shipgraph.schema.scalars import SCALAR_OVERRIDES
@@ -51,7 +50,7 @@ def build_schema(
             ErrorCodes,
             functools.partial(AddValidationRules, limits),
             functools.partial(MaxTokensLimiter, max_token_count=max_tokens),
-            functools.partial(ParserCache, maxsize=256),
+            functools.partial(CachedParse, maxsize=256),
             functools.partial(ValidationCache, maxsize=256),
             *traces,
         ],

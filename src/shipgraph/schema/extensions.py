@@ -11,11 +11,13 @@ spec makes it a request error, Strawberry would run the first operation.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from graphql import GraphQLError, OperationDefinitionNode
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import StreamExecutionResult
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
 from shipgraph.resolvers.errors import (
@@ -71,6 +73,23 @@ def label(error: GraphQLError) -> None:
         error.message = message_of_unavailable(error.original_error)
 
 
+class CachedParse(ParserCache):
+    """Strawberry's ParserCache parses on entering the parsing step, outside the
+    error handling that step has: a syntax error escaped the operation, and over a
+    WebSocket the subscriber got a bare ``complete`` (or nothing at all). A document
+    that does not parse is left to Strawberry's own parse, whose error is the
+    operation's answer: GRAPHQL_PARSE_FAILED over HTTP, 4400 or ``error`` over a
+    WebSocket."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 class ErrorCodes(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         yield
@@ -84,14 +103,21 @@ class ErrorCodes(SchemaExtension):
         if len(operations) > 1:
             raise OperationNameRequired
 
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Over a WebSocket each result leaves before on_operation's exit: a parse or
+        # validation error of a subscription would go out without its code.
+        for error in getattr(result, "errors", None) or ():
+            label(error)
+        yield
+
     def on_operation(self) -> Iterator[None]:
         try:
             yield
         except GraphQLError as escaped:
-            # ParserCache parses while the parsing hooks are entered, so a syntax
-            # error (or MaxTokensLimiter's "more than N tokens") escapes the whole
-            # operation; Strawberry makes it the response's only error afterwards,
-            # this very object, so labelling it here is what reaches the client.
+            # A GraphQLError raised while an extension's hook is entered (outside
+            # Strawberry's own handling) escapes the whole operation; over HTTP
+            # Strawberry makes this very object the response's only error, so
+            # labelling it here is what reaches the client.
             label(escaped)
             GRAPHQL_OPERATIONS.labels("unknown", "error").inc()
             raise
@@ -102,5 +128,6 @@ class ErrorCodes(SchemaExtension):
             errors += result.errors or []
         for error in errors:
             label(error)
-        operation = context.operation_type.value if context.operation_type else "unknown"
+        # no document: it did not parse (operation_type would raise)
+        operation = context.operation_type.value if context.graphql_document else "unknown"
         GRAPHQL_OPERATIONS.labels(operation, "error" if errors else "ok").inc()
