@@ -74,6 +74,7 @@ def create_app(
         max_depth=settings.max_query_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
+        max_fields=settings.max_fields,
         traced=settings.otel_enabled,
     )
     view = GraphQLView(schema, services, graphiql=settings.graphiql, graphiql_key=graphiql_key)

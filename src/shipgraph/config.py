@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=2_000, gt=0)
+    max_fields: int = Field(default=2_000, gt=0)
+    """Fields of one operation once its fragments are expanded (schema/limits.py)."""
     graphiql: bool = False
     log_level: str = "INFO"
 

@@ -96,6 +96,14 @@ async def test_a_fragment_bomb_is_refused_and_the_loop_keeps_answering(
     assert f"selects {2**fragments} fields once its fragments are expanded" in message
 
 
+async def test_the_field_limit_is_a_setting() -> None:
+    query = "query Q { " + " ".join(f"a{i}: __typename" for i in range(6)) + " }"
+    async with running_stack(max_fields=5, max_aliases=100) as narrow:
+        body = (await post(narrow, {"query": query})).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["GRAPHQL_VALIDATION_FAILED"]
+    assert "Allowed: 5" in body["errors"][0]["message"]
+
+
 async def test_an_unknown_fragment_is_a_validation_error(gateway: Stack) -> None:
     # Strawberry's depth limiter raised KeyError on it: an INTERNAL_SERVER_ERROR
     response = await post(gateway, {"query": "{ ...Nope }"})

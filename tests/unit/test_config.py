@@ -102,6 +102,7 @@ def test_secrets_from_the_environment(
         ("MAX_QUERY_DEPTH", "5", "max_query_depth", 5),
         ("MAX_ALIASES", "7", "max_aliases", 7),
         ("MAX_TOKENS", "300", "max_tokens", 300),
+        ("MAX_FIELDS", "50", "max_fields", 50),
         ("GRAPHIQL", "true", "graphiql", True),
         ("LOG_LEVEL", "debug", "log_level", "DEBUG"),
     ],
