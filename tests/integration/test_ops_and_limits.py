@@ -228,6 +228,19 @@ async def test_logs_carry_no_secrets(gateway: Stack, logs: Collect) -> None:
         )
 
 
+async def test_a_clients_mistake_is_one_debug_line_not_an_error_with_a_traceback(
+    gateway: Stack, logs: Collect
+) -> None:
+    await gateway.gql("{ nope }")
+    await gateway.gql(LIST, {"first": "ten"})
+    await gateway.gql("{ shipments { ")
+    errors = [line for line in logs.lines if line.startswith("strawberry.execution")]
+    assert errors == []
+    assert not any("Traceback" in line for line in logs.lines)
+    refused = [line for line in logs.lines if "operation refused" in line]
+    assert len(refused) == 3, logs.lines
+
+
 # --- query limits ------------------------------------------------------------------
 
 

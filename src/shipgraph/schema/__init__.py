@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 from shipgraph import tracing
 from shipgraph.schema import types
 from shipgraph.schema.execution import SubscriptionExecutor
-from shipgraph.schema.extensions import CachedParse, ErrorCodes
+from shipgraph.schema.extensions import CachedParse, CodedSchema, ErrorCodes
 from shipgraph.schema.limits import MAX_FIELDS, create_rule
 from shipgraph.schema.root import Mutation, Query, Subscription
 from shipgraph.schema.scalars import SCALAR_OVERRIDES
@@ -38,7 +38,7 @@ def build_schema(
     fragment spreads."""
     limits: list[type[ASTValidationRule]] = [create_rule(max_depth, max_aliases, max_fields)]
     traces = [tracing.graphql_extension()] if traced else []
-    return strawberry.Schema(
+    return CodedSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

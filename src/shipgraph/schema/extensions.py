@@ -14,10 +14,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import StreamExecutionResult
+from strawberry.types import ExecutionContext, StreamExecutionResult
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
 from shipgraph.resolvers.errors import (
@@ -71,6 +72,21 @@ def label(error: GraphQLError) -> None:
         error.message = "internal error; it has been logged"
     elif code == SERVICE_UNAVAILABLE:
         error.message = message_of_unavailable(error.original_error)
+
+
+class CodedSchema(strawberry.Schema):
+    """Strawberry logs every error of every operation at ERROR with its traceback,
+    a client's typo included: a hostile client could fill the log at will. Here an
+    unexpected error is logged once, by ``label``; a client's is a DEBUG line."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            label(error)
+            code = (error.extensions or {}).get("code")
+            if code != "INTERNAL_SERVER_ERROR":
+                log.debug("operation refused", code=code, message=error.message[:200])
 
 
 class CachedParse(ParserCache):
