@@ -478,18 +478,25 @@ class SqlShipmentStore:
         now_ms = fresh_ms(now)
         due_ms = now_ms - int(interval_s * 1000)
         is_due = sa.and_(poll_leases.c.carrier == carrier.value, poll_leases.c.fresh_ms <= due_ms)
-        # PostgreSQL: rows another claimer holds are skipped, not waited for;
-        # SQLite renders no FOR UPDATE: its one writer runs the UPDATE whole.
+        # PostgreSQL: rows another claimer holds are skipped, not waited for; the
+        # choice is a materialized CTE, run once (as an IN subquery the planner may
+        # run it again per row, and each run skips the rows this UPDATE changed).
+        # SQLite renders no FOR UPDATE: its one writer runs the statement whole.
         chosen = (
-            sa.select(poll_leases.c.shipment_id)
+            sa.select(poll_leases.c.tenant, poll_leases.c.shipment_id)
             .where(is_due)
             .order_by(poll_leases.c.fresh_ms, poll_leases.c.shipment_id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("chosen")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         claim = (
             sa.update(poll_leases)
-            .where(is_due, poll_leases.c.shipment_id.in_(chosen.scalar_subquery()))
+            .where(
+                poll_leases.c.tenant == chosen.c.tenant,
+                poll_leases.c.shipment_id == chosen.c.shipment_id,
+            )
             .values(prior_fresh_ms=poll_leases.c.fresh_ms, fresh_ms=now_ms)
             .returning(poll_leases.c.shipment_id, poll_leases.c.prior_fresh_ms)
         )
