@@ -4,6 +4,9 @@ its migrations, a restart, writers in two processes, and a database that is not 
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import json
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -20,9 +23,13 @@ from shipgraph.domain import CarrierCode, Shipment
 from shipgraph.store import (
     IdempotencyResult,
     IdempotencyState,
+    InvalidCursor,
+    ShipmentFilter,
+    ShipmentNotFound,
     StoreBusy,
     StoreContended,
     StoreUnavailable,
+    UnstorableShipment,
 )
 from shipgraph.store.sql import SqlShipmentStore, current_is_head, upgrade
 from shipgraph.store.sql import store as sql_store
@@ -237,3 +244,69 @@ async def test_a_database_locked_too_long_answers_busy(
     finally:
         holder.close()
         await store.aclose()
+
+
+# --- text no column can hold (PostgreSQL refuses NUL; no driver sends a lone surrogate)
+
+
+def cursor_of(*value: object) -> str:
+    raw = json.dumps(list(value)).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"])
+async def test_unstorable_text_matches_nothing_and_is_not_written(
+    stores: Callable[[], SqlShipmentStore], bad: str
+) -> None:
+    store = stores()
+    await store.create(shipment("s1", tracking_number="T-1"))
+    assert await store.get("acme", bad) is None
+    assert await store.get(bad, "s1") is None
+    found = await store.get_many("acme", [bad, "s1"])
+    assert [s.id if s else None for s in found] == [None, "s1"]
+    assert await store.versions(bad, ["s1"]) == [None]
+    assert await store.find_by_carrier_id(CarrierCode.ENVIO, bad) is None
+    assert await store.find_by_tracking_number(CarrierCode.ENVIO, bad) is None
+    assert (await store.list("acme", 5, filter=ShipmentFilter(reference=bad))).shipments == []
+    assert (await store.list(bad, 5)).shipments == []
+    with pytest.raises(InvalidCursor):
+        await store.list("acme", 5, cursor_of(1, bad))
+    with pytest.raises(ShipmentNotFound):
+        await store.update("acme", bad, lambda s: replace(s, reference="x"))
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s2"), reference=bad))
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s3"), id=bad))
+    with pytest.raises(UnstorableShipment):
+        await store.update("acme", "s1", lambda s: replace(s, reference=bad))
+    assert (await store.get("acme", "s1") or shipment("x")).version == 1
+    with contextlib.suppress(UnstorableShipment):  # a lone surrogate is not even encoded
+        await store.add_orphan(orphan("e1", carrier_shipment_id=bad))
+    assert await store.take_orphans(CarrierCode.ENVIO, bad, None) == []
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b", "\x01" + b"a\x00b".hex()])
+async def test_any_idempotency_key_is_kept_apart_from_every_other(
+    stores: Callable[[], SqlShipmentStore], bad: str
+) -> None:
+    store = stores()
+    reserved = IdempotencyResult(IdempotencyState.RESERVED)
+    assert await store.reserve_idempotency("acme", bad, "h") == reserved
+    assert await store.reserve_idempotency("acme", "a", "h") == reserved
+    assert await store.reserve_idempotency(bad, bad, "h") == reserved
+    await store.complete_idempotency("acme", bad, "s1")
+    completed = IdempotencyResult(IdempotencyState.COMPLETED, "s1")
+    assert await store.reserve_idempotency("acme", bad, "h") == completed
+    await store.release_idempotency("acme", bad)
+    assert await store.reserve_idempotency("acme", bad, "h") == reserved
+
+
+async def test_batches_larger_than_one_statement_takes(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    store = stores()
+    await store.create(shipment("s1"))
+    ids = [f"x{i}" for i in range(40_000)] + ["s1"]
+    found = await store.get_many("acme", ids)
+    assert [s.id for s in found if s is not None] == ["s1"] and len(found) == len(ids)
+    assert (await store.versions("acme", ids))[-1] == 1

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
-from shipgraph.observability import STORE_CONTENDED
+from shipgraph.observability import STORE_CONTENDED, get_logger
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
@@ -54,6 +54,7 @@ from shipgraph.store.base import (
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
+    InvalidCursor,
     Mutator,
     ShipmentFilter,
     ShipmentNotFound,
@@ -62,6 +63,7 @@ from shipgraph.store.base import (
     StoreContended,
     StoreError,
     StoreUnavailable,
+    UnstorableShipment,
 )
 from shipgraph.store.cursors import listing_bounds, micros, position
 from shipgraph.store.sql.tables import (
@@ -72,6 +74,7 @@ from shipgraph.store.sql.tables import (
     tracking_numbers,
 )
 
+log = get_logger("shipgraph.store")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -114,6 +117,38 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
             raise
 
     return wrapper
+
+
+IN_BATCH = 1000
+"""Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
+
+
+def storable(value: str | None) -> bool:
+    """Text a column of both dialects holds: PostgreSQL refuses NUL, and neither
+    driver sends a lone surrogate. What cannot be stored matches nothing stored."""
+    if value is None:
+        return True
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def key_text(value: str) -> str:
+    """A caller's key (an idempotency key, a tenant) as a column can hold it:
+    itself when storable, else its UTF-8 (surrogates kept) in hex after a \x01 mark.
+    One-to-one: a storable key starting with the mark is written hex as well."""
+    if storable(value) and not value.startswith("\x01"):
+        return value
+    return "\x01" + value.encode("utf-8", "surrogatepass").hex()
+
+
+def _batches(ids: Sequence[str]) -> list[list[str]]:
+    unique = sorted({i for i in ids if storable(i)})
+    return [unique[n : n + IN_BATCH] for n in range(0, len(unique), IN_BATCH)]
 
 
 def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -223,6 +258,7 @@ class SqlShipmentStore:
     async def create(self, shipment: Shipment) -> Shipment:
         stored = replace(shipment, version=1)
         encoded = write_shipment(stored)
+        _check_columns(stored)
         row = {
             "tenant": stored.tenant,
             "id": stored.id,
@@ -279,6 +315,8 @@ class SqlShipmentStore:
 
     @_reachable
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
+        if not (storable(tenant) and storable(shipment_id)):
+            return None
         query = sa.select(shipments.c.document).where(
             shipments.c.tenant == tenant, shipments.c.id == shipment_id
         )
@@ -290,28 +328,42 @@ class SqlShipmentStore:
     async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
         if not shipment_ids:
             return []
-        query = sa.select(shipments.c.id, shipments.c.document).where(
-            shipments.c.tenant == tenant, shipments.c.id.in_(set(shipment_ids))
-        )
-        async with self._engine.connect() as conn:
-            raws = {row.id: row.document for row in await conn.execute(query)}
+        raws = await self._documents(tenant, shipment_ids)
         return owned_batch(tenant, shipment_ids, [raws.get(i) for i in shipment_ids])
 
     @_reachable
     async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
-        if not shipment_ids:
-            return []
-        query = sa.select(shipments.c.id, shipments.c.version).where(
-            shipments.c.tenant == tenant, shipments.c.id.in_(set(shipment_ids))
-        )
-        async with self._engine.connect() as conn:
-            found = {row.id: row.version for row in await conn.execute(query)}
+        found: dict[str, int] = {}
+        if shipment_ids and storable(tenant):
+            async with self._engine.connect() as conn:
+                for batch in _batches(shipment_ids):
+                    query = sa.select(shipments.c.id, shipments.c.version).where(
+                        shipments.c.tenant == tenant, shipments.c.id.in_(batch)
+                    )
+                    found.update((row.id, row.version) for row in await conn.execute(query))
         return [found.get(i) for i in shipment_ids]
+
+    async def _documents(self, tenant: str | None, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored documents by id (of ``tenant``'s shipments, unless None)."""
+        found: dict[str, bytes] = {}
+        if tenant is not None and not storable(tenant):
+            return found
+        async with self._engine.connect() as conn:
+            for batch in _batches(ids):
+                query = sa.select(shipments.c.id, shipments.c.document).where(
+                    shipments.c.id.in_(batch)
+                )
+                if tenant is not None:
+                    query = query.where(shipments.c.tenant == tenant)
+                found.update((row.id, row.document) for row in await conn.execute(query))
+        return found
 
     @_reachable
     async def find_by_carrier_id(
         self, carrier: CarrierCode, carrier_shipment_id: str
     ) -> Shipment | None:
+        if not storable(carrier_shipment_id):
+            return None
         query = sa.select(shipments.c.id, shipments.c.document).where(
             shipments.c.carrier == carrier.value,
             shipments.c.carrier_shipment_id == carrier_shipment_id,
@@ -322,6 +374,8 @@ class SqlShipmentStore:
     async def find_by_tracking_number(
         self, carrier: CarrierCode, tracking_number: str
     ) -> Shipment | None:
+        if not storable(tracking_number):
+            return None
         joined = tracking_numbers.join(
             shipments,
             sa.and_(
@@ -346,6 +400,8 @@ class SqlShipmentStore:
 
     @_reachable
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+        if not (storable(tenant) and storable(shipment_id)):
+            raise ShipmentNotFound(shipment_id)
         try:
             async with asyncio.timeout(UPDATE_WAIT_S), self._updating.hold(shipment_id):
                 return await self._update_retrying(tenant, shipment_id, mutate)
@@ -383,6 +439,7 @@ class SqlShipmentStore:
             if stored is None:
                 return current
             encoded = write_shipment(stored)
+            _check_columns(stored)
             try:
                 async with conn.begin():
                     written = await conn.execute(
@@ -437,6 +494,10 @@ class SqlShipmentStore:
         created_after = filter.created_after if filter else None
         created_before = filter.created_before if filter else None
         upper, lower = listing_bounds(after, created_after, created_before)
+        if upper is not None and not storable(upper):
+            raise InvalidCursor(after or "")  # no stored id holds that text
+        if not storable(tenant) or not _can_match(filter):
+            return make_page([], first)
         where = [shipments.c.tenant == tenant, *_matching(filter)]
         if lower is not None:
             where.append(shipments.c.created_us >= int(lower))
@@ -507,9 +568,7 @@ class SqlShipmentStore:
         if not leased:
             return []
         ids = [shipment_id for _, shipment_id in leased]
-        query = sa.select(shipments.c.id, shipments.c.document).where(shipments.c.id.in_(ids))
-        async with self._engine.connect() as conn:
-            raws = {row.id: row.document for row in await conn.execute(query)}
+        raws = await self._documents(None, ids)
         found = [readable_shipment(i, raws[i]) for i in ids if i in raws]  # skips unreadable
         return [shipment for shipment in found if shipment is not None]
 
@@ -520,6 +579,7 @@ class SqlShipmentStore:
         self, tenant: str, key: str, request_hash: str, ttl_s: int = IDEMPOTENCY_TTL_S
     ) -> IdempotencyResult:
         ttl = min(self._in_progress_ttl_s, ttl_s)
+        tenant, key = key_text(tenant), key_text(key)
         for _ in range(3):  # the held key may expire between the INSERT and the SELECT
             now = self._clock()
             async with self._engine.begin() as conn:
@@ -567,6 +627,7 @@ class SqlShipmentStore:
         self, tenant: str, key: str, shipment_id: str, ttl_s: int = IDEMPOTENCY_TTL_S
     ) -> None:
         now = self._clock()
+        tenant, key = key_text(tenant), key_text(key)
         async with self._engine.begin() as conn:
             held = (await conn.execute(self._held(tenant, key, now))).first()
             # a reservation that expired meanwhile leaves no hash: any input gets the result
@@ -585,6 +646,7 @@ class SqlShipmentStore:
 
     @_reachable
     async def release_idempotency(self, tenant: str, key: str) -> None:
+        tenant, key = key_text(tenant), key_text(key)
         async with self._engine.begin() as conn:
             await conn.execute(
                 sa.delete(idempotency_keys).where(
@@ -599,7 +661,7 @@ class SqlShipmentStore:
         encoded = write_update(update)
         addressed = _addressed(update.carrier, update.carrier_shipment_id, update.tracking_number)
         if addressed is None:
-            return  # no key to find it by, as in the other stores
+            return  # no key to find it by (or none a stored shipment could have)
         now = self._clock()
         expires_at = now + ORPHAN_TTL_S
         async with self._engine.begin() as conn:
@@ -611,8 +673,8 @@ class SqlShipmentStore:
             await conn.execute(
                 sa.insert(orphan_events).values(
                     carrier=update.carrier.value,
-                    carrier_shipment_id=update.carrier_shipment_id or None,
-                    tracking_number=update.tracking_number or None,
+                    carrier_shipment_id=_key_or_none(update.carrier_shipment_id),
+                    tracking_number=_key_or_none(update.tracking_number),
                     event=encoded,
                     expires_at=expires_at,
                 )
@@ -676,10 +738,30 @@ def _addressed(
 ) -> Any:
     """The orphans addressed to that carrier id or tracking number; None for neither."""
     keys = []
-    if carrier_shipment_id:
+    if _key_or_none(carrier_shipment_id):
         keys.append(orphan_events.c.carrier_shipment_id == carrier_shipment_id)
-    if tracking_number:
+    if _key_or_none(tracking_number):
         keys.append(orphan_events.c.tracking_number == tracking_number)
     if not keys:
         return None
     return sa.and_(orphan_events.c.carrier == carrier.value, sa.or_(*keys))
+
+
+def _key_or_none(value: str | None) -> str | None:
+    """An orphan's key, or None when it is empty or no stored shipment could have it
+    (carrier ids and tracking numbers are stored printable: see write_shipment)."""
+    return value if value and storable(value) else None
+
+
+def _can_match(filter: ShipmentFilter | None) -> bool:
+    if filter is None:
+        return True
+    return storable(filter.reference) and storable(filter.tracking_number)
+
+
+def _check_columns(shipment: Shipment) -> None:
+    """UnstorableShipment for text the columns cannot hold (the document could)."""
+    for name in ("tenant", "id", "reference", "carrier_shipment_id", "tracking_number"):
+        if not storable(getattr(shipment, name)):
+            log.error("shipment not stored: unusable text", shipment=repr(shipment.id), field=name)
+            raise UnstorableShipment(f"shipment {shipment.id!r} cannot be stored: bad {name}")
