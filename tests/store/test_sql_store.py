@@ -36,6 +36,7 @@ from shipgraph.store.sql import store as sql_store
 from shipgraph.store.sql.migrate import current_revisions, head_revisions
 from shipgraph.store.sql.tables import metadata
 from tests.store.shipments import at, orphan, shipment
+from tests.support.redis_server import free_port
 
 TABLES = {"shipments", "tracking_numbers", "poll_leases", "idempotency_keys", "orphan_events"}
 
@@ -221,6 +222,21 @@ async def _aiosqlite_workers_stopped() -> None:
         if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
             return
         await asyncio.sleep(0.01)
+
+
+async def test_a_postgresql_that_refuses_connections_answers_unavailable() -> None:
+    url = f"postgresql+asyncpg://shipgraph@127.0.0.1:{free_port()}/shipgraph"
+    store = SqlShipmentStore.from_url(url)
+    try:
+        assert not await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+        with pytest.raises(StoreUnavailable):
+            await store.update("acme", "s1", lambda s: replace(s, reference="x"))
+        with pytest.raises(StoreUnavailable):
+            await store.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=60, limit=5)
+    finally:
+        await store.aclose()
 
 
 async def test_a_database_locked_too_long_answers_busy(
