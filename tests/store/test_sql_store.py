@@ -239,6 +239,28 @@ async def test_a_postgresql_that_refuses_connections_answers_unavailable() -> No
         await store.aclose()
 
 
+async def test_a_postgresql_that_never_answers_is_unavailable_in_bounded_time() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # accepts, then says nothing
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"postgresql+asyncpg://shipgraph@127.0.0.1:{port}/shipgraph"
+    store = SqlShipmentStore.from_url(url, connect_args={"timeout": 0.2})
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+        assert not await store.ping()
+    finally:
+        await store.aclose()
+        server.close()
+        for writer in accepted:
+            writer.close()
+        await server.wait_closed()
+
+
 async def test_a_database_locked_too_long_answers_busy(
     migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

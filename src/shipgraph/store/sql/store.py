@@ -87,6 +87,12 @@ UPDATE_BACKOFF_MAX_S = 0.2
 UPDATE_WAIT_S = 10.0
 """The longest an update waits for its turn and its tries, all told."""
 RETRY_AFTER_S = 1
+POOL_WAIT_S = 5.0
+"""How long a request waits for a pooled connection before the store says busy."""
+CONNECT_TIMEOUT_S = 5.0
+COMMAND_TIMEOUT_S = 30.0
+"""PostgreSQL: the longest a connect or one statement may take before the database
+counts as unavailable (a request must not hang on a server that stopped answering)."""
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for the write lock before the store says busy."""
 
@@ -109,6 +115,8 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):
                 raise StoreBusy(f"database busy: {exc.orig}", RETRY_AFTER_S) from exc
             raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+        except TimeoutError as exc:  # asyncpg's connect or command timeout
+            raise StoreUnavailable("the database did not answer in time") from exc
         except (sa_exc.InterfaceError, sa_exc.DisconnectionError, OSError) as exc:
             raise StoreUnavailable(f"database unavailable: {exc}") from exc
         except sa_exc.DBAPIError as exc:
@@ -200,6 +208,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     else:
         options.setdefault("pool_pre_ping", True)
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
+        connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)
+    options.setdefault("pool_timeout", POOL_WAIT_S)
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
