@@ -339,6 +339,23 @@ async def test_any_idempotency_key_is_kept_apart_from_every_other(
     assert await store.reserve_idempotency("acme", bad, "h") == reserved
 
 
+async def test_long_text_is_refused_or_kept_apart_never_an_index_error(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    store = stores()
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s1"), reference="é" * 600))  # 1200 bytes
+    await store.create(replace(shipment("s1"), reference="é" * 500))
+    long_keys = ["k" * 100_000, "k" * 100_000 + "x", "\x02" + "k" * 10]
+    for key in long_keys:
+        reserved = await store.reserve_idempotency("t" * 5_000, key, "h")
+        assert reserved == IdempotencyResult(IdempotencyState.RESERVED)
+    await store.add_orphan(orphan("e1", carrier_shipment_id="c" * 100_000))
+    assert await store.take_orphans(CarrierCode.ENVIO, "c" * 100_000, None) == []
+    found = await store.list("acme", 5, filter=ShipmentFilter(reference="r" * 100_000))
+    assert found.shipments == []
+
+
 async def test_batches_larger_than_one_statement_takes(
     stores: Callable[[], SqlShipmentStore],
 ) -> None:

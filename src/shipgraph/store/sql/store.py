@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import functools
+import hashlib
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -30,6 +31,7 @@ from shipgraph.observability import STORE_CONTENDED, get_logger
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
+    MAX_KEY_PART,
     ORPHAN_TTL_S,
     IdempotencyRecord,
     active_moves,
@@ -145,13 +147,32 @@ def storable(value: str | None) -> bool:
     return True
 
 
+KEY_BYTES = 512
+"""The longest key text written (an index entry must stay well under PostgreSQL's
+2704-byte limit); longer keys are stored by their hash."""
+COLUMN_BYTES = {
+    "tenant": 256,
+    "id": 256,
+    "reference": 1024,
+    "carrier_shipment_id": 1024,
+    "tracking_number": 1024,
+}
+"""The most UTF-8 bytes of a shipment's indexed text columns (all told an index entry
+stays under PostgreSQL's limit); a longer one cannot be stored."""
+
+
 def key_text(value: str) -> str:
-    """A caller's key (an idempotency key, a tenant) as a column can hold it:
-    itself when storable, else its UTF-8 (surrogates kept) in hex after a \x01 mark.
-    One-to-one: a storable key starting with the mark is written hex as well."""
-    if storable(value) and not value.startswith("\x01"):
+    """A caller's key (an idempotency key, a tenant) as a column can hold it: itself
+    when storable and short, else its UTF-8 (surrogates kept) in hex after a \x01 mark,
+    or for a long one its SHA-256 after a \x02 mark. A key starting with a mark is
+    always transformed, so no two keys share a text (up to SHA-256 collisions)."""
+    marked = value.startswith(("\x01", "\x02"))
+    if storable(value) and not marked and len(value.encode()) <= KEY_BYTES:
         return value
-    return "\x01" + value.encode("utf-8", "surrogatepass").hex()
+    raw = value.encode("utf-8", "surrogatepass")
+    if 1 + 2 * len(raw) <= KEY_BYTES:
+        return "\x01" + raw.hex()
+    return "\x02" + hashlib.sha256(raw).hexdigest()
 
 
 def _batches(ids: Sequence[str]) -> list[list[str]]:
@@ -762,8 +783,10 @@ def _addressed(
 
 def _key_or_none(value: str | None) -> str | None:
     """An orphan's key, or None when it is empty or no stored shipment could have it
-    (carrier ids and tracking numbers are stored printable: see write_shipment)."""
-    return value if value and storable(value) else None
+    (carrier ids and tracking numbers are stored printable and short: write_shipment)."""
+    if value and len(value) <= MAX_KEY_PART and value.isprintable() and storable(value):
+        return value
+    return None
 
 
 def _can_match(filter: ShipmentFilter | None) -> bool:
@@ -774,7 +797,8 @@ def _can_match(filter: ShipmentFilter | None) -> bool:
 
 def _check_columns(shipment: Shipment) -> None:
     """UnstorableShipment for text the columns cannot hold (the document could)."""
-    for name in ("tenant", "id", "reference", "carrier_shipment_id", "tracking_number"):
-        if not storable(getattr(shipment, name)):
+    for name, most in COLUMN_BYTES.items():
+        value = getattr(shipment, name)
+        if not storable(value) or (value is not None and len(value.encode()) > most):
             log.error("shipment not stored: unusable text", shipment=repr(shipment.id), field=name)
             raise UnstorableShipment(f"shipment {shipment.id!r} cannot be stored: bad {name}")
