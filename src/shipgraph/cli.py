@@ -1,4 +1,4 @@
-"""`shipgraph serve | dev | sandbox | schema`."""
+"""`shipgraph serve | dev | sandbox | schema | db upgrade`."""
 
 from __future__ import annotations
 
@@ -114,6 +114,27 @@ def schema(args: argparse.Namespace) -> None:
     sys.stdout.write(print_sdl() + "\n")
 
 
+def db_upgrade(args: argparse.Namespace) -> None:
+    """Create or migrate the SQL database's schema to the one this version needs."""
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from shipgraph.store.sql.migrate import current_revisions, upgrade
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    url = settings.database_url
+    if url is None:
+        raise SystemExit("shipgraph db upgrade: set SHIPGRAPH_DATABASE_URL to the database")
+    try:
+        asyncio.run(upgrade(url))
+        revisions = asyncio.run(current_revisions(url))
+    except (SQLAlchemyError, OSError) as error:
+        raise SystemExit(f"shipgraph db upgrade: the database did not answer: {error}") from None
+    print(f"shipgraph db upgrade: the database is at revision {', '.join(revisions)} (head)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shipgraph", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +163,10 @@ def _parser() -> argparse.ArgumentParser:
             )
     printer = commands.add_parser("schema", help="print the GraphQL SDL")
     printer.set_defaults(handler=schema)
+    database = commands.add_parser("db", help="the SQL database (SHIPGRAPH_DATABASE_URL)")
+    actions = database.add_subparsers(dest="action", required=True)
+    upgrader = actions.add_parser("upgrade", help="create or migrate the schema to head")
+    upgrader.set_defaults(handler=db_upgrade)
     return parser
 
 

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     request is answered SERVICE_UNAVAILABLE, "connection pool is exhausted"."""
     redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
     """How long one Redis command (or connect) may take before Redis counts as down."""
+    database_url: str | None = None
+    """The SQL database of record (the SQL shipment store): ``postgresql+asyncpg://...``
+    in production, or ``sqlite+aiosqlite:///path/to/file.db`` embedded. Its schema is
+    made and kept current by ``shipgraph db upgrade``."""
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Bearer key -> tenant."""
 
@@ -145,6 +149,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
+            raise ValueError("must start with postgresql+asyncpg:// or sqlite+aiosqlite:///")
+        return value
+
     @field_validator("api_keys", mode="before")
     @classmethod
     def _api_keys(cls, value: object) -> object:
@@ -160,11 +173,11 @@ class Settings(BaseSettings):
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         """repr() and str() show no secret: API keys (plain dict keys, for lookups)
-        and a password in the Redis URL are masked like the SecretStr fields."""
+        and a password in the Redis or database URL are masked like the SecretStr fields."""
         for name, value in super().__repr_args__():
             if name == "api_keys" and isinstance(value, dict):
                 yield name, _Masked(f"{len(value)} keys for {sorted(set(value.values()))}")
-            elif name == "redis_url" and isinstance(value, str):
+            elif name in ("redis_url", "database_url") and isinstance(value, str):
                 yield name, _hide_password(value)
             else:
                 yield name, value

@@ -1,7 +1,8 @@
-"""A stored record that cannot be decoded never takes the rest down, on both backends.
+"""A stored record that cannot be decoded never takes the rest down, on every backend.
 
 Records are damaged by hand behind the store's back (the Redis key set with another
-client, the memory store's bytes replaced), the way an old bug or an operator would.
+client, the SQL row updated through another engine, the memory store's bytes
+replaced), the way an old bug or an operator would.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import json
 import math
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as aredis
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shipgraph.codec import encode_shipment, encode_update
 from shipgraph.domain import CarrierCode, Courier, GeoPoint, Shipment
@@ -26,6 +30,8 @@ from shipgraph.store import (
     UnstorableShipment,
     _common,
 )
+from shipgraph.store.sql import SqlShipmentStore, upgrade
+from shipgraph.store.sql.tables import orphan_events, shipments
 from tests.store.shipments import at, orphan, shipment
 
 PREFIX = "test"
@@ -54,18 +60,30 @@ DAMAGE = {
 
 
 class Rig:
-    def __init__(self, store: ShipmentStore, control: aredis.Redis | None) -> None:
+    def __init__(
+        self, store: ShipmentStore, control: aredis.Redis | None, sql: AsyncEngine | None = None
+    ) -> None:
         self.store = store
         self.control = control
+        self.sql = sql
 
     async def damage(self, shipment_id: str, raw: bytes) -> None:
-        if self.control is None:
+        if self.sql is not None:
+            async with self.sql.begin() as conn:
+                where = shipments.c.id == shipment_id
+                await conn.execute(sa.update(shipments).where(where).values(document=raw))
+        elif self.control is None:
             assert isinstance(self.store, MemoryShipmentStore)
             self.store._docs[shipment_id] = raw
         else:
             await self.control.set(f"{PREFIX}:shipment:{shipment_id}", raw)
 
     async def raw(self, shipment_id: str) -> bytes | None:
+        if self.sql is not None:
+            query = sa.select(shipments.c.document).where(shipments.c.id == shipment_id)
+            async with self.sql.connect() as conn:
+                document: bytes | None = (await conn.execute(query)).scalar_one_or_none()
+            return document
         if self.control is None:
             assert isinstance(self.store, MemoryShipmentStore)
             return self.store._docs.get(shipment_id)
@@ -73,10 +91,21 @@ class Rig:
         return found
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
     if request.param == "memory":
         yield Rig(MemoryShipmentStore(), None)
+        return
+    if request.param == "sqlite":
+        database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+        await upgrade(database)
+        sql_store = SqlShipmentStore.from_url(database)
+        engine = create_async_engine(database)
+        try:
+            yield Rig(sql_store, None, engine)
+        finally:
+            await sql_store.aclose()
+            await engine.dispose()
         return
     url: str = request.getfixturevalue("redis_url")
     store = RedisShipmentStore.from_url(url, prefix=PREFIX)
@@ -180,7 +209,11 @@ async def test_an_unreadable_orphan_is_dropped_and_the_others_adopted(rig: Rig) 
     await rig.store.add_orphan(orphan("e1", carrier_shipment_id="c-9"))
     await rig.store.add_orphan(orphan("e2", carrier_shipment_id="c-9"))
     bad = encode_update(orphan("e1", carrier_shipment_id="c-9"))
-    if rig.control is None:
+    if rig.sql is not None:
+        async with rig.sql.begin() as conn:
+            damaged = sa.update(orphan_events).where(orphan_events.c.event == bad)
+            await conn.execute(damaged.values(event=b'{"carrier": "ENVIO", "event_id": 5}'))
+    elif rig.control is None:
         assert isinstance(rig.store, MemoryShipmentStore)
         entries = rig.store._orphans["orphans:ENVIO:id:c-9"].entries
         entries[b'{"carrier": "ENVIO", "event_id": 5}'] = entries.pop(bad)

@@ -1,4 +1,4 @@
-"""What every ShipmentStore promises, run against the memory and the Redis backend."""
+"""What every ShipmentStore promises, run against the memory, Redis and SQL (SQLite) backends."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,16 +25,22 @@ from shipgraph.store import (
     ShipmentStore,
     StoreError,
 )
+from shipgraph.store.sql import SqlShipmentStore, upgrade
 from tests.store.shipments import at, orphan, shipment
 
 StoreFactory = Callable[..., ShipmentStore]
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backend_url(request: pytest.FixtureRequest) -> str | None:
-    """None for the memory backend, else the URL of the session's own Redis."""
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+async def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """None for the memory backend, else the URL of the session's own Redis, or of a
+    fresh SQLite database migrated to head."""
     if request.param == "memory":
         return None
+    if request.param == "sqlite":
+        database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+        await upgrade(database)
+        return database
     url: str = request.getfixturevalue("redis_url")
     return url
 
@@ -46,6 +53,8 @@ async def make_store(backend_url: str | None) -> AsyncIterator[StoreFactory]:
         store: ShipmentStore
         if backend_url is None:
             store = MemoryShipmentStore(**options)
+        elif backend_url.startswith("sqlite"):
+            store = SqlShipmentStore.from_url(backend_url, **options)
         else:
             store = RedisShipmentStore.from_url(backend_url, prefix="test", **options)
         made.append(store)

@@ -1,0 +1,804 @@
+"""The SQL store (SQLAlchemy 2 Core, async): PostgreSQL (asyncpg) or SQLite (aiosqlite).
+
+One implementation for both dialects; the only dialect-specific statements are the
+upserts (``insert`` of sqlalchemy.dialects.{postgresql,sqlite}, whose
+``on_conflict_*`` are alike) and the ``FOR UPDATE SKIP LOCKED`` of a claim, which
+SQLite's compiler leaves out (its single writer makes the claim's one UPDATE atomic).
+The schema is in ``tables``; ``migrations`` creates it (``shipgraph db upgrade``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import functools
+import hashlib
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
+from shipgraph.observability import STORE_CONTENDED, get_logger
+from shipgraph.store._common import (
+    IN_PROGRESS_TTL_S,
+    LIST_BATCH,
+    MAX_KEY_PART,
+    ORPHAN_TTL_S,
+    IdempotencyRecord,
+    active_moves,
+    check_claim,
+    check_first,
+    fresh_ms,
+    is_active,
+    make_page,
+    next_version,
+    oldest_first_once,
+    owned,
+    owned_batch,
+    read_shipment,
+    readable_shipment,
+    readable_update,
+    write_shipment,
+    write_update,
+)
+from shipgraph.store._keyed_lock import KeyedLocks
+from shipgraph.store.base import (
+    IDEMPOTENCY_TTL_S,
+    DuplicateShipment,
+    IdempotencyResult,
+    IdempotencyState,
+    InvalidCursor,
+    Mutator,
+    ShipmentFilter,
+    ShipmentNotFound,
+    ShipmentPage,
+    StoreBusy,
+    StoreContended,
+    StoreError,
+    StoreUnavailable,
+    UnstorableShipment,
+)
+from shipgraph.store.cursors import listing_bounds, micros, position
+from shipgraph.store.sql.tables import (
+    idempotency_keys,
+    orphan_events,
+    poll_leases,
+    shipments,
+    tracking_numbers,
+)
+
+log = get_logger("shipgraph.store")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# As in the Redis store: updates of one shipment from this process wait their turn,
+# so only writers in other processes make the versioned UPDATE miss; those misses
+# are retried a bounded number of times with jittered backoff.
+UPDATE_TRIES = 8
+UPDATE_BACKOFF_FIRST_S = 0.005
+UPDATE_BACKOFF_MAX_S = 0.2
+UPDATE_WAIT_S = 10.0
+"""The longest an update waits for its turn and its tries, all told."""
+RETRY_AFTER_S = 1
+POOL_WAIT_S = 5.0
+"""How long a request waits for a pooled connection before the store says busy."""
+CONNECT_TIMEOUT_S = 5.0
+COMMAND_TIMEOUT_S = 30.0
+"""PostgreSQL: the longest a connect or one statement may take before the database
+counts as unavailable (a request must not hang on a server that stopped answering)."""
+SQLITE_BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite writer waits for the write lock before the store says busy."""
+
+
+class _Lost(Exception):
+    """Another writer saved a new version between an update's read and its write."""
+
+
+def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """Turn database failures into StoreUnavailable (reads answer SERVICE_UNAVAILABLE,
+    webhooks 503): StoreBusy when it is there but busy, so worth a retry soon."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except sa_exc.TimeoutError as exc:  # every pooled connection stayed busy
+            raise StoreBusy(f"no database connection free: {exc}", RETRY_AFTER_S) from exc
+        except sa_exc.OperationalError as exc:
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                raise StoreBusy(f"database busy: {exc.orig}", RETRY_AFTER_S) from exc
+            raise StoreUnavailable(f"database unavailable: {exc.orig}") from exc
+        except TimeoutError as exc:  # asyncpg's connect or command timeout
+            raise StoreUnavailable("the database did not answer in time") from exc
+        except (sa_exc.InterfaceError, sa_exc.DisconnectionError, OSError) as exc:
+            raise StoreUnavailable(f"database unavailable: {exc}") from exc
+        except sa_exc.DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StoreUnavailable(f"database connection lost: {exc.orig}") from exc
+            raise
+
+    return wrapper
+
+
+IN_BATCH = 1000
+"""Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
+
+
+def storable(value: str | None) -> bool:
+    """Text a column of both dialects holds: PostgreSQL refuses NUL, and neither
+    driver sends a lone surrogate. What cannot be stored matches nothing stored."""
+    if value is None:
+        return True
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+KEY_BYTES = 512
+"""The longest key text written (an index entry must stay well under PostgreSQL's
+2704-byte limit); longer keys are stored by their hash."""
+COLUMN_BYTES = {
+    "tenant": 256,
+    "id": 256,
+    "reference": 1024,
+    "carrier_shipment_id": 1024,
+    "tracking_number": 1024,
+}
+"""The most UTF-8 bytes of a shipment's indexed text columns (all told an index entry
+stays under PostgreSQL's limit); a longer one cannot be stored."""
+
+
+def key_text(value: str) -> str:
+    """A caller's key (an idempotency key, a tenant) as a column can hold it: itself
+    when storable and short, else its UTF-8 (surrogates kept) in hex after a \x01 mark,
+    or for a long one its SHA-256 after a \x02 mark. A key starting with a mark is
+    always transformed, so no two keys share a text (up to SHA-256 collisions)."""
+    marked = value.startswith(("\x01", "\x02"))
+    if storable(value) and not marked and len(value.encode()) <= KEY_BYTES:
+        return value
+    raw = value.encode("utf-8", "surrogatepass")
+    if 1 + 2 * len(raw) <= KEY_BYTES:
+        return "\x01" + raw.hex()
+    return "\x02" + hashlib.sha256(raw).hexdigest()
+
+
+def _batches(ids: Sequence[str]) -> list[list[str]]:
+    unique = sorted({i for i in ids if storable(i)})
+    return [unique[n : n + IN_BATCH] for n in range(0, len(unique), IN_BATCH)]
+
+
+def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
+    """An INSERT with ``on_conflict_do_nothing`` / ``on_conflict_do_update``: the two
+    dialects spell ``ON CONFLICT`` alike, through their own ``insert``."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise StoreError(f"no upsert for the {conn.dialect.name} dialect")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _columns(shipment: Shipment, encoded: bytes) -> dict[str, Any]:
+    """A shipment's row: the fields filters and lookups read, and the document."""
+    return {
+        "version": shipment.version,
+        "carrier": shipment.carrier.value,
+        "carrier_shipment_id": shipment.carrier_shipment_id,
+        "tracking_number": shipment.tracking_number,
+        "status": shipment.status.value,
+        "reference": shipment.reference,
+        "document": encoded,
+    }
+
+
+def _listing_bound(column_us: Any, column_id: Any, bound: str) -> Any:
+    """``(created_us, id) < bound``, a bound being a listing position or a time prefix."""
+    us, colon, shipment_id = bound.partition(":")
+    if not colon:
+        return column_us < int(us)
+    return sa.tuple_(column_us, column_id) < sa.tuple_(int(us), shipment_id)
+
+
+def is_memory_url(url: str) -> bool:
+    return sa.make_url(url).database in (None, "", ":memory:")
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """An async engine for the store; on SQLite with WAL, foreign keys on and a busy
+    timeout on every connection."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if is_memory_url(url):
+            raise ValueError("the SQL store needs a SQLite file, not an in-memory database")
+        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    else:
+        options.setdefault("pool_pre_ping", True)
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
+        connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)
+    options.setdefault("pool_timeout", POOL_WAIT_S)
+    engine = create_async_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # the system of record: each commit is synced, so a power cut loses no answered write
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+class SqlShipmentStore:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        in_progress_ttl_s: float = IN_PROGRESS_TTL_S,
+        clock: Callable[[], float] = time.time,
+        *,
+        owns_engine: bool = False,
+    ) -> None:
+        """``clock`` is wall time (seconds since the Unix epoch): idempotency keys and
+        orphans expire by it, and every process sharing the database must agree on it.
+        ``aclose`` disposes of the engine only when ``owns_engine``."""
+        self._engine = engine
+        self._in_progress_ttl_s = in_progress_ttl_s
+        self._clock = clock
+        self._owns_engine = owns_engine
+        self._updating = KeyedLocks()
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        in_progress_ttl_s: float = IN_PROGRESS_TTL_S,
+        clock: Callable[[], float] = time.time,
+        **engine_options: Any,
+    ) -> SqlShipmentStore:
+        """A store on its own engine (``engine_options`` go to create_async_engine)."""
+        engine = create_engine(url, **engine_options)
+        return cls(engine, in_progress_ttl_s, clock, owns_engine=True)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    # --- shipments ---------------------------------------------------------------
+
+    @_reachable
+    async def create(self, shipment: Shipment) -> Shipment:
+        stored = replace(shipment, version=1)
+        encoded = write_shipment(stored)
+        _check_columns(stored)
+        row = {
+            "tenant": stored.tenant,
+            "id": stored.id,
+            "created_us": micros(stored.created_at),
+            "created_at": _aware(stored.created_at),
+            **_columns(stored, encoded),
+        }
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(sa.insert(shipments).values(row))
+                if stored.tracking_number:
+                    await self._take_tracking_number(conn, stored)
+                if is_active(stored):
+                    await self._freshen(conn, stored)
+        except sa_exc.IntegrityError as exc:
+            raise DuplicateShipment(f"id or carrier id taken: {stored.id}") from exc
+        return stored
+
+    async def _take_tracking_number(self, conn: AsyncConnection, shipment: Shipment) -> None:
+        """Point the carrier's tracking number at the shipment (the last to take it)."""
+        owner = {"tenant": shipment.tenant, "shipment_id": shipment.id}
+        key = {"carrier": shipment.carrier.value, "tracking_number": shipment.tracking_number}
+        upsert = _insert(conn, tracking_numbers).values(**key, **owner)
+        await conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[tracking_numbers.c.carrier, tracking_numbers.c.tracking_number],
+                set_=owner,
+            )
+        )
+
+    async def _freshen(self, conn: AsyncConnection, shipment: Shipment) -> None:
+        """Put the shipment in its carrier's due index, fresh as of its updated_at
+        unless it is fresher there already (a claim is never shortened)."""
+        fresh = fresh_ms(shipment.updated_at)
+        carrier = shipment.carrier.value
+        upsert = _insert(conn, poll_leases).values(
+            tenant=shipment.tenant,
+            shipment_id=shipment.id,
+            carrier=carrier,
+            fresh_ms=fresh,
+            prior_fresh_ms=fresh,
+        )
+        same_carrier = poll_leases.c.carrier == carrier
+        kept = sa.case(
+            (sa.and_(same_carrier, poll_leases.c.fresh_ms > fresh), poll_leases.c.fresh_ms),
+            else_=fresh,
+        )
+        await conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[poll_leases.c.tenant, poll_leases.c.shipment_id],
+                set_={"carrier": carrier, "fresh_ms": kept},
+            )
+        )
+
+    @_reachable
+    async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
+        if not (storable(tenant) and storable(shipment_id)):
+            return None
+        query = sa.select(shipments.c.document).where(
+            shipments.c.tenant == tenant, shipments.c.id == shipment_id
+        )
+        async with self._engine.connect() as conn:
+            raw = (await conn.execute(query)).scalar_one_or_none()
+        return owned(tenant, shipment_id, raw)
+
+    @_reachable
+    async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
+        if not shipment_ids:
+            return []
+        raws = await self._documents(tenant, shipment_ids)
+        return owned_batch(tenant, shipment_ids, [raws.get(i) for i in shipment_ids])
+
+    @_reachable
+    async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
+        found: dict[str, int] = {}
+        if shipment_ids and storable(tenant):
+            async with self._engine.connect() as conn:
+                for batch in _batches(shipment_ids):
+                    query = sa.select(shipments.c.id, shipments.c.version).where(
+                        shipments.c.tenant == tenant, shipments.c.id.in_(batch)
+                    )
+                    found.update((row.id, row.version) for row in await conn.execute(query))
+        return [found.get(i) for i in shipment_ids]
+
+    async def _documents(self, tenant: str | None, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored documents by id (of ``tenant``'s shipments, unless None)."""
+        found: dict[str, bytes] = {}
+        if tenant is not None and not storable(tenant):
+            return found
+        async with self._engine.connect() as conn:
+            for batch in _batches(ids):
+                query = sa.select(shipments.c.id, shipments.c.document).where(
+                    shipments.c.id.in_(batch)
+                )
+                if tenant is not None:
+                    query = query.where(shipments.c.tenant == tenant)
+                found.update((row.id, row.document) for row in await conn.execute(query))
+        return found
+
+    @_reachable
+    async def find_by_carrier_id(
+        self, carrier: CarrierCode, carrier_shipment_id: str
+    ) -> Shipment | None:
+        if not storable(carrier_shipment_id):
+            return None
+        query = sa.select(shipments.c.id, shipments.c.document).where(
+            shipments.c.carrier == carrier.value,
+            shipments.c.carrier_shipment_id == carrier_shipment_id,
+        )
+        return await self._find(query)
+
+    @_reachable
+    async def find_by_tracking_number(
+        self, carrier: CarrierCode, tracking_number: str
+    ) -> Shipment | None:
+        if not storable(tracking_number):
+            return None
+        joined = tracking_numbers.join(
+            shipments,
+            sa.and_(
+                shipments.c.tenant == tracking_numbers.c.tenant,
+                shipments.c.id == tracking_numbers.c.shipment_id,
+            ),
+        )
+        query = (
+            sa.select(shipments.c.id, shipments.c.document)
+            .select_from(joined)
+            .where(
+                tracking_numbers.c.carrier == carrier.value,
+                tracking_numbers.c.tracking_number == tracking_number,
+            )
+        )
+        return await self._find(query)
+
+    async def _find(self, query: sa.Select[Any]) -> Shipment | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else read_shipment(row.id, row.document)
+
+    @_reachable
+    async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+        if not (storable(tenant) and storable(shipment_id)):
+            raise ShipmentNotFound(shipment_id)
+        try:
+            async with asyncio.timeout(UPDATE_WAIT_S), self._updating.hold(shipment_id):
+                return await self._update_retrying(tenant, shipment_id, mutate)
+        except TimeoutError:
+            STORE_CONTENDED.inc()
+            message = f"shipment {shipment_id} is busy: not updated within {UPDATE_WAIT_S:g} s"
+            raise StoreContended(message, RETRY_AFTER_S) from None
+
+    async def _update_retrying(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+        delay = UPDATE_BACKOFF_FIRST_S
+        for attempt in range(1, UPDATE_TRIES + 1):
+            done = await self._try_update(tenant, shipment_id, mutate)
+            if done is not None:
+                return done
+            if attempt < UPDATE_TRIES:
+                await asyncio.sleep(random.uniform(0, delay))
+                delay = min(delay * 2, UPDATE_BACKOFF_MAX_S)
+        STORE_CONTENDED.inc()
+        message = (
+            f"shipment {shipment_id} is being changed elsewhere: "
+            f"still contended after {UPDATE_TRIES} tries"
+        )
+        raise StoreContended(message, RETRY_AFTER_S)
+
+    async def _try_update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment | None:
+        """One compare-and-set attempt: None when another writer saved a version first."""
+        this = sa.and_(shipments.c.tenant == tenant, shipments.c.id == shipment_id)
+        async with self._engine.connect() as conn:
+            read = sa.select(shipments.c.document).where(this)
+            current = owned(tenant, shipment_id, (await conn.execute(read)).scalar_one_or_none())
+            await conn.rollback()  # the write below checks the version it read
+            if current is None:
+                raise ShipmentNotFound(shipment_id)
+            stored = next_version(current, mutate(current))
+            if stored is None:
+                return current
+            encoded = write_shipment(stored)
+            _check_columns(stored)
+            try:
+                async with conn.begin():
+                    written = await conn.execute(
+                        sa.update(shipments)
+                        .where(this, shipments.c.version == current.version)
+                        .values(_columns(stored, encoded))
+                    )
+                    if written.rowcount != 1:
+                        raise _Lost
+                    await self._reindex(conn, current, stored)
+            except _Lost:
+                return None
+            except sa_exc.IntegrityError as exc:
+                raise DuplicateShipment(f"carrier id taken: {stored.carrier_shipment_id}") from exc
+        return stored
+
+    async def _reindex(self, conn: AsyncConnection, old: Shipment, new: Shipment) -> None:
+        """Move the tracking number and the due index along with an update."""
+        old_key = (old.carrier, old.tracking_number)
+        if (new.carrier, new.tracking_number) != old_key:
+            if old.tracking_number:
+                # left to another shipment that took it meanwhile
+                await conn.execute(
+                    sa.delete(tracking_numbers).where(
+                        tracking_numbers.c.carrier == old.carrier.value,
+                        tracking_numbers.c.tracking_number == old.tracking_number,
+                        tracking_numbers.c.tenant == old.tenant,
+                        tracking_numbers.c.shipment_id == old.id,
+                    )
+                )
+            if new.tracking_number:
+                await self._take_tracking_number(conn, new)
+        keep, gone = active_moves(old, new)
+        if keep is not None:
+            await self._freshen(conn, new)
+        elif gone:
+            await conn.execute(
+                sa.delete(poll_leases).where(
+                    poll_leases.c.tenant == new.tenant, poll_leases.c.shipment_id == new.id
+                )
+            )
+
+    @_reachable
+    async def list(
+        self,
+        tenant: str,
+        first: int,
+        after: str | None = None,
+        filter: ShipmentFilter | None = None,
+    ) -> ShipmentPage:
+        check_first(first)
+        created_after = filter.created_after if filter else None
+        created_before = filter.created_before if filter else None
+        upper, lower = listing_bounds(after, created_after, created_before)
+        if upper is not None and not storable(upper):
+            raise InvalidCursor(after or "")  # no stored id holds that text
+        if not storable(tenant) or not _can_match(filter):
+            return make_page([], first)
+        where = [shipments.c.tenant == tenant, *_matching(filter)]
+        if lower is not None:
+            where.append(shipments.c.created_us >= int(lower))
+        # only unreadable records (skipped) make a batch come short of its matches
+        batch = first + 1
+        found: list[tuple[str, Shipment]] = []
+        async with self._engine.connect() as conn:
+            while len(found) <= first:
+                query = (
+                    sa.select(shipments.c.id, shipments.c.created_us, shipments.c.document)
+                    .where(*where)
+                    .order_by(shipments.c.created_us.desc(), shipments.c.id.desc())
+                    .limit(batch)
+                )
+                if upper is not None:
+                    query = query.where(
+                        _listing_bound(shipments.c.created_us, shipments.c.id, upper)
+                    )
+                rows = (await conn.execute(query)).all()
+                for row in rows:
+                    shipment = readable_shipment(row.id, row.document)
+                    if shipment is not None and (filter is None or filter.matches(shipment)):
+                        found.append((position(row.created_us, row.id), shipment))
+                if len(rows) < batch:
+                    break
+                upper = position(rows[-1].created_us, rows[-1].id)
+                batch = max(batch, LIST_BATCH)
+        return make_page(found[: first + 1], first)
+
+    # --- tracking polls ----------------------------------------------------------
+
+    @_reachable
+    async def claim_due(
+        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+    ) -> builtins.list[Shipment]:
+        check_claim(limit, interval_s)
+        if limit == 0:
+            return []
+        now_ms = fresh_ms(now)
+        due_ms = now_ms - int(interval_s * 1000)
+        is_due = sa.and_(poll_leases.c.carrier == carrier.value, poll_leases.c.fresh_ms <= due_ms)
+        # PostgreSQL: rows another claimer holds are skipped, not waited for; the
+        # choice is a materialized CTE, run once (as an IN subquery the planner may
+        # run it again per row, and each run skips the rows this UPDATE changed).
+        # SQLite renders no FOR UPDATE: its one writer runs the statement whole.
+        chosen = (
+            sa.select(poll_leases.c.tenant, poll_leases.c.shipment_id)
+            .where(is_due)
+            .order_by(poll_leases.c.fresh_ms, poll_leases.c.shipment_id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("chosen")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
+        )
+        claim = (
+            sa.update(poll_leases)
+            .where(
+                poll_leases.c.tenant == chosen.c.tenant,
+                poll_leases.c.shipment_id == chosen.c.shipment_id,
+            )
+            .values(prior_fresh_ms=poll_leases.c.fresh_ms, fresh_ms=now_ms)
+            .returning(poll_leases.c.shipment_id, poll_leases.c.prior_fresh_ms)
+        )
+        async with self._engine.begin() as conn:
+            leased = sorted(
+                (row.prior_fresh_ms, row.shipment_id) for row in await conn.execute(claim)
+            )
+        if not leased:
+            return []
+        ids = [shipment_id for _, shipment_id in leased]
+        raws = await self._documents(None, ids)
+        found = [readable_shipment(i, raws[i]) for i in ids if i in raws]  # skips unreadable
+        return [shipment for shipment in found if shipment is not None]
+
+    # --- idempotency -------------------------------------------------------------
+
+    @_reachable
+    async def reserve_idempotency(
+        self, tenant: str, key: str, request_hash: str, ttl_s: int = IDEMPOTENCY_TTL_S
+    ) -> IdempotencyResult:
+        ttl = min(self._in_progress_ttl_s, ttl_s)
+        tenant, key = key_text(tenant), key_text(key)
+        for _ in range(3):  # the held key may expire between the INSERT and the SELECT
+            now = self._clock()
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    sa.delete(idempotency_keys).where(
+                        idempotency_keys.c.tenant == tenant, idempotency_keys.c.expires_at <= now
+                    )
+                )
+                reserve = (
+                    _insert(conn, idempotency_keys)
+                    .values(
+                        tenant=tenant,
+                        key=key,
+                        completed=False,
+                        request_hash=request_hash,
+                        shipment_id=None,
+                        expires_at=now + ttl,
+                    )
+                    .on_conflict_do_nothing(
+                        index_elements=[idempotency_keys.c.tenant, idempotency_keys.c.key]
+                    )
+                    .returning(idempotency_keys.c.key)
+                )
+                if (await conn.execute(reserve)).first() is not None:
+                    return IdempotencyResult(IdempotencyState.RESERVED)
+                held = (await conn.execute(self._held(tenant, key, now))).first()
+            if held is not None:
+                record = IdempotencyRecord(held.completed, held.request_hash, held.shipment_id)
+                return record.answer(request_hash)
+        raise StoreError(f"idempotency key {key!r} keeps expiring")
+
+    def _held(self, tenant: str, key: str, now: float) -> sa.Select[Any]:
+        return sa.select(
+            idempotency_keys.c.completed,
+            idempotency_keys.c.request_hash,
+            idempotency_keys.c.shipment_id,
+        ).where(
+            idempotency_keys.c.tenant == tenant,
+            idempotency_keys.c.key == key,
+            idempotency_keys.c.expires_at > now,
+        )
+
+    @_reachable
+    async def complete_idempotency(
+        self, tenant: str, key: str, shipment_id: str, ttl_s: int = IDEMPOTENCY_TTL_S
+    ) -> None:
+        now = self._clock()
+        tenant, key = key_text(tenant), key_text(key)
+        async with self._engine.begin() as conn:
+            held = (await conn.execute(self._held(tenant, key, now))).first()
+            # a reservation that expired meanwhile leaves no hash: any input gets the result
+            done = {
+                "completed": True,
+                "request_hash": held.request_hash if held is not None else None,
+                "shipment_id": shipment_id,
+                "expires_at": now + ttl_s,
+            }
+            upsert = _insert(conn, idempotency_keys).values(tenant=tenant, key=key, **done)
+            await conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[idempotency_keys.c.tenant, idempotency_keys.c.key], set_=done
+                )
+            )
+
+    @_reachable
+    async def release_idempotency(self, tenant: str, key: str) -> None:
+        tenant, key = key_text(tenant), key_text(key)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.delete(idempotency_keys).where(
+                    idempotency_keys.c.tenant == tenant, idempotency_keys.c.key == key
+                )
+            )
+
+    # --- orphans -----------------------------------------------------------------
+
+    @_reachable
+    async def add_orphan(self, update: TrackingUpdate) -> None:
+        encoded = write_update(update)
+        addressed = _addressed(update.carrier, update.carrier_shipment_id, update.tracking_number)
+        if addressed is None:
+            return  # no key to find it by (or none a stored shipment could have)
+        now = self._clock()
+        expires_at = now + ORPHAN_TTL_S
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.delete(orphan_events).where(orphan_events.c.expires_at <= now))
+            # each add keeps the orphans under its keys 7 more days (a Redis key's TTL)
+            await conn.execute(
+                sa.update(orphan_events).where(addressed).values(expires_at=expires_at)
+            )
+            await conn.execute(
+                sa.insert(orphan_events).values(
+                    carrier=update.carrier.value,
+                    carrier_shipment_id=_key_or_none(update.carrier_shipment_id),
+                    tracking_number=_key_or_none(update.tracking_number),
+                    event=encoded,
+                    expires_at=expires_at,
+                )
+            )
+
+    @_reachable
+    async def take_orphans(
+        self, carrier: CarrierCode, carrier_shipment_id: str | None, tracking_number: str | None
+    ) -> builtins.list[TrackingUpdate]:
+        addressed = _addressed(carrier, carrier_shipment_id, tracking_number)
+        if addressed is None:
+            return []
+        now = self._clock()
+        take = (
+            sa.delete(orphan_events)
+            .where(addressed)
+            .returning(orphan_events.c.seq, orphan_events.c.event, orphan_events.c.expires_at)
+        )
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(take)).all()
+        entries = []
+        for row in rows:
+            update = readable_update(row.event) if row.expires_at > now else None
+            if update is not None:
+                entries.append((float(row.seq), update))
+        return oldest_first_once(entries)
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    async def ping(self) -> bool:
+        try:
+            async with self._engine.connect() as conn:
+                await conn.execute(sa.select(1))
+        except (sa_exc.SQLAlchemyError, OSError):
+            return False
+        return True
+
+    async def aclose(self) -> None:
+        if self._owns_engine:
+            await self._engine.dispose()
+
+
+def _matching(filter: ShipmentFilter | None) -> builtins.list[Any]:
+    """The WHERE terms of a filter (its date range is the listing's bounds)."""
+    if filter is None:
+        return []
+    terms = []
+    if filter.carrier is not None:
+        terms.append(shipments.c.carrier == filter.carrier.value)
+    if filter.statuses is not None:
+        terms.append(shipments.c.status.in_(sorted(s.value for s in filter.statuses)))
+    if filter.reference is not None:
+        terms.append(shipments.c.reference == filter.reference)
+    if filter.tracking_number is not None:
+        terms.append(shipments.c.tracking_number == filter.tracking_number)
+    return terms
+
+
+def _addressed(
+    carrier: CarrierCode, carrier_shipment_id: str | None, tracking_number: str | None
+) -> Any:
+    """The orphans addressed to that carrier id or tracking number; None for neither."""
+    keys = []
+    if _key_or_none(carrier_shipment_id):
+        keys.append(orphan_events.c.carrier_shipment_id == carrier_shipment_id)
+    if _key_or_none(tracking_number):
+        keys.append(orphan_events.c.tracking_number == tracking_number)
+    if not keys:
+        return None
+    return sa.and_(orphan_events.c.carrier == carrier.value, sa.or_(*keys))
+
+
+def _key_or_none(value: str | None) -> str | None:
+    """An orphan's key, or None when it is empty or no stored shipment could have it
+    (carrier ids and tracking numbers are stored printable and short: write_shipment)."""
+    if value and len(value) <= MAX_KEY_PART and value.isprintable() and storable(value):
+        return value
+    return None
+
+
+def _can_match(filter: ShipmentFilter | None) -> bool:
+    if filter is None:
+        return True
+    return storable(filter.reference) and storable(filter.tracking_number)
+
+
+def _check_columns(shipment: Shipment) -> None:
+    """UnstorableShipment for text the columns cannot hold (the document could)."""
+    for name, most in COLUMN_BYTES.items():
+        value = getattr(shipment, name)
+        if not storable(value) or (value is not None and len(value.encode()) > most):
+            log.error("shipment not stored: unusable text", shipment=repr(shipment.id), field=name)
+            raise UnstorableShipment(f"shipment {shipment.id!r} cannot be stored: bad {name}")

@@ -1,0 +1,118 @@
+"""The SQL schema of the shipment store (SQLAlchemy Core), one for both dialects.
+
+Every key and index of a tenant's data leads with ``tenant``, so the tables can be
+distributed by tenant later. The cross-tenant lookups webhooks and pollers need
+(the id, the carrier's id, the tracking number, the due polls) cannot: the contract
+makes them unique or searchable across tenants.
+
+A shipment's whole document is the codec's JSON, kept as bytes exactly as written
+(``document``): reads hand it to the codec without a re-encoding, and a record
+damaged by hand stays readable as bytes so the store can report it as corrupt. The
+other columns are copies of the document's fields that filters, lookups and the
+listing order need. Its tracking logs stay inside the document: nothing in the
+store's contract reads them apart from their shipment.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+
+def ordered_text() -> sa.types.TypeEngine[str]:
+    """Text compared by code point, as the listing's cursors compare ids: SQLite's
+    default (BINARY) does; PostgreSQL needs the "C" collation for it."""
+    return sa.String().with_variant(sa.String(collation="C"), "postgresql")
+
+
+shipments = sa.Table(
+    "shipments",
+    metadata,
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("id", ordered_text(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("carrier_shipment_id", sa.String(), nullable=False),
+    sa.Column("tracking_number", sa.String(), nullable=True),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("reference", sa.String(), nullable=False),
+    sa.Column("created_us", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("document", sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "id", name="shipments_pkey"),
+    # ids are unique across tenants (the contract refuses another tenant's id)
+    sa.UniqueConstraint("id", name="shipments_id_key"),
+    sa.UniqueConstraint("carrier", "carrier_shipment_id", name="shipments_carrier_id_key"),
+    sa.Index("shipments_listing", "tenant", "created_us", "id"),
+    sa.Index("shipments_by_carrier", "tenant", "carrier", "created_us", "id"),
+    sa.Index("shipments_by_status", "tenant", "status", "created_us", "id"),
+    sa.Index("shipments_by_reference", "tenant", "reference", "created_us", "id"),
+    sa.Index("shipments_by_tracking_number", "tenant", "tracking_number", "created_us", "id"),
+)
+
+tracking_numbers = sa.Table(
+    "tracking_numbers",
+    metadata,
+    # the shipment that last took the number (a carrier may reuse one)
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("tracking_number", sa.String(), nullable=False),
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", sa.String(), nullable=False),
+    sa.PrimaryKeyConstraint("carrier", "tracking_number", name="tracking_numbers_pkey"),
+    sa.ForeignKeyConstraint(
+        ["tenant", "shipment_id"],
+        ["shipments.tenant", "shipments.id"],
+        name="tracking_numbers_shipment_fkey",
+        ondelete="CASCADE",
+    ),
+    sa.Index("tracking_numbers_by_shipment", "tenant", "shipment_id"),
+)
+
+poll_leases = sa.Table(
+    "poll_leases",
+    metadata,
+    # one row per active shipment: when it was last fresh (stored, updated or claimed)
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", sa.String(), nullable=False),
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("fresh_ms", sa.BigInteger(), nullable=False),
+    sa.Column("prior_fresh_ms", sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "shipment_id", name="poll_leases_pkey"),
+    sa.ForeignKeyConstraint(
+        ["tenant", "shipment_id"],
+        ["shipments.tenant", "shipments.id"],
+        name="poll_leases_shipment_fkey",
+        ondelete="CASCADE",
+    ),
+    sa.Index("poll_leases_due", "carrier", "fresh_ms", "shipment_id"),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("key", sa.String(), nullable=False),
+    sa.Column("completed", sa.Boolean(), nullable=False),
+    # None when a completion found its reservation expired: it then answers any input
+    sa.Column("request_hash", sa.String(), nullable=True),
+    sa.Column("shipment_id", sa.String(), nullable=True),
+    sa.Column("expires_at", sa.Float(), nullable=False),  # seconds since the Unix epoch
+    sa.PrimaryKeyConstraint("tenant", "key", name="idempotency_keys_pkey"),
+    sa.Index("idempotency_keys_expiry", "tenant", "expires_at"),
+)
+
+orphan_events = sa.Table(
+    "orphan_events",
+    metadata,
+    # carrier updates whose shipment is not known yet: not a tenant's until adopted
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("carrier_shipment_id", sa.String(), nullable=True),
+    sa.Column("tracking_number", sa.String(), nullable=True),
+    sa.Column("event", sa.LargeBinary(), nullable=False),
+    sa.Column("expires_at", sa.Float(), nullable=False),  # seconds since the Unix epoch
+    sa.Index("orphan_events_by_carrier_id", "carrier", "carrier_shipment_id"),
+    sa.Index("orphan_events_by_tracking_number", "carrier", "tracking_number"),
+    sa.Index("orphan_events_expiry", "expires_at"),
+)

@@ -1,0 +1,367 @@
+"""What is particular to the SQL store (the contract suite runs it as "sqlite"):
+its migrations, a restart, writers in two processes, and a database that is not there."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection
+
+from shipgraph.domain import CarrierCode, Shipment
+from shipgraph.store import (
+    IdempotencyResult,
+    IdempotencyState,
+    InvalidCursor,
+    ShipmentFilter,
+    ShipmentNotFound,
+    StoreBusy,
+    StoreContended,
+    StoreUnavailable,
+    UnstorableShipment,
+)
+from shipgraph.store.sql import SqlShipmentStore, current_is_head, upgrade
+from shipgraph.store.sql import store as sql_store
+from shipgraph.store.sql.migrate import current_revisions, head_revisions
+from shipgraph.store.sql.tables import metadata
+from tests.store.shipments import at, orphan, shipment
+from tests.support.redis_server import free_port
+
+TABLES = {"shipments", "tracking_numbers", "poll_leases", "idempotency_keys", "orphan_events"}
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
+
+
+@pytest.fixture
+async def migrated(url: str) -> str:
+    await upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def stores(migrated: str) -> AsyncIterator[Callable[[], SqlShipmentStore]]:
+    """Stores on the same database file, each with its own engine (a process each)."""
+    made: list[SqlShipmentStore] = []
+
+    def make() -> SqlShipmentStore:
+        made.append(SqlShipmentStore.from_url(migrated))
+        return made[-1]
+
+    yield make
+    for store in made:
+        await store.aclose()
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(sa.inspect(connection).get_table_names())
+
+
+def _differences(connection: Connection) -> list[object]:
+    return list(compare_metadata(MigrationContext.configure(connection), metadata))
+
+
+# --- migrations ---------------------------------------------------------------------
+
+
+async def test_an_empty_database_is_behind_and_upgrade_brings_it_to_head(url: str) -> None:
+    assert not await current_is_head(url)
+    assert await current_revisions(url) == ()
+    await upgrade(url)
+    assert await current_is_head(url)
+    assert await current_revisions(url) == head_revisions()
+    await upgrade(url)  # again: nothing to do
+    assert await current_is_head(url)
+    engine = sql_store.create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            assert await conn.run_sync(_tables) >= TABLES
+            # the revision written out by hand makes exactly what tables.py describes
+            assert await conn.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_a_store_on_an_unmigrated_database_is_unavailable_not_a_crash(url: str) -> None:
+    store = SqlShipmentStore.from_url(url)
+    try:
+        with pytest.raises(StoreUnavailable, match="no such table"):
+            await store.get("acme", "s1")
+    finally:
+        await store.aclose()
+
+
+async def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(migrated: str) -> None:
+    store = SqlShipmentStore.from_url(migrated)
+    try:
+        async with store.engine.connect() as conn:
+            mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
+            keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
+            busy = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+        assert (mode, keys, busy) == ("wal", 1, sql_store.SQLITE_BUSY_TIMEOUT_MS)
+    finally:
+        await store.aclose()
+
+
+def test_an_in_memory_sqlite_database_is_refused() -> None:
+    with pytest.raises(ValueError, match="in-memory"):
+        SqlShipmentStore.from_url("sqlite+aiosqlite://")
+
+
+# --- a restart ----------------------------------------------------------------------
+
+
+async def test_a_restart_keeps_shipments_keys_orphans_and_leases(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    before = stores()
+    await before.create(shipment("s1", tracking_number="T-1"))
+    updated = await before.update("acme", "s1", lambda s: replace(s, reference="moved"))
+    assert await before.reserve_idempotency("acme", "k", "h") == IdempotencyResult(
+        IdempotencyState.RESERVED
+    )
+    await before.complete_idempotency("acme", "k", "s1")
+    await before.add_orphan(orphan("e1", carrier_shipment_id="C-9"))
+    claimed = await before.claim_due(CarrierCode.ENVIO, now=at(60), interval_s=300, limit=5)
+    assert [s.id for s in claimed] == ["s1"]
+    await before.aclose()
+
+    after = stores()
+    assert await after.get("acme", "s1") == updated
+    found = await after.find_by_tracking_number(CarrierCode.ENVIO, "T-1")
+    assert found == updated
+    completed = IdempotencyResult(IdempotencyState.COMPLETED, "s1")
+    assert await after.reserve_idempotency("acme", "k", "h") == completed
+    taken = await after.take_orphans(CarrierCode.ENVIO, "C-9", None)
+    assert [u.event_id for u in taken] == ["e1"]
+    # the claim made before the restart is still its lease
+    assert await after.claim_due(CarrierCode.ENVIO, now=at(64), interval_s=300, limit=5) == []
+    again = await after.claim_due(CarrierCode.ENVIO, now=at(65), interval_s=300, limit=5)
+    assert [s.id for s in again] == ["s1"]
+
+
+# --- writers in two processes -------------------------------------------------------
+
+
+async def test_concurrent_updates_from_two_engines_apply_or_are_contended(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    one, two = stores(), stores()
+    await one.create(shipment("s1"))
+
+    def append(event_id: str) -> Callable[[Shipment], Shipment]:
+        return lambda s: replace(s, applied_event_ids=(*s.applied_event_ids, event_id))
+
+    events = [f"e{i}" for i in range(40)]
+    results = await asyncio.gather(
+        *((one if i % 2 else two).update("acme", "s1", append(e)) for i, e in enumerate(events)),
+        return_exceptions=True,
+    )
+    others = [r for r in results if not isinstance(r, Shipment | StoreContended)]
+    assert others == []
+    applied = {r.applied_event_ids[-1] for r in results if isinstance(r, Shipment)}
+    final = await one.get("acme", "s1")
+    assert final is not None
+    assert set(final.applied_event_ids) == applied  # nothing lost, nothing unannounced
+    assert final.version == 1 + len(applied)
+    assert len(applied) >= len(events) // 2  # most get through (the rest retry)
+
+
+async def test_concurrent_claims_from_two_engines_take_each_shipment_once(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    one, two = stores(), stores()
+    for i in range(40):
+        await one.create(shipment(f"s{i:02d}", minute=i % 5))
+    claims = await asyncio.gather(
+        *(
+            store.claim_due(CarrierCode.ENVIO, now=at(30), interval_s=300, limit=3)
+            for store in (one, two) * 10
+        )
+    )
+    claimed = sorted(s.id for batch in claims for s in batch)
+    assert len(claimed) == len(set(claimed))
+    assert set(claimed) <= {f"s{i:02d}" for i in range(40)}
+
+
+# --- a database that is not there, or held too long ----------------------------------
+
+
+async def test_an_unreachable_database_answers_unavailable(tmp_path: Path) -> None:
+    store = SqlShipmentStore.from_url(f"sqlite+aiosqlite:///{tmp_path / 'no' / 'such.db'}")
+    try:
+        assert not await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+        with pytest.raises(StoreUnavailable):
+            await store.create(shipment("s1"))
+        with pytest.raises(StoreUnavailable):
+            await store.reserve_idempotency("acme", "k", "h")
+    finally:
+        await store.aclose()
+        await _aiosqlite_workers_stopped()
+
+
+async def _aiosqlite_workers_stopped() -> None:
+    """aiosqlite stops the worker thread of a failed connect without waiting for it;
+    let those finish while this test's loop still runs (not a timing assertion)."""
+    for _ in range(200):
+        if not any("_connection_worker_thread" in t.name for t in threading.enumerate()):
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_postgresql_that_refuses_connections_answers_unavailable() -> None:
+    url = f"postgresql+asyncpg://shipgraph@127.0.0.1:{free_port()}/shipgraph"
+    store = SqlShipmentStore.from_url(url)
+    try:
+        assert not await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+        with pytest.raises(StoreUnavailable):
+            await store.update("acme", "s1", lambda s: replace(s, reference="x"))
+        with pytest.raises(StoreUnavailable):
+            await store.claim_due(CarrierCode.ENVIO, now=at(0), interval_s=60, limit=5)
+    finally:
+        await store.aclose()
+
+
+async def test_a_postgresql_that_never_answers_is_unavailable_in_bounded_time() -> None:
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # accepts, then says nothing
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    url = f"postgresql+asyncpg://shipgraph@127.0.0.1:{port}/shipgraph"
+    store = SqlShipmentStore.from_url(url, connect_args={"timeout": 0.2})
+    try:
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+        assert not await store.ping()
+    finally:
+        await store.aclose()
+        server.close()
+        for writer in accepted:
+            writer.close()
+        await server.wait_closed()
+
+
+async def test_a_database_locked_too_long_answers_busy(
+    migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sql_store, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    store = SqlShipmentStore.from_url(migrated)
+    holder = sqlite3.connect(tmp_path / "shipgraph.db", isolation_level=None)
+    try:
+        await store.create(shipment("s1"))
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        with pytest.raises(StoreBusy) as raised:
+            await store.create(shipment("s2"))
+        assert raised.value.retry_after_s >= 1
+        with pytest.raises(StoreBusy):
+            await store.update("acme", "s1", lambda s: replace(s, reference="x"))
+        found = await store.get("acme", "s1")  # readers are not held up under WAL
+        assert found is not None and found.version == 1
+        holder.execute("ROLLBACK")
+        await store.create(shipment("s2"))
+    finally:
+        holder.close()
+        await store.aclose()
+
+
+# --- text no column can hold (PostgreSQL refuses NUL; no driver sends a lone surrogate)
+
+
+def cursor_of(*value: object) -> str:
+    raw = json.dumps(list(value)).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b"])
+async def test_unstorable_text_matches_nothing_and_is_not_written(
+    stores: Callable[[], SqlShipmentStore], bad: str
+) -> None:
+    store = stores()
+    await store.create(shipment("s1", tracking_number="T-1"))
+    assert await store.get("acme", bad) is None
+    assert await store.get(bad, "s1") is None
+    found = await store.get_many("acme", [bad, "s1"])
+    assert [s.id if s else None for s in found] == [None, "s1"]
+    assert await store.versions(bad, ["s1"]) == [None]
+    assert await store.find_by_carrier_id(CarrierCode.ENVIO, bad) is None
+    assert await store.find_by_tracking_number(CarrierCode.ENVIO, bad) is None
+    assert (await store.list("acme", 5, filter=ShipmentFilter(reference=bad))).shipments == []
+    assert (await store.list(bad, 5)).shipments == []
+    with pytest.raises(InvalidCursor):
+        await store.list("acme", 5, cursor_of(1, bad))
+    with pytest.raises(ShipmentNotFound):
+        await store.update("acme", bad, lambda s: replace(s, reference="x"))
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s2"), reference=bad))
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s3"), id=bad))
+    with pytest.raises(UnstorableShipment):
+        await store.update("acme", "s1", lambda s: replace(s, reference=bad))
+    assert (await store.get("acme", "s1") or shipment("x")).version == 1
+    with contextlib.suppress(UnstorableShipment):  # a lone surrogate is not even encoded
+        await store.add_orphan(orphan("e1", carrier_shipment_id=bad))
+    assert await store.take_orphans(CarrierCode.ENVIO, bad, None) == []
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\ud800b", "\x01" + b"a\x00b".hex()])
+async def test_any_idempotency_key_is_kept_apart_from_every_other(
+    stores: Callable[[], SqlShipmentStore], bad: str
+) -> None:
+    store = stores()
+    reserved = IdempotencyResult(IdempotencyState.RESERVED)
+    assert await store.reserve_idempotency("acme", bad, "h") == reserved
+    assert await store.reserve_idempotency("acme", "a", "h") == reserved
+    assert await store.reserve_idempotency(bad, bad, "h") == reserved
+    await store.complete_idempotency("acme", bad, "s1")
+    completed = IdempotencyResult(IdempotencyState.COMPLETED, "s1")
+    assert await store.reserve_idempotency("acme", bad, "h") == completed
+    await store.release_idempotency("acme", bad)
+    assert await store.reserve_idempotency("acme", bad, "h") == reserved
+
+
+async def test_long_text_is_refused_or_kept_apart_never_an_index_error(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    store = stores()
+    with pytest.raises(UnstorableShipment):
+        await store.create(replace(shipment("s1"), reference="é" * 600))  # 1200 bytes
+    await store.create(replace(shipment("s1"), reference="é" * 500))
+    long_keys = ["k" * 100_000, "k" * 100_000 + "x", "\x02" + "k" * 10]
+    for key in long_keys:
+        reserved = await store.reserve_idempotency("t" * 5_000, key, "h")
+        assert reserved == IdempotencyResult(IdempotencyState.RESERVED)
+    await store.add_orphan(orphan("e1", carrier_shipment_id="c" * 100_000))
+    assert await store.take_orphans(CarrierCode.ENVIO, "c" * 100_000, None) == []
+    found = await store.list("acme", 5, filter=ShipmentFilter(reference="r" * 100_000))
+    assert found.shipments == []
+
+
+async def test_batches_larger_than_one_statement_takes(
+    stores: Callable[[], SqlShipmentStore],
+) -> None:
+    store = stores()
+    await store.create(shipment("s1"))
+    ids = [f"x{i}" for i in range(40_000)] + ["s1"]
+    found = await store.get_many("acme", ids)
+    assert [s.id for s in found if s is not None] == ["s1"] and len(found) == len(ids)
+    assert (await store.versions("acme", ids))[-1] == 1
