@@ -43,6 +43,8 @@ SUPERUSER = "postgres"
 START_TIMEOUT = 20.0
 MEMORY_ROOT = Path("/dev/shm")
 MEMORY_ROOM = 1 << 30
+PREFIX = "shipgraph-postgres-"
+OWNER = "owner.pid"
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _names = count(1)
 
@@ -180,7 +182,10 @@ def start_postgres_server(port: int | None = None, durable: bool = False) -> Pos
     nothing here outlives the session, and commits are cheaper."""
     bindir = find_bindir()
     as_postgres = _as_postgres_user()
-    directory = Path(tempfile.mkdtemp(prefix="shipgraph-postgres-", dir=_temporary_root(durable)))
+    root = _temporary_root(durable)
+    stop_orphans(Path(root), bindir, as_postgres)
+    directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))
+    (directory / OWNER).write_text(str(os.getpid()))
     server = PostgresServer(bindir, port or free_port(), directory, durable, as_postgres)
     try:
         if as_postgres:
@@ -205,6 +210,41 @@ def start_postgres_server(port: int | None = None, durable: bool = False) -> Pos
         server.stop()
         raise
     return server
+
+
+def stop_orphans(root: Path, bindir: Path, as_postgres: list[str]) -> list[Path]:
+    """Stop and remove the servers of test sessions that died without stopping them
+    (a SIGKILLed pytest leaves its postmaster running, in memory under /dev/shm).
+    A folder whose owning process lives, or that names none yet, is left alone:
+    other sessions run at the same time. The folders removed."""
+    removed: list[Path] = []
+    for folder in root.glob(f"{PREFIX}*"):
+        try:
+            owner = int((folder / OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(owner):
+            continue
+        if (folder / "data" / "postmaster.pid").exists():
+            subprocess.run(
+                [*as_postgres, str(bindir / "pg_ctl"), "-D", str(folder / "data"),
+                 "stop", "-m", "immediate", "-w", "-t", "20"],
+                capture_output=True, env=server_environment(), cwd=root, check=False,
+            )  # fmt: skip
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _configure(server: PostgresServer) -> None:

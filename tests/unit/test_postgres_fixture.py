@@ -1,6 +1,9 @@
 import socket
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -166,11 +169,11 @@ def test_a_port_already_taken_fails_with_the_server_log(monkeypatch: pytest.Monk
     made: list[Path] = []
     original = tempfile.mkdtemp
 
-    def mkdtemp(**kwargs: str | None) -> str:
-        made.append(Path(original(**kwargs)))  # type: ignore[call-overload]
+    def mkdtemp(*args: Any, **kwargs: Any) -> str:
+        made.append(Path(original(*args, **kwargs)))
         return str(made[-1])
 
-    monkeypatch.setattr(pg_support.tempfile, "mkdtemp", mkdtemp)
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", free_port()))
         taken.listen()
@@ -197,3 +200,29 @@ def test_a_free_port_taken_before_the_server_binds_it_is_replaced(
             assert server.url.endswith(f":{server.port}/shipgraph")
         finally:
             server.stop()
+
+
+def test_a_server_left_by_a_killed_session_is_stopped_by_the_next() -> None:
+    script = (
+        "import os, sys\n"
+        "from tests.support.postgres_server import start_postgres_server\n"
+        "server = start_postgres_server()\n"
+        "print(server.directory, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    session = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True, text=True, timeout=30, check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert session.returncode == -9, session.stderr
+    orphan = Path(session.stdout.strip())
+    pid = int((orphan / "data" / "postmaster.pid").read_text().split()[0])
+    assert running(pid)
+    server = start_postgres_server()
+    try:
+        assert not orphan.exists()
+        assert not running(pid)
+        assert server.directory.exists()
+    finally:
+        server.stop()
