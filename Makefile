@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench conformance redis-server chromium clean
+.PHONY: run test lint bench conformance redis-server postgresql chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,19 @@ redis-server:
 	  command -v redis-server >/dev/null 2>&1 || { echo "could not install redis-server" >&2; exit 1; }; \
 	}
 
+# The test session also starts its own PostgreSQL (initdb + pg_ctl in a temporary folder,
+# tests/support/postgres_server.py); Debian keeps initdb off PATH, in /usr/lib/postgresql/<major>/bin.
+PG_BINARIES := { [ -x "$$(pg_config --bindir 2>/dev/null)/initdb" ] && [ -x "$$(pg_config --bindir)/pg_ctl" ]; } \
+  || ls /usr/lib/postgresql/*/bin/initdb /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
+  || { command -v initdb && command -v pg_ctl; } >/dev/null 2>&1
+postgresql:
+	@$(PG_BINARIES) || { \
+	  echo "initdb/pg_ctl not found: installing Debian's postgresql"; \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  $(PG_BINARIES) || { echo "could not install postgresql" >&2; exit 1; }; \
+	}
+
 # Browser tests drive Debian's Chromium; install it if missing.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -42,7 +55,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
 
-test: lint redis-server
+test: lint redis-server postgresql
 	$(BIN)/pytest
 
 # Real clients against `shipgraph dev`: the GraphQL-over-HTTP audit and graphql-ws

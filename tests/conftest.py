@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from tests.support.postgres_server import PostgresServer, start_postgres_server
 from tests.support.redis_server import RedisServer, start_redis_server
 
 
@@ -26,6 +27,33 @@ def redis_url(redis_server: RedisServer) -> str:
     finally:
         client.close()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's own PostgreSQL (initdb in a temporary folder, a free loopback
+    port), started the first time a test asks for it."""
+    server = start_postgres_server()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """``postgresql+asyncpg://postgres@127.0.0.1:<port>/shipgraph``, shared by the session."""
+    return postgres_server.url
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new empty database on the session's PostgreSQL for one test, dropped after it."""
+    url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture(params=["memory", "redis"])
