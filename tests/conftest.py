@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 
+from shipgraph.store.sql import upgrade
 from tests.support.postgres_server import PostgresServer, start_postgres_server
 from tests.support.redis_server import RedisServer, start_redis_server
 
@@ -50,6 +53,33 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 def fresh_postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A new empty database on the session's PostgreSQL for one test, dropped after it."""
     url = postgres_server.create_database()
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+MIGRATED_TEMPLATE = "shipgraph_migrated"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_template(postgres_server: PostgresServer) -> str:
+    """A database migrated to head once per session, copied for each test that needs
+    one (a copy takes milliseconds, a migration much longer)."""
+    url = postgres_server.create_database(MIGRATED_TEMPLATE)
+    # In a thread of its own: a test's event loop may be running here. upgrade()
+    # disposes its engine, and a template must have no connections.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, upgrade(url)).result()
+    return MIGRATED_TEMPLATE
+
+
+@pytest.fixture
+def migrated_postgres_url(
+    postgres_server: PostgresServer, migrated_postgres_template: str
+) -> Iterator[str]:
+    """A fresh database at the schema's head for one test, dropped after it."""
+    url = postgres_server.create_database(template=migrated_postgres_template)
     try:
         yield url
     finally:

@@ -91,14 +91,17 @@ class Rig:
         return found
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite"])
+@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
 async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
     if request.param == "memory":
         yield Rig(MemoryShipmentStore(), None)
         return
-    if request.param == "sqlite":
-        database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-        await upgrade(database)
+    if request.param in ("sqlite", "postgresql"):
+        if request.param == "sqlite":
+            database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+            await upgrade(database)
+        else:
+            database = request.getfixturevalue("migrated_postgres_url")
         sql_store = SqlShipmentStore.from_url(database)
         engine = create_async_engine(database)
         try:

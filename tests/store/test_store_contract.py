@@ -1,4 +1,5 @@
-"""What every ShipmentStore promises, run against the memory, Redis and SQL (SQLite) backends."""
+"""What every ShipmentStore promises, run against the memory, Redis and SQL (SQLite and
+PostgreSQL) backends."""
 
 from __future__ import annotations
 
@@ -31,12 +32,15 @@ from tests.store.shipments import at, orphan, shipment
 StoreFactory = Callable[..., ShipmentStore]
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite"])
+@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
 async def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """None for the memory backend, else the URL of the session's own Redis, or of a
-    fresh SQLite database migrated to head."""
+    fresh SQLite or PostgreSQL database migrated to head."""
     if request.param == "memory":
         return None
+    if request.param == "postgresql":
+        migrated: str = request.getfixturevalue("migrated_postgres_url")
+        return migrated
     if request.param == "sqlite":
         database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
         await upgrade(database)
@@ -53,7 +57,7 @@ async def make_store(backend_url: str | None) -> AsyncIterator[StoreFactory]:
         store: ShipmentStore
         if backend_url is None:
             store = MemoryShipmentStore(**options)
-        elif backend_url.startswith("sqlite"):
+        elif backend_url.startswith(("sqlite", "postgresql")):
             store = SqlShipmentStore.from_url(backend_url, **options)
         else:
             store = RedisShipmentStore.from_url(backend_url, prefix="test", **options)

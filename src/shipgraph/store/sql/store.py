@@ -103,6 +103,11 @@ class _Lost(Exception):
     """Another writer saved a new version between an update's read and its write."""
 
 
+_SCHEMA_BEHIND = {"42P01", "42703"}
+"""PostgreSQL's undefined_table and undefined_column: a database not migrated this far
+(SQLite says so with an OperationalError, caught above)."""
+
+
 def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """Turn database failures into StoreUnavailable (reads answer SERVICE_UNAVAILABLE,
     webhooks 503): StoreBusy when it is there but busy, so worth a retry soon."""
@@ -124,6 +129,9 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
         except sa_exc.DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreUnavailable(f"database connection lost: {exc.orig}") from exc
+            if getattr(exc.orig, "sqlstate", None) in _SCHEMA_BEHIND:
+                message = f"database schema is behind ({exc.orig}): run `shipgraph db upgrade`"
+                raise StoreUnavailable(message) from exc
             raise
 
     return wrapper
