@@ -20,7 +20,7 @@ from shipgraph.store import (
     StoreContended,
     StoreUnavailable,
 )
-from shipgraph.store.redis import UPDATE_TRIES
+from shipgraph.store._common import UPDATE_TRIES
 from tests.store.shipments import at, orphan, shipment
 from tests.support.redis_server import free_port
 

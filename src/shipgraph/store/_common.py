@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -24,19 +26,59 @@ from shipgraph.domain import (
     ShipmentStatus,
     TrackingUpdate,
 )
-from shipgraph.observability import get_logger
+from shipgraph.observability import STORE_CONTENDED, get_logger
+from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
     CorruptRecord,
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
     ShipmentPage,
+    StoreContended,
     StoreError,
     UnstorableShipment,
 )
 from shipgraph.store.cursors import encode_cursor
 
 log = get_logger("shipgraph.store")
+
+# An update of one shipment: updates from this process wait their turn (a lock per
+# shipment), so only writers in other processes can make its compare-and-set fail;
+# those conflicts are retried a bounded number of times with jittered backoff.
+UPDATE_TRIES = 8
+UPDATE_BACKOFF_FIRST_S = 0.005
+UPDATE_BACKOFF_MAX_S = 0.2
+UPDATE_WAIT_S = 10.0
+"""The longest an update waits for its turn and its tries, all told."""
+RETRY_AFTER_S = 1
+
+
+async def update_in_turn(
+    locks: KeyedLocks, shipment_id: str, attempt: Callable[[], Awaitable[Shipment | None]]
+) -> Shipment:
+    """``attempt`` (one compare-and-set: None when another writer saved first) in this
+    process's turn for the shipment, retried; StoreContended when it never wins."""
+    try:
+        async with asyncio.timeout(UPDATE_WAIT_S), locks.hold(shipment_id):
+            delay = UPDATE_BACKOFF_FIRST_S
+            for tries in range(1, UPDATE_TRIES + 1):
+                done = await attempt()
+                if done is not None:
+                    return done
+                if tries < UPDATE_TRIES:
+                    await asyncio.sleep(random.uniform(0, delay))
+                    delay = min(delay * 2, UPDATE_BACKOFF_MAX_S)
+    except TimeoutError:
+        STORE_CONTENDED.inc()
+        message = f"shipment {shipment_id} is busy: not updated within {UPDATE_WAIT_S:g} s"
+        raise StoreContended(message, RETRY_AFTER_S) from None
+    STORE_CONTENDED.inc()
+    message = (
+        f"shipment {shipment_id} is being changed elsewhere: "
+        f"still contended after {UPDATE_TRIES} tries"
+    )
+    raise StoreContended(message, RETRY_AFTER_S)
+
 
 IN_PROGRESS_TTL_S = 120.0
 """How long a reservation lives before it is completed: a crashed booker's key frees up."""

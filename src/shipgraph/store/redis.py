@@ -21,10 +21,8 @@ Keys (``P`` is the prefix, "shipgraph" by default):
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import functools
-import random
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -38,12 +36,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from shipgraph.codec import stamp_version
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
-from shipgraph.observability import STORE_CONTENDED
 from shipgraph.redis_pool import PoolExhausted, connect
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
     ORPHAN_TTL_S,
+    RETRY_AFTER_S,
     IdempotencyRecord,
     active_key,
     active_moves,
@@ -66,6 +64,7 @@ from shipgraph.store._common import (
     readable_update,
     reindex,
     tracking_key,
+    update_in_turn,
     write_shipment,
     write_update,
 )
@@ -80,7 +79,6 @@ from shipgraph.store.base import (
     ShipmentNotFound,
     ShipmentPage,
     StoreBusy,
-    StoreContended,
     StoreError,
     StoreUnavailable,
 )
@@ -89,15 +87,6 @@ from shipgraph.store.cursors import listing_bounds, position_of
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# An update of one shipment: updates from this process wait their turn (a lock per
-# shipment), so only writers in other processes can make its compare-and-set fail;
-# those conflicts are retried a bounded number of times with jittered backoff.
-UPDATE_TRIES = 8
-UPDATE_BACKOFF_FIRST_S = 0.005
-UPDATE_BACKOFF_MAX_S = 0.2
-UPDATE_WAIT_S = 10.0
-"""The longest an update waits for its turn and its tries, all told."""
-RETRY_AFTER_S = 1
 
 # KEYS: shipment, tenant listing, carrier's active index, carrier key, other lookup keys.
 # ARGV: shipment JSON, listing position, shipment id, fresh ms ('' when not active).
@@ -274,31 +263,14 @@ class RedisShipmentStore:
 
     @_reachable
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
-        try:
-            async with asyncio.timeout(UPDATE_WAIT_S), self._updating.hold(shipment_id):
-                return await self._update_retrying(tenant, shipment_id, mutate)
-        except TimeoutError:
-            STORE_CONTENDED.inc()
-            message = f"shipment {shipment_id} is busy: not updated within {UPDATE_WAIT_S:g} s"
-            raise StoreContended(message, RETRY_AFTER_S) from None
-
-    async def _update_retrying(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
-        delay = UPDATE_BACKOFF_FIRST_S
-        for attempt in range(1, UPDATE_TRIES + 1):
+        async def attempt() -> Shipment | None:
             async with self._client.pipeline(transaction=True) as pipe:
                 try:
                     return await self._try_update(pipe, tenant, shipment_id, mutate)
                 except WatchError:
-                    pass
-            if attempt < UPDATE_TRIES:
-                await asyncio.sleep(random.uniform(0, delay))
-                delay = min(delay * 2, UPDATE_BACKOFF_MAX_S)
-        STORE_CONTENDED.inc()
-        message = (
-            f"shipment {shipment_id} is being changed elsewhere: "
-            f"still contended after {UPDATE_TRIES} tries"
-        )
-        raise StoreContended(message, RETRY_AFTER_S)
+                    return None
+
+        return await update_in_turn(self._updating, shipment_id, attempt)
 
     async def _try_update(
         self, pipe: Pipeline, tenant: str, shipment_id: str, mutate: Mutator

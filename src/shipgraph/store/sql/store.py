@@ -9,11 +9,9 @@ The schema is in ``tables``; ``migrations`` creates it (``shipgraph db upgrade``
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import functools
 import hashlib
-import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
@@ -27,12 +25,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
-from shipgraph.observability import STORE_CONTENDED, get_logger
+from shipgraph.observability import get_logger
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
     MAX_KEY_PART,
     ORPHAN_TTL_S,
+    RETRY_AFTER_S,
     IdempotencyRecord,
     active_moves,
     check_claim,
@@ -47,6 +46,7 @@ from shipgraph.store._common import (
     read_shipment,
     readable_shipment,
     readable_update,
+    update_in_turn,
     write_shipment,
     write_update,
 )
@@ -62,7 +62,6 @@ from shipgraph.store.base import (
     ShipmentNotFound,
     ShipmentPage,
     StoreBusy,
-    StoreContended,
     StoreError,
     StoreUnavailable,
     UnstorableShipment,
@@ -80,15 +79,6 @@ log = get_logger("shipgraph.store")
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# As in the Redis store: updates of one shipment from this process wait their turn,
-# so only writers in other processes make the versioned UPDATE miss; those misses
-# are retried a bounded number of times with jittered backoff.
-UPDATE_TRIES = 8
-UPDATE_BACKOFF_FIRST_S = 0.005
-UPDATE_BACKOFF_MAX_S = 0.2
-UPDATE_WAIT_S = 10.0
-"""The longest an update waits for its turn and its tries, all told."""
-RETRY_AFTER_S = 1
 POOL_WAIT_S = 5.0
 """How long a request waits for a pooled connection before the store says busy."""
 CONNECT_TIMEOUT_S = 5.0
@@ -444,29 +434,9 @@ class SqlShipmentStore:
     async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
         if not (storable(tenant) and storable(shipment_id)):
             raise ShipmentNotFound(shipment_id)
-        try:
-            async with asyncio.timeout(UPDATE_WAIT_S), self._updating.hold(shipment_id):
-                return await self._update_retrying(tenant, shipment_id, mutate)
-        except TimeoutError:
-            STORE_CONTENDED.inc()
-            message = f"shipment {shipment_id} is busy: not updated within {UPDATE_WAIT_S:g} s"
-            raise StoreContended(message, RETRY_AFTER_S) from None
-
-    async def _update_retrying(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
-        delay = UPDATE_BACKOFF_FIRST_S
-        for attempt in range(1, UPDATE_TRIES + 1):
-            done = await self._try_update(tenant, shipment_id, mutate)
-            if done is not None:
-                return done
-            if attempt < UPDATE_TRIES:
-                await asyncio.sleep(random.uniform(0, delay))
-                delay = min(delay * 2, UPDATE_BACKOFF_MAX_S)
-        STORE_CONTENDED.inc()
-        message = (
-            f"shipment {shipment_id} is being changed elsewhere: "
-            f"still contended after {UPDATE_TRIES} tries"
+        return await update_in_turn(
+            self._updating, shipment_id, lambda: self._try_update(tenant, shipment_id, mutate)
         )
-        raise StoreContended(message, RETRY_AFTER_S)
 
     async def _try_update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment | None:
         """One compare-and-set attempt: None when another writer saved a version first."""
