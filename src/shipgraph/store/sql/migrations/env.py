@@ -8,11 +8,11 @@ revisions) connects to ``sqlalchemy.url`` or SHIPGRAPH_DATABASE_URL itself.
 from __future__ import annotations
 
 import asyncio
-import os
 
 from alembic import context
 from sqlalchemy import Connection
 
+from shipgraph.config import load_settings
 from shipgraph.store.sql.store import create_engine
 from shipgraph.store.sql.tables import metadata
 
@@ -48,7 +48,7 @@ def run_offline(url: str) -> None:
 
 
 def url_of_config() -> str:
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("SHIPGRAPH_DATABASE_URL")
+    url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
     if not url:
         raise SystemExit("set SHIPGRAPH_DATABASE_URL (or sqlalchemy.url) to migrate")
     return url
