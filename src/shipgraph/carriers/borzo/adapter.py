@@ -26,7 +26,6 @@ from shipgraph.carriers.borzo.mapping import (
     CURRENCY,
     courier_of,
     destination_point,
-    geo_point,
     has_client_order_id,
     order_id_of,
     order_view,
@@ -36,7 +35,7 @@ from shipgraph.carriers.borzo.mapping import (
     vehicle_name,
 )
 from shipgraph.carriers.http import CarrierHttp
-from shipgraph.carriers.parsing import amount
+from shipgraph.carriers.parsing import amount, geo_point
 from shipgraph.domain import (
     BookedShipment,
     Capability,

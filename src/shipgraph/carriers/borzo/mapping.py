@@ -14,7 +14,6 @@ from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     CarrierCode,
     Courier,
-    GeoPoint,
     Money,
     ShipmentStatus,
     TrackingLog,
@@ -109,14 +108,6 @@ def coordinate_text(value: float) -> str:
     """A coordinate parameter: a JSON string such as "-6.3037234"."""
     text = f"{value:.7f}".rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
-
-
-def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
-    """Borzo writes coordinates as strings ("-6.3037234"); finite and on the globe."""
-    lat, lon = parsing.latitude(latitude), parsing.longitude(longitude)
-    if lat is None or lon is None:
-        return None
-    return GeoPoint(float(lat), float(lon))
 
 
 MAX_ID_DIGITS = 18
@@ -222,7 +213,8 @@ def courier_of(data: object, located_at: datetime | None, vehicle: str | None) -
         return None
     parts = (text(data.get(key), 100) for key in ("name", "middlename", "surname"))
     name = " ".join(part for part in parts if part) or None
-    location = geo_point(data.get("latitude"), data.get("longitude"))
+    # Borzo writes coordinates as strings ("-6.3037234"): the shared reader takes both
+    location = parsing.geo_point(data.get("latitude"), data.get("longitude"))
     return Courier(
         name=name,
         phone=identifier(data.get("phone"), 40),
