@@ -15,23 +15,8 @@ from shipgraph.domain import (
     ShipmentStatus,
 )
 from shipgraph.events.base import SubscriberOverflow
-from shipgraph.resolvers.context import RequestContext, Services
-from shipgraph.resolvers.errors import (
-    DATA_CORRUPTED,
-    api_error,
-    from_carrier_error,
-    unauthenticated,
-)
-from shipgraph.store.base import CorruptRecord
-
-
-async def _stored(services: Services, tenant: str, shipment_id: str) -> Shipment | None:
-    """The tenant's shipment; an unreadable one is a coded error here too (a
-    subscription's errors do not pass through the operation's labelling)."""
-    try:
-        return await services.store.get(tenant, shipment_id)
-    except CorruptRecord as corrupt:
-        raise api_error(DATA_CORRUPTED, str(corrupt)) from None
+from shipgraph.resolvers.context import RequestContext
+from shipgraph.resolvers.errors import api_error, from_carrier_error, unauthenticated
 
 
 async def shipment_updates(
@@ -44,7 +29,7 @@ async def shipment_updates(
     if tenant is None:
         raise unauthenticated()
     services = context.services
-    if shipment_id is not None and await _stored(services, tenant, shipment_id) is None:
+    if shipment_id is not None and await services.store.get(tenant, shipment_id) is None:
         raise api_error(ErrorCode.NOT_FOUND, f"no shipment {shipment_id}")
     wanted = frozenset(statuses) if statuses else None
     async with services.bus.subscribe(tenant) as events:
@@ -75,7 +60,7 @@ async def courier_positions(context: RequestContext, shipment_id: str) -> AsyncI
     if tenant is None:
         raise unauthenticated()
     services = context.services
-    shipment = await _stored(services, tenant, shipment_id)
+    shipment = await services.store.get(tenant, shipment_id)
     if shipment is None:
         raise api_error(ErrorCode.NOT_FOUND, f"no shipment {shipment_id}")
     try:
