@@ -1,4 +1,6 @@
-"""Schema extensions: every error leaves with an ``extensions.code``.
+"""Every error leaves with an ``extensions.code``, given in one place:
+``CodedSchema.process_errors``, which Strawberry calls for every result it sends,
+over HTTP and over a WebSocket alike.
 
 Errors a resolver raised on purpose carry their code already. Parse and validation
 errors get GRAPHQL_PARSE_FAILED / GRAPHQL_VALIDATION_FAILED, bad variable values
@@ -18,7 +20,7 @@ import strawberry
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionContext, StreamExecutionResult
+from strawberry.types import ExecutionContext
 
 from shipgraph.observability import GRAPHQL_OPERATIONS, get_logger
 from shipgraph.resolvers.errors import (
@@ -75,9 +77,10 @@ def label(error: GraphQLError) -> None:
 
 
 class CodedSchema(strawberry.Schema):
-    """Strawberry logs every error of every operation at ERROR with its traceback,
-    a client's typo included: a hostile client could fill the log at will. Here an
-    unexpected error is logged once, by ``label``; a client's is a DEBUG line."""
+    """Labels every error of every result. Strawberry's own logs each at ERROR with
+    its traceback, a client's typo included: a hostile client could fill the log at
+    will. Here an unexpected error is logged once, by ``label``; a client's is a
+    DEBUG line."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -119,31 +122,13 @@ class ErrorCodes(SchemaExtension):
         if len(operations) > 1:
             raise OperationNameRequired
 
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        # Over a WebSocket each result leaves before on_operation's exit: a parse or
-        # validation error of a subscription would go out without its code.
-        for error in getattr(result, "errors", None) or ():
-            label(error)
-        yield
-
     def on_operation(self) -> Iterator[None]:
-        try:
-            yield
-        except GraphQLError as escaped:
-            # A GraphQLError raised while an extension's hook is entered (outside
-            # Strawberry's own handling) escapes the whole operation; over HTTP
-            # Strawberry makes this very object the response's only error, so
-            # labelling it here is what reaches the client.
-            label(escaped)
-            GRAPHQL_OPERATIONS.labels("unknown", "error").inc()
-            raise
+        yield
         context = self.execution_context
         errors: list[GraphQLError] = list(context.pre_execution_errors or [])
         result = context.result
         if result is not None and getattr(result, "errors", None):
             errors += result.errors or []
-        for error in errors:
-            label(error)
         # no document: it did not parse (operation_type would raise)
         operation = context.operation_type.value if context.graphql_document else "unknown"
         GRAPHQL_OPERATIONS.labels(operation, "error" if errors else "ok").inc()
