@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -8,8 +9,13 @@ import pytest
 import redis
 
 from shipgraph.store.sql import upgrade
+from shipgraph.store.sql.engine import MEMORY_URL
 from tests.support.postgres_server import PostgresServer, start_postgres_server
 from tests.support.redis_server import RedisServer, start_redis_server
+
+# Every gateway a test builds keeps its records in memory unless the test says where:
+# never a file in the working directory, nor a database named in the environment.
+os.environ["SHIPGRAPH_DATABASE_URL"] = MEMORY_URL
 
 
 @pytest.fixture(scope="session")

@@ -27,20 +27,25 @@ from shipgraph.http.webhooks import receive_webhook
 from shipgraph.redis_pool import connect
 from shipgraph.resolvers.context import Services
 from shipgraph.schema import build_schema
-from shipgraph.store.base import ShipmentStore
-from shipgraph.store.memory import MemoryShipmentStore
-from shipgraph.store.redis import RedisShipmentStore
+from shipgraph.store.sql import SqlShipmentStore
 
 
 def build_services(
     settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> Services:
-    """Redis-backed store, cache and bus when SHIPGRAPH_REDIS_URL is set, in-memory
-    otherwise. With Redis they and the carriers' breakers share one client, on one
-    pool of SHIPGRAPH_REDIS_MAX_CONNECTIONS; the store owns it and closes it last."""
-    store: ShipmentStore
+    """The SQL store on SHIPGRAPH_DATABASE_URL (or the embedded SQLite file). With
+    SHIPGRAPH_REDIS_URL the cache, the event bus and the carriers' breakers share one
+    Redis client, on one pool of SHIPGRAPH_REDIS_MAX_CONNECTIONS; without it they
+    live in this process's memory."""
+    store = SqlShipmentStore.from_url(
+        settings.database(),
+        pool_size=settings.database_max_connections,
+        max_overflow=0,
+        pool_timeout=settings.database_pool_wait_s,
+    )
     bus: EventBus
     cache: Cache
+    client = None
     if settings.redis_url:
         client = connect(
             settings.redis_url,
@@ -48,16 +53,15 @@ def build_services(
             wait_s=settings.redis_pool_wait_s,
             socket_timeout_s=settings.redis_timeout_s,
         )
-        store = RedisShipmentStore(client, owns_client=True)
         bus = RedisEventBus(client)
         cache = RedisCache(client)
-        registry = build_registry(settings, cache, transport=transport, redis=client)
     else:
-        store = MemoryShipmentStore()
         bus = MemoryEventBus()
         cache = MemoryCache()
-        registry = build_registry(settings, cache, transport=transport)
-    return Services(settings=settings, store=store, bus=bus, registry=registry, cache=cache)
+    registry = build_registry(settings, cache, transport=transport, redis=client)
+    return Services(
+        settings=settings, store=store, bus=bus, registry=registry, cache=cache, redis=client
+    )
 
 
 def create_app(
@@ -85,6 +89,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with AsyncExitStack() as running:
+                await services.store.open()
                 if extra_lifespan is not None:
                     await running.enter_async_context(extra_lifespan())
                 # after the simulators `shipgraph dev` mounts start, stopped before they stop
@@ -96,7 +101,9 @@ def create_app(
             await services.registry.aclose()
             await services.bus.aclose()
             await services.cache.aclose()
-            await services.store.aclose()  # last: it owns the Redis client they share
+            await services.store.aclose()
+            if services.redis is not None:
+                await services.redis.aclose()  # last: the cache, bus and breakers share it
 
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),

@@ -15,6 +15,7 @@ from shipgraph import tracing
 from shipgraph.config import ConfigError, Settings, load_settings
 from shipgraph.http.server import server_options
 from shipgraph.observability import configure_logging
+from shipgraph.store.sql.engine import MEMORY_URL, is_memory_url
 
 DEV_TENANT_KEY = "demo-key"
 DEV_POLL_S = 10.0
@@ -47,11 +48,32 @@ def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None
     )
 
 
+def _check_schema(settings: Settings) -> None:
+    """Refuse to start on a database whose schema is not this version's, saying what
+    to run (the app checks again as it starts; this says it before uvicorn does)."""
+    import asyncio
+
+    from shipgraph.store import SchemaBehind, SqlShipmentStore
+
+    async def check() -> None:
+        store = SqlShipmentStore.from_url(settings.database())
+        try:
+            await store.open()
+        finally:
+            await store.aclose()
+
+    try:
+        asyncio.run(check())
+    except SchemaBehind as behind:
+        raise SystemExit(f"shipgraph serve: {behind}") from None
+
+
 def serve(args: argparse.Namespace) -> None:
     from shipgraph.app import create_app
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    _check_schema(settings)
     _serve(create_app(settings), args, settings)
 
 
@@ -69,9 +91,11 @@ def dev(args: argparse.Namespace) -> None:
     )
     overrides: dict[str, object] = {**wiring.gateway_settings(), "graphiql": True}
     settings = load_settings(**overrides)
-    # What the environment leaves unset, dev fills in: the demo tenant, and polls often
-    # enough to see Envio's steps that send no webhook move.
+    # What the environment leaves unset, dev fills in: the demo tenant, a database in
+    # memory, and polls often enough to see Envio's steps that send no webhook move.
     defaults: dict[str, object] = {}
+    if settings.database_url is None:
+        defaults["database_url"] = MEMORY_URL
     if not settings.api_keys:
         defaults["api_keys"] = f"demo:{DEV_TENANT_KEY}"
     if "poll_s" not in settings.model_fields_set:
@@ -124,9 +148,9 @@ def db_upgrade(args: argparse.Namespace) -> None:
 
     settings = load_settings()
     configure_logging(settings.log_level)
-    url = settings.database_url
-    if url is None:
-        raise SystemExit("shipgraph db upgrade: set SHIPGRAPH_DATABASE_URL to the database")
+    url = settings.database()
+    if is_memory_url(url):
+        raise SystemExit("shipgraph db upgrade: a database in memory is made at each start")
     try:
         asyncio.run(upgrade(url))
         revisions = asyncio.run(current_revisions(url))
@@ -140,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, handler, help_text in (
         ("serve", serve, "the gateway, configured from SHIPGRAPH_* variables"),
-        ("dev", dev, "gateway + carrier simulators, in memory, GraphiQL on"),
+        ("dev", dev, "gateway + carrier simulators, database in memory, GraphiQL on"),
         ("sandbox", sandbox, "the carrier simulators alone"),
     ):
         command = commands.add_parser(name, help=help_text)
@@ -163,7 +187,9 @@ def _parser() -> argparse.ArgumentParser:
             )
     printer = commands.add_parser("schema", help="print the GraphQL SDL")
     printer.set_defaults(handler=schema)
-    database = commands.add_parser("db", help="the SQL database (SHIPGRAPH_DATABASE_URL)")
+    database = commands.add_parser(
+        "db", help="the SQL database (SHIPGRAPH_DATABASE_URL, or the embedded SQLite file)"
+    )
     actions = database.add_subparsers(dest="action", required=True)
     upgrader = actions.add_parser("upgrade", help="create or migrate the schema to head")
     upgrader.set_defaults(handler=db_upgrade)

@@ -67,22 +67,34 @@ def _hide_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:**********@{host}"))
 
 
+DEFAULT_DATABASE_FILE = "shipgraph.sqlite3"
+"""Where `shipgraph serve` keeps its records when SHIPGRAPH_DATABASE_URL is unset."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     redis_url: str | None = None
     redis_max_connections: int = Field(default=50, ge=2, le=10_000)
-    """Redis connections per gateway process, one pool shared by the store, the cache,
-    the event bus (which keeps one for pub/sub) and the breakers."""
+    """Redis connections per gateway process, one pool shared by the cache, the event
+    bus (which keeps one for pub/sub), the breakers and the rate budgets."""
     redis_pool_wait_s: float = Field(default=5.0, gt=0, le=60)
     """How long a command waits for a pooled connection to come free; past it the
     request is answered SERVICE_UNAVAILABLE, "connection pool is exhausted"."""
     redis_timeout_s: float = Field(default=2.0, gt=0, le=60)
     """How long one Redis command (or connect) may take before Redis counts as down."""
     database_url: str | None = None
-    """The SQL database of record (the SQL shipment store): ``postgresql+asyncpg://...``
-    in production, or ``sqlite+aiosqlite:///path/to/file.db`` embedded. Its schema is
-    made and kept current by ``shipgraph db upgrade``."""
+    """The SQL database of record: ``postgresql+asyncpg://...`` in production, or
+    ``sqlite+aiosqlite:///path/to/file.db`` embedded (``sqlite+aiosqlite:///:memory:``
+    keeps it in the process's memory). Unset: the SQLite file DEFAULT_DATABASE_FILE in
+    the working directory (`shipgraph dev`: in memory). Its schema is made and kept
+    current by ``shipgraph db upgrade``."""
+    database_max_connections: int = Field(default=20, ge=1, le=1_000)
+    """Database connections per gateway process (one pool; a SQLite database in memory
+    has one). Mind PostgreSQL's max_connections across all replicas."""
+    database_pool_wait_s: float = Field(default=5.0, gt=0, le=60)
+    """How long a request waits for a pooled database connection; past it the request
+    is answered SERVICE_UNAVAILABLE (a webhook 503 with Retry-After)."""
     api_keys: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     """Bearer key -> tenant."""
 
@@ -119,7 +131,7 @@ class Settings(BaseSettings):
     poll_s: float = Field(default=300.0, ge=0, le=86_400)
     """How often each active shipment is refreshed from its carrier when no webhook
     said anything for that long (one poll per interval across all replicas sharing
-    Redis); 0 turns the tracking poller off."""
+    the database); 0 turns the tracking poller off."""
 
     http_keep_alive_s: int = Field(default=5, ge=1, le=300)
     """How long an idle keep-alive connection stays open between requests."""
@@ -181,6 +193,10 @@ class Settings(BaseSettings):
                 yield name, _hide_password(value)
             else:
                 yield name, value
+
+    def database(self) -> str:
+        """The database URL in use: SHIPGRAPH_DATABASE_URL, or the embedded file."""
+        return self.database_url or f"sqlite+aiosqlite:///{DEFAULT_DATABASE_FILE}"
 
     def base_url(self, url: AnyHttpUrl) -> str:
         """A configured base URL without a trailing slash, ready to append paths."""

@@ -58,6 +58,12 @@ REDIS_POOL_EXHAUSTED = Counter(
     "and got none (answered SERVICE_UNAVAILABLE, or the cache bypassed).",
     registry=REGISTRY,
 )
+DATABASE_POOL_EXHAUSTED = Counter(
+    "shipgraph_database_pool_exhausted_total",
+    "Database calls that waited SHIPGRAPH_DATABASE_POOL_WAIT_S for a pooled connection "
+    "and got none (answered SERVICE_UNAVAILABLE, webhooks 503 with Retry-After).",
+    registry=REGISTRY,
+)
 STORE_CONTENDED = Counter(
     "shipgraph_store_contended_total",
     "Shipment updates given up after their bounded retries, other writers always first "

@@ -6,12 +6,26 @@ from typing import Any
 import pytest
 
 from tests.integration.operations import CREATE, create_input
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import EMBEDDED, Backend, Stack, running_stack
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """Run a test on both shapes of deployment: `shipgraph dev`'s (SQLite in memory,
+    nothing shared), and production's (a fresh database at head on the session's own
+    PostgreSQL, with the session's own Redis)."""
+    if request.param == "sqlite":
+        return EMBEDDED
+    return Backend(
+        "postgresql",
+        database_url=request.getfixturevalue("migrated_postgres_url"),
+        redis_url=request.getfixturevalue("redis_url"),
+    )
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
-    """Gateway + simulators, once in memory and once on the session's Redis."""
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
+    """Gateway + simulators on each backend."""
     async with running_stack(backend) as running:
         yield running
 

@@ -18,7 +18,7 @@ from tests.integration.operations import CANCEL, CREATE, GET, SUBSCRIBE, UPDATE,
 from tests.support.clock import days_ahead, stamp
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 RATES = """
@@ -49,7 +49,7 @@ COURIER = """subscription C($id: ID!) {
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     async with running_stack(backend, courier_poll_s=0.05) as running:
         yield running
 

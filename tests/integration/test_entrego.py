@@ -18,7 +18,7 @@ from tests.integration.operations import CANCEL, CREATE, GET, UPDATE
 from tests.support.fixtures import fixture
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 
 LABELS = """
 mutation L($ids: [ID!]!) {
@@ -55,7 +55,7 @@ APPENDIX_C = {
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     # 100 concurrent bookings share one event loop with the simulator: on a loaded
     # 2-core machine they need more than the usual 2 s deadline.
     async with running_stack(backend, carrier_timeout_s=8.0) as running:

@@ -116,7 +116,7 @@ async def test_a_booking_without_a_carrier_is_refused(stack: Stack) -> None:
 
 
 async def test_a_carrier_without_credentials_is_unsupported() -> None:
-    async with running_stack(None, envoy_access_token=None) as stack:
+    async with running_stack(envoy_access_token=None) as stack:
         variables = create_input()
         variables["input"]["carrier"] = "ENVOY"
         [error] = (await stack.gql(CREATE, variables))["data"]["createShipment"]["userErrors"]

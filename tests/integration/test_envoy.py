@@ -12,7 +12,7 @@ import pytest
 from shipgraph.carriers.envoy import EnvoyCarrier
 from shipgraph.sandbox.mounts import ENVOY_ACCESS_TOKEN
 from tests.integration.operations import CREATE, GET, LIST, shipment_input
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 
 RATES = """
 query Q($input: RatesInput!) {
@@ -36,7 +36,7 @@ EXPONENT = {"JPY": 0, "KRW": 0, "BHD": 3}
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     async with running_stack(backend, carrier_timeout_s=3.0) as running:
         yield running
 

@@ -22,6 +22,7 @@ from graphql.execution.executor import Executor
 from packaging.requirements import Requirement
 
 from shipgraph.schema.execution import SubscriptionExecutor
+from shipgraph.store.sql.engine import MEMORY_URL
 from tests.integration.operations import CREATE, shipment_input
 from tests.integration.test_entrego import ph_shipment
 from tests.integration.test_envoy import envoy_shipment
@@ -273,7 +274,11 @@ async def test_shipgraph_serve_logs_only_json_lines() -> None:
     script = Path(sys.executable).parent / "shipgraph"
     command = [str(script)] if script.exists() else [sys.executable, "-m", "shipgraph"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIPGRAPH_")}
-    env.update(SHIPGRAPH_API_KEYS="acme:key-acme", PYTHONPATH=os.pathsep.join(sys.path))
+    env.update(
+        SHIPGRAPH_API_KEYS="acme:key-acme",
+        SHIPGRAPH_DATABASE_URL=MEMORY_URL,
+        PYTHONPATH=os.pathsep.join(sys.path),
+    )
     process = await asyncio.create_subprocess_exec(
         *command,
         "serve",

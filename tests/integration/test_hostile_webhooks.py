@@ -23,18 +23,19 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
+import sqlalchemy as sa
 
 from shipgraph.sandbox.mounts import (
     BORZO_CALLBACK_SECRET,
     ENTREGO_WEBHOOK_TOKEN,
     ENVIO_WEBHOOK_TOKEN,
 )
+from shipgraph.store.sql.tables import shipments
 from tests.integration.conftest import create
 from tests.integration.operations import CREATE, LIST, SUBSCRIBE, shipment_input
 from tests.support.clock import now, stamp
 from tests.support.fixtures import fixture
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 READ = """query Get($id: ID!) { shipment(id: $id) {
@@ -352,7 +353,7 @@ ROUTES = {"ENVIO": envio_route, "BORZO": borzo_route, "ENTREGO": entrego_route}
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     async with running_stack(backend, carrier_timeout_s=8.0) as running:
         yield running
 
@@ -403,20 +404,15 @@ POISONED_COURIER = {"name": "Kurir", "location": {"latitude": None, "longitude":
 async def poison(stack: Stack, shipment_id: str) -> None:
     """Store what the gateway stored before the fix for ``courier.latitude: "1e999"``:
     null where a float belongs. By hand, behind the gateway's back."""
-    store = stack.app.state.services.store
-    if stack.settings.redis_url is None:
-        record = json.loads(store._docs[shipment_id])
+    this = shipments.c.id == shipment_id
+    async with stack.app.state.services.store.engine.begin() as conn:
+        record = json.loads(
+            (await conn.execute(sa.select(shipments.c.document).where(this))).scalar_one()
+        )
         record["courier"] = POISONED_COURIER
-        store._docs[shipment_id] = json.dumps(record).encode()
-        return
-    client = redis.Redis.from_url(stack.settings.redis_url)
-    try:
-        key = f"shipgraph:shipment:{shipment_id}"
-        record = json.loads(client.get(key))
-        record["courier"] = POISONED_COURIER
-        client.set(key, json.dumps(record))
-    finally:
-        client.close()
+        await conn.execute(
+            sa.update(shipments).where(this).values(document=json.dumps(record).encode())
+        )
 
 
 TWO = """query Two($a: ID!, $b: ID!) {

@@ -29,7 +29,7 @@ from tests.integration.operations import (
 )
 from tests.support.fixtures import fixture
 from tests.support.redis_server import free_port
-from tests.support.stack import KEYS, Stack, running_stack
+from tests.support.stack import KEYS, Backend, Stack, running_stack
 
 SECRETS = [*KEYS.values(), ENVIO_API_KEY, ENVIO_WEBHOOK_TOKEN]
 AUTH = {"Authorization": f"Bearer {KEYS['acme']}"}
@@ -83,7 +83,7 @@ async def booked(stack: Stack) -> list[Any]:
 # --- /healthz, /readyz -------------------------------------------------------------
 
 
-async def test_healthz_and_readyz(backend: str | None) -> None:
+async def test_healthz_and_readyz(backend: Backend) -> None:
     async with running_stack(backend) as stack:
         await check_healthz_and_readyz(stack)
 
@@ -94,15 +94,16 @@ async def check_healthz_and_readyz(stack: Stack) -> None:
     assert health.json() == {"status": "ok"}
     ready = await stack.http.get(f"{stack.gateway}/readyz")
     assert ready.status_code == 200, ready.text
-    assert ready.json() == {"status": "ready", "store": True}
+    with_redis = {"redis": True} if stack.settings.redis_url else {}
+    assert ready.json() == {"status": "ready", "store": True, **with_redis}
 
 
-async def test_readyz_is_503_when_redis_is_down() -> None:
-    nobody = f"redis://127.0.0.1:{free_port()}/0"
-    async with running_stack(redis_url=nobody) as stack:
+async def test_readyz_is_503_when_the_database_is_down() -> None:
+    nobody = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/shipgraph"
+    async with running_stack(database_url=nobody) as stack:
         health = await stack.http.get(f"{stack.gateway}/healthz")
         assert health.status_code == 200
-        ready = await asyncio.wait_for(stack.http.get(f"{stack.gateway}/readyz"), 5)
+        ready = await asyncio.wait_for(stack.http.get(f"{stack.gateway}/readyz"), 10)
         assert ready.status_code == 503
         assert ready.json() == {"status": "not ready", "store": False}
         # the API says so with a code, too: no 500

@@ -1,4 +1,5 @@
-"""Webhooks that arrive before their shipment, and a store that is down."""
+"""Webhooks that arrive before their shipment, a database that is down, and Redis
+gone (which costs nothing but speed)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,12 @@ from shipgraph.events.ingest import Outcome
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.shipments import ShipmentService
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
+from tests.integration.conftest import create
 from tests.integration.operations import GET
 from tests.support.builders import doc_request
 from tests.support.fixtures import fixture
 from tests.support.redis_server import free_port
-from tests.support.stack import running_stack
+from tests.support.stack import Backend, running_stack
 
 
 class BooksS1(CarrierBase):
@@ -46,15 +48,18 @@ class BooksS1(CarrierBase):
 
 
 @pytest.fixture
-async def services(backend: str | None) -> AsyncIterator[Services]:
-    settings = load_settings(redis_url=backend)
-    built = build_services(settings)
+async def services(backend: Backend) -> AsyncIterator[Services]:
+    built = build_services(load_settings(**backend.settings()))
+    await built.registry.aclose()
     built.registry = CarrierRegistry({CarrierCode.ENVIO: BooksS1()})
+    await built.store.open()
     try:
         yield built
     finally:
         await built.bus.aclose()
         await built.store.aclose()
+        if built.redis is not None:
+            await built.redis.aclose()
 
 
 def event(name: str, received: datetime) -> TrackingUpdate:
@@ -87,9 +92,9 @@ async def test_events_before_the_booking_are_applied_when_it_is_stored(
     assert await services.store.take_orphans(CarrierCode.ENVIO, "envio-id-1", "S1") == []
 
 
-async def test_with_redis_down_webhooks_answer_503_and_reads_a_code() -> None:
-    dead = f"redis://127.0.0.1:{free_port()}/0"
-    async with running_stack(redis_url=dead) as stack:
+async def test_with_the_database_down_webhooks_answer_503_and_reads_a_code() -> None:
+    dead = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/shipgraph"
+    async with running_stack(database_url=dead) as stack:
         body = fixture("envio", "webhook_manifested")
         response = await stack.http.post(
             f"{stack.gateway}/webhooks/envio", params={"token": ENVIO_WEBHOOK_TOKEN}, json=body
@@ -98,3 +103,22 @@ async def test_with_redis_down_webhooks_answer_503_and_reads_a_code() -> None:
         read = await stack.gql(GET, {"id": "shp_x"})
         assert read["errors"][0]["extensions"]["code"] == "SERVICE_UNAVAILABLE"
         assert (await stack.http.get(f"{stack.gateway}/readyz")).status_code == 503
+
+
+async def test_with_redis_down_nothing_is_lost_but_speed() -> None:
+    """The cache, the bus and the breakers live in Redis: gone, they are bypassed, and
+    bookings, reads, webhooks and /readyz go on from the database."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    async with running_stack(redis_url=dead) as stack:
+        booked = await create(stack, "SO-REDIS-DOWN")
+        read = await stack.gql(GET, {"id": booked["id"]})
+        assert read["data"]["shipment"]["reference"] == "SO-REDIS-DOWN", read
+        body = fixture("envio", "webhook_manifested")
+        body["shipment"]["code"] = booked["trackingNumber"]
+        response = await stack.http.post(
+            f"{stack.gateway}/webhooks/envio", params={"token": ENVIO_WEBHOOK_TOKEN}, json=body
+        )
+        assert response.status_code in (200, 202), response.text
+        ready = await stack.http.get(f"{stack.gateway}/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ready", "store": True, "redis": False}

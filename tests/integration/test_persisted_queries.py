@@ -57,7 +57,10 @@ async def test_a_wrong_hash_runs_nothing(stack: Stack) -> None:
 
 @pytest.mark.redis
 async def test_every_process_knows_a_hash_one_of_them_learnt(redis_url: str) -> None:
-    async with running_stack(redis_url) as first, running_stack(redis_url) as second:
+    async with (
+        running_stack(redis_url=redis_url) as first,
+        running_stack(redis_url=redis_url) as second,
+    ):
         await post(first, {"query": QUERY, "extensions": EXTENSIONS})
         known = await post(second, {"extensions": EXTENSIONS})
         assert known.json()["data"]["carriers"]

@@ -68,13 +68,14 @@ class Pair:
 
 
 @asynccontextmanager
-async def two_gateways(redis_url: str) -> AsyncIterator[Pair]:
+async def two_gateways(redis_url: str, database_url: str) -> AsyncIterator[Pair]:
     sandbox_port = free_port()
     wiring = SandboxWiring(base_url=f"http://127.0.0.1:{sandbox_port}", gateway_url=None)
     settings = load_settings(
         **wiring.gateway_settings(),
         api_keys=",".join(f"{tenant}:{key}" for tenant, key in KEYS.items()),
         redis_url=redis_url,
+        database_url=database_url,
         carrier_timeout_s=2.0,
         poll_s=POLL_S,
     )
@@ -93,9 +94,9 @@ async def two_gateways(redis_url: str) -> AsyncIterator[Pair]:
 
 
 async def test_a_change_without_webhook_is_polled_once_per_interval_and_published(
-    redis_url: str,
+    redis_url: str, migrated_postgres_url: str
 ) -> None:
-    async with two_gateways(redis_url) as pair:
+    async with two_gateways(redis_url, migrated_postgres_url) as pair:
         created = []
         for reference in ("SO-POLL-1", "SO-POLL-2"):
             data = await pair.gql(0, CREATE, create_input(reference))

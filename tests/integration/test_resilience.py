@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
+from shipgraph.store.sql import upgrade
 from tests.integration.conftest import create
 from tests.integration.operations import CREATE, GET, create_input, shipment_input
-from tests.support.redis_server import RedisServer, free_port, start_redis_server
-from tests.support.stack import Stack, running_stack
+from tests.support.postgres_server import PostgresServer, start_postgres_server
+from tests.support.redis_server import free_port
+from tests.support.stack import Backend, Stack, running_stack
 
 RATES = """
 query Q($input: RatesInput!) {
@@ -48,7 +50,7 @@ async def healthy(stack: Stack, carrier: str) -> bool:
 
 async def test_a_hung_carrier_delays_a_quote_only_by_the_deadline() -> None:
     deadline_s = 1.0
-    async with running_stack(None, carrier_timeout_s=deadline_s) as stack:
+    async with running_stack(carrier_timeout_s=deadline_s) as stack:
         await fault(stack, "borzo", {"hang": True})
         shipment = shipment_input("SO-R1", description="Documents")
         del shipment["cashOnDelivery"]
@@ -136,7 +138,7 @@ async def test_a_lost_answer_never_hands_over_another_tenants_booking(stack: Sta
 
 
 @pytest.fixture
-async def breaking(backend: str | None) -> AsyncIterator[Stack]:
+async def breaking(backend: Backend) -> AsyncIterator[Stack]:
     # Long enough that a slow CI machine still sees the breaker open before it half-opens.
     async with running_stack(backend, breaker_failures=3, breaker_reset_s=RESET_S) as stack:
         yield stack
@@ -188,8 +190,8 @@ async def test_a_failed_probe_opens_the_breaker_again(breaking: Stack) -> None:
 async def test_every_gateway_process_sees_the_open_breaker(redis_url: str) -> None:
     settings = {"breaker_failures": 2, "breaker_reset_s": 30}
     async with (
-        running_stack(redis_url, **settings) as first,
-        running_stack(redis_url, **settings) as second,
+        running_stack(redis_url=redis_url, **settings) as first,
+        running_stack(redis_url=redis_url, **settings) as second,
     ):
         await fault(first, "envio", {"status": 500})
         for attempt in range(2):
@@ -201,22 +203,26 @@ async def test_every_gateway_process_sees_the_open_breaker(redis_url: str) -> No
         assert "circuit open" in error["message"]
 
 
-# --- Redis stopped and started mid-run --------------------------------------------
+# --- the database crashed and started again mid-run -------------------------------
 
 
 @pytest.fixture
-def durable_redis() -> Iterator[RedisServer]:
-    server = start_redis_server(durable=True)
+async def durable_postgres() -> AsyncIterator[PostgresServer]:
+    """A PostgreSQL of its own (this test crashes it), with production's fsync."""
+    server = await asyncio.to_thread(start_postgres_server, durable=True)
     try:
+        await upgrade(server.url)
         yield server
     finally:
-        server.stop()
+        await asyncio.to_thread(server.stop)
 
 
-async def test_redis_stopped_and_started_mid_run_loses_no_accepted_webhook(
-    durable_redis: RedisServer,
+async def test_database_crashed_mid_run_loses_no_accepted_webhook(
+    durable_postgres: PostgresServer,
 ) -> None:
-    async with running_stack(durable_redis.url) as stack:
+    """PostgreSQL stopped as a crash would (no checkpoint) while webhooks stream in,
+    then started again: every webhook answered 200 is in the shipment."""
+    async with running_stack(database_url=durable_postgres.url) as stack:
         shipments = [await create(stack, f"SO-W{number}") for number in range(40)]
         answers: dict[str, list[int]] = {}
 
@@ -243,13 +249,13 @@ async def test_redis_stopped_and_started_mid_run_loses_no_accepted_webhook(
             senders.append(asyncio.create_task(deliver(shipment)))
             await asyncio.sleep(0.02)
             if number == 15:
-                durable_redis.halt()
+                await asyncio.to_thread(durable_postgres.halt)
             if number == 30:
-                await asyncio.to_thread(durable_redis.restart)
+                await asyncio.to_thread(durable_postgres.restart)
         await asyncio.wait_for(asyncio.gather(*senders), timeout=30)
 
         statuses = {status for seen in answers.values() for status in seen}
-        assert statuses == {200, 503}, statuses  # some were refused while Redis was down
+        assert statuses == {200, 503}, statuses  # some were refused while it was down
         for shipment in shipments:
             stored = (await stack.gql(GET, {"id": shipment["id"]}))["data"]["shipment"]
             assert stored["status"] == "PICKUP_SCHEDULED", (stored, answers[shipment["id"]])
@@ -262,7 +268,7 @@ LOCATIONS = "{ locations { id name } }"
 
 async def test_with_redis_down_quotes_and_locations_still_answer() -> None:
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    async with running_stack(dead) as stack:
+    async with running_stack(redis_url=dead) as stack:
         shipment = shipment_input("SO-D1", description="Documents")
         del shipment["cashOnDelivery"]
         variables = {"input": {"shipment": shipment, "carriers": ["BORZO", "ENVOY"]}}

@@ -14,7 +14,7 @@ from tests.integration.test_borzo import RATES, book
 from tests.integration.test_entrego import ph_shipment
 from tests.integration.test_envoy import envoy_shipment
 from tests.support.clock import WIB, days_ahead, now, stamp
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 
 SHIPMENTS = {
     "ENVIO": lambda: shipment_input("SO-T1"),
@@ -34,7 +34,7 @@ YEAR_9999 = "9999-12-31T23:59:59-07:00"
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     async with running_stack(backend, carrier_timeout_s=8.0) as running:
         yield running
 

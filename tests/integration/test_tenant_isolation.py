@@ -28,7 +28,7 @@ from shipgraph.sandbox.mounts import (
 )
 from tests.integration.operations import CANCEL, CREATE, GET, LIST, UPDATE, shipment_input
 from tests.support.clock import days_ahead, stamp
-from tests.support.stack import Stack, running_stack
+from tests.support.stack import Backend, Stack, running_stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 OWNER, PROBER = "acme", "globex"
@@ -82,7 +82,7 @@ SPELLINGS: dict[str, Callable[[str], str]] = {
 
 
 @pytest.fixture
-async def stack(backend: str | None) -> AsyncIterator[Stack]:
+async def stack(backend: Backend) -> AsyncIterator[Stack]:
     async with running_stack(backend, carrier_timeout_s=5.0) as running:
         yield running
 

@@ -33,7 +33,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def test_a_booking_is_one_operation_span_and_one_carrier_span(
     spans: InMemorySpanExporter,
 ) -> None:
-    async with running_stack(None, otel_enabled=True) as stack:
+    async with running_stack(otel_enabled=True) as stack:
         await create(stack, "SO-T1")
     finished = spans.get_finished_spans()
     names = [span.name for span in finished]
@@ -49,7 +49,7 @@ async def test_a_booking_is_one_operation_span_and_one_carrier_span(
 
 async def test_off_by_default_no_spans() -> None:
     _exporter.clear()
-    async with running_stack(None) as stack:
+    async with running_stack() as stack:
         await create(stack, "SO-T2")
     assert _exporter.get_finished_spans() == ()
 

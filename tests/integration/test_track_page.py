@@ -33,6 +33,8 @@ def built_app(monkeypatch: pytest.MonkeyPatch, *argv: str, **env: str) -> Starle
         built.append(app)
 
     monkeypatch.setattr(cli, "_serve", keep)
+    # serve's check of the database schema runs its own loop (tests/unit/test_cli_db.py)
+    monkeypatch.setattr(cli, "_check_schema", lambda settings: None)
     cli.main([*argv, "--port", str(free_port())])
     [app] = built
     return app

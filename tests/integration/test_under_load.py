@@ -1,4 +1,4 @@
-"""The gateway under load, through the real HTTP stack: bursts of reads on one Redis
+"""The gateway under load, through the real HTTP stack: bursts of reads on one database
 connection pool, bursts of webhooks for one shipment, carriers that hang for many
 calls at once, and connections that are idle or send half a request."""
 
@@ -16,18 +16,18 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 
 from shipgraph.app import create_app
 from shipgraph.config import Settings, load_settings
 from shipgraph.http.server import server_options
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
-from shipgraph.store.redis import RedisShipmentStore
 from tests.integration.conftest import create
 from tests.integration.operations import GET, shipment_input
 from tests.support.clock import stamp
 from tests.support.servers import serve
-from tests.support.stack import KEYS, Stack, running_stack
+from tests.support.stack import KEYS, Backend, Stack, running_stack
 from tests.support.ws import LEGACY_WS, TRANSPORT_WS
 
 RATES = """
@@ -63,12 +63,11 @@ def answer_of(body: dict[str, Any]) -> str:
     return "data" if body.get("data", {}).get("shipment") else "empty"
 
 
-# --- one Redis pool, shared, waited for -------------------------------------------
+# --- one database pool, shared, waited for ----------------------------------------
 
 
-@pytest.mark.redis
-async def test_300_concurrent_reads_are_all_answered(redis_url: str) -> None:
-    async with running_stack(redis_url) as stack, wide_client() as http:
+async def test_300_concurrent_reads_are_all_answered(backend: Backend) -> None:
+    async with running_stack(backend) as stack, wide_client() as http:
         shipments = [await create(stack, f"SO-L{number}") for number in range(3)]
         bodies = await asyncio.gather(
             *(read(http, stack, shipments[n % 3]["id"]) for n in range(300))
@@ -79,31 +78,29 @@ async def test_300_concurrent_reads_are_all_answered(redis_url: str) -> None:
 
 @dataclass
 class Holder:
-    """Takes pooled connections and keeps them until told: a slow holder."""
+    """Takes pooled database connections and keeps them until told: a slow holder."""
 
     stack: Stack
-    held: list[Any]
+    held: list[AsyncConnection]
 
     async def take(self, count: int) -> None:
-        pool: Any = store_of(self.stack).client.connection_pool
-        self.held += [await pool.get_connection() for _ in range(count)]
+        engine = self.stack.app.state.services.store.engine
+        self.held += [await engine.connect() for _ in range(count)]
 
     async def release(self) -> None:
-        pool: Any = store_of(self.stack).client.connection_pool
         for connection in self.held:
-            await pool.release(connection)
+            await connection.close()
         self.held.clear()
 
 
-def store_of(stack: Stack) -> RedisShipmentStore:
-    store = stack.app.state.services.store
-    assert isinstance(store, RedisShipmentStore)
-    return store
-
-
-@pytest.mark.redis
-async def test_an_exhausted_pool_is_reported_as_what_it_is(redis_url: str) -> None:
-    async with running_stack(redis_url, redis_max_connections=2, redis_pool_wait_s=0.2) as stack:
+async def test_an_exhausted_pool_is_reported_as_what_it_is(
+    migrated_postgres_url: str,
+) -> None:
+    async with running_stack(
+        database_url=migrated_postgres_url,
+        database_max_connections=2,
+        database_pool_wait_s=0.2,
+    ) as stack:
         shipment = await create(stack, "SO-POOL")
         holder = Holder(stack, [])
         await holder.take(2)
@@ -112,7 +109,7 @@ async def test_an_exhausted_pool_is_reported_as_what_it_is(redis_url: str) -> No
             [error] = body["errors"]
             assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE"
             assert "connection pool is exhausted" in error["message"]
-            assert "all 2 connections" in error["message"]
+            assert "size 2" in error["message"]
 
             webhook = await send_webhook(stack.http, stack, status_event(shipment, 1))
             assert webhook.status_code == 503
@@ -124,11 +121,10 @@ async def test_an_exhausted_pool_is_reported_as_what_it_is(redis_url: str) -> No
         again = await stack.gql(GET, {"id": shipment["id"]})
         assert again["data"]["shipment"]["id"] == shipment["id"]
         metrics = (await stack.http.get(f"{stack.gateway}/metrics")).text
-        assert "shipgraph_redis_pool_exhausted_total" in metrics
         exhausted = next(
             line
             for line in metrics.splitlines()
-            if line.startswith("shipgraph_redis_pool_exhausted_total ")
+            if line.startswith("shipgraph_database_pool_exhausted_total ")
         )
         assert float(exhausted.split()[1]) >= 2
 
@@ -157,14 +153,13 @@ async def send_webhook(
     )
 
 
-@pytest.mark.redis
 async def test_150_concurrent_webhooks_for_one_shipment_end_in_2xx_or_503(
-    redis_url: str,
+    migrated_postgres_url: str,
 ) -> None:
-    # Two gateway processes on one Redis: the same shipment written from both.
+    # Two gateway processes on one database: the same shipment written from both.
     async with (
-        running_stack(redis_url) as first,
-        running_stack(redis_url) as second,
+        running_stack(database_url=migrated_postgres_url) as first,
+        running_stack(database_url=migrated_postgres_url) as second,
         wide_client() as http,
     ):
         shipment = await create(first, "SO-BURST")
@@ -196,7 +191,7 @@ async def test_150_concurrent_webhooks_for_one_shipment_end_in_2xx_or_503(
 
 
 async def test_150_concurrent_webhooks_in_one_process_are_all_applied(
-    backend: str | None,
+    backend: Backend,
 ) -> None:
     async with running_stack(backend) as stack, wide_client() as http:
         shipment = await create(stack, "SO-BURST1")
@@ -233,7 +228,7 @@ async def quote(http: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
     return answer
 
 
-async def test_hung_quotes_at_once_open_the_breaker(backend: str | None) -> None:
+async def test_hung_quotes_at_once_open_the_breaker(backend: Backend) -> None:
     settings: dict[str, Any] = {
         "carrier_timeout_s": 0.5,
         "breaker_failures": 5,

@@ -1,8 +1,8 @@
-"""A stored record that cannot be decoded never takes the rest down, on every backend.
+"""A stored record that cannot be decoded never takes the rest down, on SQLite and
+PostgreSQL.
 
-Records are damaged by hand behind the store's back (the Redis key set with another
-client, the SQL row updated through another engine, the memory store's bytes
-replaced), the way an old bug or an operator would.
+Records are damaged by hand behind the store's back (the row updated through another
+engine), the way an old bug or an operator would.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as aredis
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -23,8 +22,6 @@ from shipgraph.codec import encode_shipment, encode_update
 from shipgraph.domain import CarrierCode, Courier, GeoPoint, Shipment
 from shipgraph.store import (
     CorruptRecord,
-    MemoryShipmentStore,
-    RedisShipmentStore,
     ShipmentFilter,
     ShipmentStore,
     UnstorableShipment,
@@ -33,8 +30,6 @@ from shipgraph.store import (
 from shipgraph.store.sql import SqlShipmentStore, upgrade
 from shipgraph.store.sql.tables import orphan_events, shipments
 from tests.store.shipments import at, orphan, shipment
-
-PREFIX = "test"
 
 
 def with_courier(s: Shipment) -> Shipment:
@@ -60,64 +55,36 @@ DAMAGE = {
 
 
 class Rig:
-    def __init__(
-        self, store: ShipmentStore, control: aredis.Redis | None, sql: AsyncEngine | None = None
-    ) -> None:
+    def __init__(self, store: ShipmentStore, sql: AsyncEngine) -> None:
         self.store = store
-        self.control = control
         self.sql = sql
 
     async def damage(self, shipment_id: str, raw: bytes) -> None:
-        if self.sql is not None:
-            async with self.sql.begin() as conn:
-                where = shipments.c.id == shipment_id
-                await conn.execute(sa.update(shipments).where(where).values(document=raw))
-        elif self.control is None:
-            assert isinstance(self.store, MemoryShipmentStore)
-            self.store._docs[shipment_id] = raw
-        else:
-            await self.control.set(f"{PREFIX}:shipment:{shipment_id}", raw)
+        async with self.sql.begin() as conn:
+            where = shipments.c.id == shipment_id
+            await conn.execute(sa.update(shipments).where(where).values(document=raw))
 
     async def raw(self, shipment_id: str) -> bytes | None:
-        if self.sql is not None:
-            query = sa.select(shipments.c.document).where(shipments.c.id == shipment_id)
-            async with self.sql.connect() as conn:
-                document: bytes | None = (await conn.execute(query)).scalar_one_or_none()
-            return document
-        if self.control is None:
-            assert isinstance(self.store, MemoryShipmentStore)
-            return self.store._docs.get(shipment_id)
-        found: bytes | None = await self.control.get(f"{PREFIX}:shipment:{shipment_id}")
-        return found
+        query = sa.select(shipments.c.document).where(shipments.c.id == shipment_id)
+        async with self.sql.connect() as conn:
+            document: bytes | None = (await conn.execute(query)).scalar_one_or_none()
+        return document
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
-    if request.param == "memory":
-        yield Rig(MemoryShipmentStore(), None)
-        return
-    if request.param in ("sqlite", "postgresql"):
-        if request.param == "sqlite":
-            database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-            await upgrade(database)
-        else:
-            database = request.getfixturevalue("migrated_postgres_url")
-        sql_store = SqlShipmentStore.from_url(database)
-        engine = create_async_engine(database)
-        try:
-            yield Rig(sql_store, None, engine)
-        finally:
-            await sql_store.aclose()
-            await engine.dispose()
-        return
-    url: str = request.getfixturevalue("redis_url")
-    store = RedisShipmentStore.from_url(url, prefix=PREFIX)
-    control = aredis.Redis.from_url(url)
+    if request.param == "sqlite":
+        database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+        await upgrade(database)
+    else:
+        database = request.getfixturevalue("migrated_postgres_url")
+    sql_store = SqlShipmentStore.from_url(database)
+    engine = create_async_engine(database)
     try:
-        yield Rig(store, control)
+        yield Rig(sql_store, engine)
     finally:
-        await store.aclose()
-        await control.aclose()
+        await sql_store.aclose()
+        await engine.dispose()
 
 
 class Log:
@@ -212,18 +179,9 @@ async def test_an_unreadable_orphan_is_dropped_and_the_others_adopted(rig: Rig) 
     await rig.store.add_orphan(orphan("e1", carrier_shipment_id="c-9"))
     await rig.store.add_orphan(orphan("e2", carrier_shipment_id="c-9"))
     bad = encode_update(orphan("e1", carrier_shipment_id="c-9"))
-    if rig.sql is not None:
-        async with rig.sql.begin() as conn:
-            damaged = sa.update(orphan_events).where(orphan_events.c.event == bad)
-            await conn.execute(damaged.values(event=b'{"carrier": "ENVIO", "event_id": 5}'))
-    elif rig.control is None:
-        assert isinstance(rig.store, MemoryShipmentStore)
-        entries = rig.store._orphans["orphans:ENVIO:id:c-9"].entries
-        entries[b'{"carrier": "ENVIO", "event_id": 5}'] = entries.pop(bad)
-    else:
-        key = f"{PREFIX}:orphans:ENVIO:id:c-9"
-        await rig.control.zrem(key, bad)
-        await rig.control.zadd(key, {b'{"carrier": "ENVIO", "event_id": 5}': 1})
+    async with rig.sql.begin() as conn:
+        damaged = sa.update(orphan_events).where(orphan_events.c.event == bad)
+        await conn.execute(damaged.values(event=b'{"carrier": "ENVIO", "event_id": 5}'))
     taken = await rig.store.take_orphans(CarrierCode.ENVIO, "c-9", None)
     assert [update.event_id for update in taken] == ["e2"]
 

@@ -24,6 +24,7 @@ from shipgraph.store import (
     IdempotencyResult,
     IdempotencyState,
     InvalidCursor,
+    SchemaBehind,
     ShipmentFilter,
     ShipmentNotFound,
     StoreBusy,
@@ -32,7 +33,8 @@ from shipgraph.store import (
     UnstorableShipment,
 )
 from shipgraph.store.sql import SqlShipmentStore, current_is_head, upgrade
-from shipgraph.store.sql import store as sql_store
+from shipgraph.store.sql import engine as sql_engine
+from shipgraph.store.sql.engine import MEMORY_URL
 from shipgraph.store.sql.migrate import current_revisions, head_revisions
 from shipgraph.store.sql.tables import metadata
 from tests.store.shipments import at, orphan, shipment
@@ -96,7 +98,7 @@ async def test_an_empty_database_is_behind_and_upgrade_brings_it_to_head(url: st
     assert await current_revisions(url) == head_revisions()
     await upgrade(url)  # again: nothing to do
     assert await current_is_head(url)
-    engine = sql_store.create_engine(url)
+    engine = sql_engine.create_engine(url)
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_tables) >= TABLES
@@ -122,14 +124,87 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_migra
             mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar()
             keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
             busy = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar()
-        assert (mode, keys, busy) == ("wal", 1, sql_store.SQLITE_BUSY_TIMEOUT_MS)
+        assert (mode, keys, busy) == ("wal", 1, sql_engine.SQLITE_BUSY_TIMEOUT_MS)
     finally:
         await store.aclose()
 
 
-def test_an_in_memory_sqlite_database_is_refused() -> None:
-    with pytest.raises(ValueError, match="in-memory"):
-        SqlShipmentStore.from_url("sqlite+aiosqlite://")
+# --- opening: the schema checked, or made in memory -----------------------------------
+
+
+async def test_a_store_opens_only_on_a_database_at_head(url: str) -> None:
+    store = SqlShipmentStore.from_url(url)
+    try:
+        with pytest.raises(SchemaBehind, match=r"behind \(at empty.*shipgraph db upgrade"):
+            await store.open()
+        await upgrade(url)
+        await store.open()
+    finally:
+        await store.aclose()
+
+
+async def test_a_database_migrated_by_a_newer_version_is_refused(sqlite_migrated: str) -> None:
+    store = SqlShipmentStore.from_url(sqlite_migrated)
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(SchemaBehind, match="newer than this version"):
+            await store.open()
+    finally:
+        await store.aclose()
+
+
+async def test_an_unreachable_database_opens_and_answers_unavailable() -> None:
+    """Start-up does not wait for the database: /readyz and each request say it."""
+    store = SqlShipmentStore.from_url(f"postgresql+asyncpg://x@127.0.0.1:{free_port()}/x")
+    try:
+        await store.open()
+        assert not await store.ping()
+        with pytest.raises(StoreUnavailable):
+            await store.get("acme", "s1")
+    finally:
+        await store.aclose()
+
+
+async def test_a_database_in_memory_is_made_at_open_and_private_to_its_store() -> None:
+    first, second = SqlShipmentStore.from_url(MEMORY_URL), SqlShipmentStore.from_url(MEMORY_URL)
+    try:
+        await first.open()
+        await second.open()
+        await first.create(shipment("s1"))
+        assert await first.get("acme", "s1") is not None
+        assert await second.get("acme", "s1") is None
+        # one connection, taken in turn: concurrent writers and readers all get through
+        await asyncio.gather(
+            *(first.update("acme", "s1", renamed(n)) for n in range(50)),
+            *(first.get("acme", "s1") for _ in range(50)),
+        )
+        stored = await first.get("acme", "s1")
+        assert stored is not None and stored.version == 51
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_a_database_in_memory_is_gone_with_its_store() -> None:
+    store = SqlShipmentStore.from_url(MEMORY_URL)
+    await store.open()
+    name = store.engine.url.database
+    assert name is not None and store.engine.url.query["mode"] == "memory"
+    await store.aclose()
+    probe = sqlite3.connect(f"{name}?mode=memory&cache=shared", uri=True)
+    try:
+        tables = probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        probe.close()
+    assert tables == []
+
+
+def renamed(number: int) -> Callable[[Shipment], Shipment]:
+    def mutate(current: Shipment) -> Shipment:
+        return replace(current, reference=f"{current.reference}+{number}")
+
+    return mutate
 
 
 # --- a restart ----------------------------------------------------------------------
@@ -275,7 +350,7 @@ async def test_a_postgresql_that_never_answers_is_unavailable_in_bounded_time() 
 async def test_a_database_locked_too_long_answers_busy(
     sqlite_migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sql_store, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(sql_engine, "SQLITE_BUSY_TIMEOUT_MS", 100)
     store = SqlShipmentStore.from_url(sqlite_migrated)
     holder = sqlite3.connect(tmp_path / "shipgraph.db", isolation_level=None)
     try:

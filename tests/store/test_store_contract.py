@@ -1,5 +1,4 @@
-"""What every ShipmentStore promises, run against the memory, Redis and SQL (SQLite and
-PostgreSQL) backends."""
+"""What every ShipmentStore promises, run on the SQL store over SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,8 +18,6 @@ from shipgraph.store import (
     IdempotencyResult,
     IdempotencyState,
     InvalidCursor,
-    MemoryShipmentStore,
-    RedisShipmentStore,
     ShipmentFilter,
     ShipmentNotFound,
     ShipmentStore,
@@ -32,35 +29,24 @@ from tests.store.shipments import at, orphan, shipment
 StoreFactory = Callable[..., ShipmentStore]
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite", "postgresql"])
-async def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """None for the memory backend, else the URL of the session's own Redis, or of a
-    fresh SQLite or PostgreSQL database migrated to head."""
-    if request.param == "memory":
-        return None
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh SQLite file or PostgreSQL database migrated to head (two stores made
+    on it share it, as two processes would)."""
     if request.param == "postgresql":
         migrated: str = request.getfixturevalue("migrated_postgres_url")
         return migrated
-    if request.param == "sqlite":
-        database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-        await upgrade(database)
-        return database
-    url: str = request.getfixturevalue("redis_url")
-    return url
+    database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    await upgrade(database)
+    return database
 
 
 @pytest.fixture
-async def make_store(backend_url: str | None) -> AsyncIterator[StoreFactory]:
+async def make_store(backend_url: str) -> AsyncIterator[StoreFactory]:
     made: list[ShipmentStore] = []
 
     def make(**options: Any) -> ShipmentStore:
-        store: ShipmentStore
-        if backend_url is None:
-            store = MemoryShipmentStore(**options)
-        elif backend_url.startswith(("sqlite", "postgresql")):
-            store = SqlShipmentStore.from_url(backend_url, **options)
-        else:
-            store = RedisShipmentStore.from_url(backend_url, prefix="test", **options)
+        store = SqlShipmentStore.from_url(backend_url, **options)
         made.append(store)
         return store
 

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from shipgraph.app import create_app
 from shipgraph.config import Settings, load_settings
 from shipgraph.sandbox.mounts import SandboxWiring, build_sandboxes
+from shipgraph.store.sql.engine import MEMORY_URL
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
 
@@ -55,11 +56,30 @@ class Stack:
         return answer
 
 
+@dataclass(frozen=True)
+class Backend:
+    """Where a stack keeps its records and what it shares through Redis."""
+
+    name: str
+    database_url: str = MEMORY_URL
+    """The gateway's database; each stack on MEMORY_URL has its own, in memory."""
+    redis_url: str | None = None
+    """The cache, bus and breakers' Redis; None keeps them in the process."""
+
+    def settings(self) -> dict[str, Any]:
+        return {"database_url": self.database_url, "redis_url": self.redis_url}
+
+
+EMBEDDED = Backend("sqlite")
+"""`shipgraph dev`'s shape: SQLite in memory, nothing shared."""
+
+
 @asynccontextmanager
 async def running_stack(
-    redis_url: str | None = None, gateway_port: int | None = None, **settings: Any
+    backend: Backend = EMBEDDED, gateway_port: int | None = None, **settings: Any
 ) -> AsyncIterator[Stack]:
-    """Gateway and simulators, each on a free port, webhooks wired."""
+    """Gateway and simulators, each on a free port, webhooks wired; ``settings`` (by
+    their names in shipgraph.config.Settings) win over the backend's."""
     gateway_port = gateway_port or free_port()
     sandbox_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
@@ -68,7 +88,7 @@ async def running_stack(
         **{
             **wiring.gateway_settings(),
             "api_keys": ",".join(f"{tenant}:{key}" for tenant, key in KEYS.items()),
-            "redis_url": redis_url,
+            **backend.settings(),
             "carrier_timeout_s": 2.0,
             **settings,
         }

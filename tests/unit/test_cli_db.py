@@ -1,16 +1,22 @@
-"""`shipgraph db upgrade`, run as a real process on a SQLite file."""
+"""`shipgraph db upgrade`, and `serve`'s check of the schema, run as real processes on a
+SQLite file (the embedded default included)."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from shipgraph.cli import main
-from shipgraph.config import load_settings
-from shipgraph.store.sql import current_is_head
-from tests.unit.test_cli import clear_shipgraph_env, run
+from shipgraph.config import DEFAULT_DATABASE_FILE, load_settings
+from shipgraph.store.sql import current_is_head, upgrade
+from shipgraph.store.sql.engine import MEMORY_URL
+from tests.support.redis_server import free_port
+from tests.unit.test_cli import clean_env, clear_shipgraph_env, run
 
 
 def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) -> None:
@@ -22,13 +28,48 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) ->
     assert asyncio.run(current_is_head(url))
 
 
-def test_db_upgrade_without_a_database_url_says_which_variable(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    clear_shipgraph_env(monkeypatch)
-    with pytest.raises(SystemExit) as exited:
-        main(["db", "upgrade"])
-    assert "SHIPGRAPH_DATABASE_URL" in str(exited.value.code)
+def run_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shipgraph", *args],
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=folder,
+    )
+
+
+def test_without_a_database_url_both_use_the_embedded_file(tmp_path: Path) -> None:
+    result = run_in(tmp_path, "db", "upgrade")
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001 (head)" in result.stdout
+    made = tmp_path / DEFAULT_DATABASE_FILE
+    assert asyncio.run(current_is_head(f"sqlite+aiosqlite:///{made}"))
+
+
+def test_serve_refuses_a_database_behind_and_says_the_command(tmp_path: Path) -> None:
+    """The embedded default is a new file: behind, until `shipgraph db upgrade`."""
+    result = run_in(tmp_path, "serve", "--port", str(free_port()))
+    assert result.returncode == 1
+    assert "the database schema is behind (at empty" in result.stderr
+    assert "run `shipgraph db upgrade`" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_database_a_newer_version_migrated(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
+    asyncio.run(upgrade(url))
+    with sqlite3.connect(tmp_path / "shipgraph.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    result = run_in(tmp_path, "serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "newer than this version" in result.stderr
+
+
+def test_db_upgrade_of_a_database_in_memory_is_refused() -> None:
+    result = run("db", "upgrade", SHIPGRAPH_DATABASE_URL=MEMORY_URL)
+    assert result.returncode == 1
+    assert "in memory is made at each start" in result.stderr
 
 
 @pytest.mark.parametrize("url", ["mysql://db/x", "postgresql://db/x", "sqlite:///x.db"])

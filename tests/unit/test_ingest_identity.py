@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
+
 from shipgraph.domain import CarrierCode, ShipmentStatus
 from shipgraph.events.ingest import Outcome, ShipmentUpdater
 from shipgraph.events.memory import MemoryEventBus
-from shipgraph.store.memory import MemoryShipmentStore
+from shipgraph.store.sql import SqlShipmentStore
+from shipgraph.store.sql.engine import MEMORY_URL
 from tests.store.shipments import at, orphan, shipment
 
 BORZO = CarrierCode.BORZO
 
 
-def updater(store: MemoryShipmentStore) -> ShipmentUpdater:
+@pytest.fixture
+async def store() -> AsyncIterator[SqlShipmentStore]:
+    made = SqlShipmentStore.from_url(MEMORY_URL)
+    yield made
+    await made.aclose()
+
+
+def updater(store: SqlShipmentStore) -> ShipmentUpdater:
     return ShipmentUpdater(store, MemoryEventBus(), lambda: at(5))
 
 
-async def test_a_shared_tracking_number_never_carries_another_orders_update() -> None:
+async def test_a_shared_tracking_number_never_carries_another_orders_update(
+    store: SqlShipmentStore,
+) -> None:
     # Borzo's order_name is a short id that repeats: 1250032 and 1350032 are both 50032.
-    store = MemoryShipmentStore()
     theirs = shipment(
         "a", tenant="acme", carrier=BORZO, carrier_shipment_id="1250032", tracking_number="50032"
     )
@@ -28,16 +41,16 @@ async def test_a_shared_tracking_number_never_carries_another_orders_update() ->
     assert kept is not None and kept.status == ShipmentStatus.CREATED and kept.version == 1
 
 
-async def test_an_update_naming_only_a_tracking_number_finds_it() -> None:
-    store = MemoryShipmentStore()
+async def test_an_update_naming_only_a_tracking_number_finds_it(store: SqlShipmentStore) -> None:
     await store.create(shipment("a", tracking_number="S1"))
     assert await updater(store).ingest(orphan("e1", tracking_number="S1")) == Outcome.APPLIED
     found = await store.get("acme", "a")
     assert found is not None and found.status == ShipmentStatus.IN_TRANSIT
 
 
-async def test_an_orphan_for_another_carrier_id_is_not_adopted_and_is_kept() -> None:
-    store = MemoryShipmentStore()
+async def test_an_orphan_for_another_carrier_id_is_not_adopted_and_is_kept(
+    store: SqlShipmentStore,
+) -> None:
     ours = updater(store)
     early = orphan("e1", carrier=BORZO, carrier_shipment_id="1350032", tracking_number="50032")
     assert await ours.ingest(early) == Outcome.ORPHAN

@@ -9,6 +9,8 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
+from redis.asyncio import Redis
+
 from shipgraph.cache.base import Cache
 from shipgraph.cache.loader import CachedLoader
 from shipgraph.carriers.base import CarrierError
@@ -39,6 +41,8 @@ class Services:
     bus: EventBus
     registry: CarrierRegistry
     cache: Cache
+    redis: Redis | None = None
+    """The process's one Redis client (the cache, bus and breakers use it), if any."""
     clock: Callable[[], datetime] = utc_now
 
     @cached_property

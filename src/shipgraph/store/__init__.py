@@ -1,4 +1,4 @@
-"""Shipment storage: the ShipmentStore protocol and its memory and Redis backends."""
+"""Shipment storage: the ShipmentStore protocol and the SQL store (store.sql)."""
 
 from shipgraph.store.base import (
     CorruptRecord,
@@ -6,6 +6,7 @@ from shipgraph.store.base import (
     IdempotencyResult,
     IdempotencyState,
     InvalidCursor,
+    SchemaBehind,
     ShipmentFilter,
     ShipmentNotFound,
     ShipmentPage,
@@ -16,8 +17,7 @@ from shipgraph.store.base import (
     StoreUnavailable,
     UnstorableShipment,
 )
-from shipgraph.store.memory import MemoryShipmentStore
-from shipgraph.store.redis import RedisShipmentStore
+from shipgraph.store.sql import SqlShipmentStore
 
 __all__ = [
     "CorruptRecord",
@@ -25,12 +25,12 @@ __all__ = [
     "IdempotencyResult",
     "IdempotencyState",
     "InvalidCursor",
-    "MemoryShipmentStore",
-    "RedisShipmentStore",
+    "SchemaBehind",
     "ShipmentFilter",
     "ShipmentNotFound",
     "ShipmentPage",
     "ShipmentStore",
+    "SqlShipmentStore",
     "StoreBusy",
     "StoreContended",
     "StoreError",

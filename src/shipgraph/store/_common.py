@@ -1,14 +1,14 @@
-"""Rules both backends apply the same way (so they cannot drift apart)."""
+"""The store's rules apart from SQL: encoding and reading records, versions, pages,
+idempotency answers and the update loop."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import random
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from urllib.parse import quote
 
 from shipgraph.codec import (
     Undecodable,
@@ -30,7 +30,6 @@ from shipgraph.observability import STORE_CONTENDED, get_logger
 from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
     CorruptRecord,
-    DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
     ShipmentPage,
@@ -87,50 +86,6 @@ LIST_BATCH = 100
 """Positions read per step while a filtered listing walks the index."""
 
 
-def carrier_id_key(carrier: CarrierCode, carrier_shipment_id: str) -> str:
-    return f"carrier:{carrier.value}:{carrier_shipment_id}"
-
-
-def tracking_key(carrier: CarrierCode, tracking_number: str) -> str:
-    return f"tracking:{carrier.value}:{tracking_number}"
-
-
-def carrier_key(shipment: Shipment) -> str:
-    return carrier_id_key(shipment.carrier, shipment.carrier_shipment_id)
-
-
-def lookup_keys(shipment: Shipment) -> set[str]:
-    """The cross-tenant lookup keys that must point at this shipment's id."""
-    keys = {carrier_key(shipment)}
-    if shipment.tracking_number:
-        keys.add(tracking_key(shipment.carrier, shipment.tracking_number))
-    return keys
-
-
-def idempotency_key(tenant: str, key: str) -> str:
-    # the tenant is escaped so that no (tenant, key) pair can spell another's key
-    return f"idem:{quote(tenant, safe='')}:{key}"
-
-
-def reindex(
-    old: Shipment, new: Shipment, owners: Mapping[str, str | None]
-) -> tuple[set[str], set[str]]:
-    """The lookup keys to point at the shipment and to delete, when ``old`` becomes
-    ``new``. ``owners`` gives the current target of each key either one has but not
-    both. A key another shipment took meanwhile is left to it; taking another's
-    carrier id raises DuplicateShipment."""
-    old_keys, new_keys = lookup_keys(old), lookup_keys(new)
-    taken = owners.get(carrier_key(new)) not in (None, new.id)
-    if carrier_key(new) not in old_keys and taken:
-        raise DuplicateShipment(f"{carrier_key(new)} is taken")
-    dropped = {key for key in old_keys - new_keys if owners.get(key) == old.id}
-    return new_keys - old_keys, dropped
-
-
-def active_key(carrier: CarrierCode) -> str:
-    return f"active:{carrier.value}"
-
-
 def fresh_ms(moment: datetime) -> int:
     """A moment as the active index scores it: ms since the Unix epoch (naive = UTC)."""
     if moment.tzinfo is None:
@@ -158,15 +113,6 @@ def check_claim(limit: int, interval_s: float) -> None:
         raise ValueError(f"limit must be >= 0, not {limit}")
     if interval_s < 0:
         raise ValueError(f"interval_s must be >= 0, not {interval_s}")
-
-
-def orphan_keys(update: TrackingUpdate) -> list[str]:
-    keys = []
-    if update.carrier_shipment_id:
-        keys.append(f"orphans:{update.carrier.value}:id:{update.carrier_shipment_id}")
-    if update.tracking_number:
-        keys.append(f"orphans:{update.carrier.value}:tn:{update.tracking_number}")
-    return keys
 
 
 def next_version(current: Shipment, result: Shipment | None) -> Shipment | None:

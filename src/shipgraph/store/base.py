@@ -52,7 +52,12 @@ class UnstorableShipment(StoreError):
 
 
 class StoreUnavailable(StoreError):
-    """The backend cannot be reached (Redis down)."""
+    """The database cannot be reached, or cannot serve this version yet."""
+
+
+class SchemaBehind(StoreUnavailable):
+    """The database's schema is not the one this version needs (the message says
+    what to run)."""
 
 
 class StoreBusy(StoreUnavailable):
@@ -222,6 +227,10 @@ class ShipmentStore(Protocol):
     ) -> builtins.list[TrackingUpdate]:
         """Remove and return the orphans addressed to that carrier id or tracking number,
         oldest first."""
+        ...
+
+    async def open(self) -> None:
+        """Make the store ready to serve, or raise SchemaBehind (see its message)."""
         ...
 
     async def ping(self) -> bool:

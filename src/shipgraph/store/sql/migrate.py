@@ -1,17 +1,19 @@
-"""Alembic, run from the program: ``upgrade`` (``shipgraph db upgrade``) and the
-check ``serve`` makes before it starts (``current_is_head``)."""
+"""Alembic, run from the program: ``upgrade`` (``shipgraph db upgrade``, and a database
+in memory when its store opens) and the check ``serve`` makes before it starts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shipgraph.store.sql.store import create_engine
+from shipgraph.store.sql.engine import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -27,13 +29,29 @@ def alembic_config(url: str) -> Config:
 
 async def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at ``url`` to ``revision`` (all the way by default)."""
-    config = alembic_config(url)
     engine = create_engine(url)
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade, config, revision)
+        await upgrade_engine(engine, revision)
     finally:
         await engine.dispose()
+
+
+async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
+    """Migrate the database of ``engine``, on one of its connections."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade, config, revision)
+
+
+def upgrade_sync(url: str) -> None:
+    """Migrate to head through a synchronous driver (a SQLite database in memory,
+    made before any event loop needs it)."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            _upgrade(conn, alembic_config(url), "head")
+    finally:
+        engine.dispose()
 
 
 def _upgrade(connection: Connection, config: Config, revision: str) -> None:
@@ -45,10 +63,14 @@ async def current_revisions(url: str) -> tuple[str, ...]:
     """The revisions the database is at (none for an empty one)."""
     engine = create_engine(url)
     try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(_current)
+        return await engine_revisions(engine)
     finally:
         await engine.dispose()
+
+
+async def engine_revisions(engine: AsyncEngine) -> tuple[str, ...]:
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current)
 
 
 def _current(connection: Connection) -> tuple[str, ...]:
@@ -57,6 +79,11 @@ def _current(connection: Connection) -> tuple[str, ...]:
 
 def head_revisions() -> tuple[str, ...]:
     return tuple(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+def known_revisions() -> set[str]:
+    """Every revision of this version's migrations."""
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
 
 
 async def current_is_head(url: str) -> bool:

@@ -19,13 +19,12 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
-from shipgraph.observability import get_logger
+from shipgraph.observability import DATABASE_POOL_EXHAUSTED, get_logger
 from shipgraph.store._common import (
     IN_PROGRESS_TTL_S,
     LIST_BATCH,
@@ -58,6 +57,7 @@ from shipgraph.store.base import (
     IdempotencyState,
     InvalidCursor,
     Mutator,
+    SchemaBehind,
     ShipmentFilter,
     ShipmentNotFound,
     ShipmentPage,
@@ -67,6 +67,8 @@ from shipgraph.store.base import (
     UnstorableShipment,
 )
 from shipgraph.store.cursors import listing_bounds, micros, position
+from shipgraph.store.sql import migrate
+from shipgraph.store.sql.engine import create_engine
 from shipgraph.store.sql.tables import (
     idempotency_keys,
     orphan_events,
@@ -79,15 +81,6 @@ log = get_logger("shipgraph.store")
 P = ParamSpec("P")
 R = TypeVar("R")
 
-POOL_WAIT_S = 5.0
-"""How long a request waits for a pooled connection before the store says busy."""
-CONNECT_TIMEOUT_S = 5.0
-COMMAND_TIMEOUT_S = 30.0
-"""PostgreSQL: the longest a connect or one statement may take before the database
-counts as unavailable (a request must not hang on a server that stopped answering)."""
-SQLITE_BUSY_TIMEOUT_MS = 5000
-"""How long a SQLite writer waits for the write lock before the store says busy."""
-
 
 class _Lost(Exception):
     """Another writer saved a new version between an update's read and its write."""
@@ -96,6 +89,11 @@ class _Lost(Exception):
 _SCHEMA_BEHIND = {"42P01", "42703"}
 """PostgreSQL's undefined_table and undefined_column: a database not migrated this far
 (SQLite says so with an OperationalError, caught above)."""
+
+
+_NOT_SERVING = ("08", "53", "57P")
+"""PostgreSQL's connection exceptions, insufficient resources (too many connections)
+and operator intervention (shutting down, starting up: cannot_connect_now)."""
 
 
 def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, R]]:
@@ -107,7 +105,9 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
         try:
             return await method(*args, **kwargs)
         except sa_exc.TimeoutError as exc:  # every pooled connection stayed busy
-            raise StoreBusy(f"no database connection free: {exc}", RETRY_AFTER_S) from exc
+            DATABASE_POOL_EXHAUSTED.inc()
+            message = f"the database connection pool is exhausted ({exc.args[0]})"
+            raise StoreBusy(message, RETRY_AFTER_S) from exc
         except sa_exc.OperationalError as exc:
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):
                 raise StoreBusy(f"database busy: {exc.orig}", RETRY_AFTER_S) from exc
@@ -119,7 +119,10 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
         except sa_exc.DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StoreUnavailable(f"database connection lost: {exc.orig}") from exc
-            if getattr(exc.orig, "sqlstate", None) in _SCHEMA_BEHIND:
+            state = str(getattr(exc.orig, "sqlstate", None) or "")
+            if state.startswith(_NOT_SERVING):
+                raise StoreUnavailable(f"database not serving: {exc.orig}") from exc
+            if state in _SCHEMA_BEHIND:
                 message = f"database schema is behind ({exc.orig}): run `shipgraph db upgrade`"
                 raise StoreUnavailable(message) from exc
             raise
@@ -211,42 +214,6 @@ def _listing_bound(column_us: Any, column_id: Any, bound: str) -> Any:
     if not colon:
         return column_us < int(us)
     return sa.tuple_(column_us, column_id) < sa.tuple_(int(us), shipment_id)
-
-
-def is_memory_url(url: str) -> bool:
-    return sa.make_url(url).database in (None, "", ":memory:")
-
-
-def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """An async engine for the store; on SQLite with WAL, foreign keys on and a busy
-    timeout on every connection."""
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if is_memory_url(url):
-            raise ValueError("the SQL store needs a SQLite file, not an in-memory database")
-        options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-    else:
-        options.setdefault("pool_pre_ping", True)
-        connect_args = options.setdefault("connect_args", {})
-        connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
-        connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)
-    options.setdefault("pool_timeout", POOL_WAIT_S)
-    engine = create_async_engine(parsed, **options)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        # the system of record: each commit is synced, so a power cut loses no answered write
-        cursor.execute("PRAGMA synchronous=FULL")
-    finally:
-        cursor.close()
 
 
 class SqlShipmentStore:
@@ -715,6 +682,29 @@ class SqlShipmentStore:
         return oldest_first_once(entries)
 
     # --- lifecycle ---------------------------------------------------------------
+
+    async def open(self) -> None:
+        """The database must be at the schema's head (``shipgraph db upgrade``; one in
+        memory is made there): SchemaBehind says so. A database that does not answer
+        yet is left to /readyz and to each request's error."""
+        try:
+            current = set(await migrate.engine_revisions(self._engine))
+        except (sa_exc.SQLAlchemyError, OSError) as exc:
+            log.warning("database not reachable at start; schema not checked", error=str(exc))
+            return
+        head = set(migrate.head_revisions())
+        if current == head:
+            return
+        now = ", ".join(sorted(current)) or "empty"
+        if current <= migrate.known_revisions():
+            raise SchemaBehind(
+                f"the database schema is behind (at {now}, this version needs "
+                f"{', '.join(sorted(head))}): run `shipgraph db upgrade`"
+            )
+        raise SchemaBehind(
+            f"the database schema ({now}) is newer than this version of shipgraph knows: "
+            "run the version that migrated it"
+        )
 
     async def ping(self) -> bool:
         try:

@@ -13,7 +13,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from shipgraph.config import load_settings
-from shipgraph.store.sql.store import create_engine
+from shipgraph.store.sql.engine import create_engine
 from shipgraph.store.sql.tables import metadata
 
 config = context.config
@@ -48,7 +48,7 @@ def run_offline(url: str) -> None:
 
 
 def url_of_config() -> str:
-    url = config.get_main_option("sqlalchemy.url") or load_settings().database_url
+    url = config.get_main_option("sqlalchemy.url") or load_settings().database()
     if not url:
         raise SystemExit("set SHIPGRAPH_DATABASE_URL (or sqlalchemy.url) to migrate")
     return url
