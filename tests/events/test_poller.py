@@ -152,6 +152,7 @@ class Rig:
             self.updater,
             INTERVAL_S,
             clock=self.clock,
+            lease_clock=self.clock,
             batch=batch,
             concurrency=concurrency,
         )
@@ -309,7 +310,9 @@ async def test_store_down_is_one_warning_and_the_round_ends(log: Log) -> None:
     rig = Rig()
     down = SqlShipmentStore.from_url(f"postgresql+asyncpg://x@127.0.0.1:{free_port()}/x")
     try:
-        rig.poller = TrackingPoller(down, rig.registry, rig.updater, INTERVAL_S, clock=rig.clock)
+        rig.poller = TrackingPoller(
+            down, rig.registry, rig.updater, INTERVAL_S, clock=rig.clock, lease_clock=rig.clock
+        )
         stats = await rig.poller.run_once()
     finally:
         await down.aclose()
@@ -334,7 +337,12 @@ class Flaky(SqlShipmentStore):
         ]
 
     async def claim_due(
-        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+        self,
+        carrier: CarrierCode,
+        *,
+        now: datetime | None = None,
+        interval_s: float,
+        limit: int,
     ) -> list[Shipment]:
         if self.failures:
             raise self.failures.pop(0)

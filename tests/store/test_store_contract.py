@@ -6,7 +6,7 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -455,6 +455,18 @@ async def test_an_active_shipment_is_due_an_interval_after_it_was_fresh(
     assert await claim(store, 7) == ["s2"]  # any tenant's
     assert await claim(store, 9) == []  # s1's claim at 5 is its lease
     assert await claim(store, 10) == ["s1"]  # a poll that failed: due again
+
+
+async def test_without_a_now_claims_go_by_the_databases_clock(store: ShipmentStore) -> None:
+    """Relative to the database's clock, whatever the date: a shipment fresh a day ago
+    is due, one stamped a day ahead (a process whose clock runs fast) is not, and a
+    claim is a lease for the interval."""
+    real_now = datetime.now(UTC)
+    await store.create(replace(shipment("old"), updated_at=real_now - timedelta(days=1)))
+    await store.create(replace(shipment("ahead"), updated_at=real_now + timedelta(days=1)))
+    claimed = await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10)
+    assert [s.id for s in claimed] == ["old"]
+    assert await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10) == []
 
 
 async def test_claims_come_in_bounded_batches_longest_due_first(store: ShipmentStore) -> None:

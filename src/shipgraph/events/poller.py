@@ -60,15 +60,19 @@ class TrackingPoller:
         interval_s: float,
         *,
         clock: Callable[[], datetime],
+        lease_clock: Callable[[], datetime] | None = None,
         batch: int = POLL_BATCH,
         concurrency: int = POLL_CONCURRENCY,
     ) -> None:
-        """``interval_s`` 0 disables it: ``start`` then starts nothing."""
+        """``interval_s`` 0 disables it: ``start`` then starts nothing. Leases are
+        taken and judged by ``lease_clock``; None (in production) is the database's
+        clock, which every process agrees on."""
         self._store = store
         self._registry = registry
         self._updater = updater
         self._interval_s = interval_s
         self._clock = clock
+        self._lease_clock = lease_clock
         self._batch = batch
         self._concurrency = concurrency
         self._task: asyncio.Task[None] | None = None
@@ -128,8 +132,9 @@ class TrackingPoller:
         failures: list[Exception] = []
         down: StoreUnavailable | None = None
         while down is None:
+            now = self._lease_clock() if self._lease_clock is not None else None
             batch = await self._store.claim_due(
-                code, now=self._clock(), interval_s=self._interval_s, limit=self._batch
+                code, now=now, interval_s=self._interval_s, limit=self._batch
             )
             results = await asyncio.gather(*(self._poll(carrier, s, gate) for s in batch))
             stats.count(stats.polled, code, len(batch))

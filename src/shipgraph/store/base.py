@@ -185,7 +185,12 @@ class ShipmentStore(Protocol):
         ...
 
     async def claim_due(
-        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+        self,
+        carrier: CarrierCode,
+        *,
+        now: datetime | None = None,
+        interval_s: float,
+        limit: int,
     ) -> builtins.list[Shipment]:
         """Claim up to ``limit`` of the carrier's active shipments (any tenant, status
         not terminal) that are due for a tracking poll, longest-due first, in O(1)
@@ -198,7 +203,9 @@ class ShipmentStore(Protocol):
         callers (processes sharing the backend) claim concurrently, each shipment is
         claimed once per interval. A shipment whose poll fails is due again one
         interval after its claim; one that leaves to a terminal status leaves the
-        index."""
+        index. ``now`` None is the database's own clock, the one every process
+        sharing it agrees on (a process whose clock is off neither polls early nor
+        holds a lease too long)."""
         ...
 
     async def reserve_idempotency(

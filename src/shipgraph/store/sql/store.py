@@ -510,12 +510,17 @@ class SqlShipmentStore:
 
     @_reachable
     async def claim_due(
-        self, carrier: CarrierCode, *, now: datetime, interval_s: float, limit: int
+        self,
+        carrier: CarrierCode,
+        *,
+        now: datetime | None = None,
+        interval_s: float,
+        limit: int,
     ) -> builtins.list[Shipment]:
         check_claim(limit, interval_s)
         if limit == 0:
             return []
-        now_ms = fresh_ms(now)
+        now_ms = fresh_ms(now) if now is not None else _database_now_ms(self._engine)
         due_ms = now_ms - int(interval_s * 1000)
         is_due = sa.and_(poll_leases.c.carrier == carrier.value, poll_leases.c.fresh_ms <= due_ms)
         # PostgreSQL: rows another claimer holds are skipped, not waited for; the
@@ -717,6 +722,16 @@ class SqlShipmentStore:
     async def aclose(self) -> None:
         if self._owns_engine:
             await self._engine.dispose()
+
+
+def _database_now_ms(engine: AsyncEngine) -> Any:
+    """The database's clock in ms since the Unix epoch, as a SQL expression (constant
+    within a statement on both dialects)."""
+    if engine.dialect.name == "postgresql":
+        epoch = sa.func.extract("epoch", sa.func.now())
+        return sa.cast(sa.func.floor(epoch * 1000), sa.BigInteger)
+    # SQLite: julianday('now') has millisecond precision; 2440587.5 is the Unix epoch
+    return sa.cast((sa.func.julianday("now") - 2440587.5) * 86_400_000, sa.BigInteger)
 
 
 def _matching(filter: ShipmentFilter | None) -> builtins.list[Any]:
