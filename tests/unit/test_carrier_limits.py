@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from redis.asyncio import Redis
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.limits import WindowLimiter, limiter_storage
@@ -86,3 +87,25 @@ async def test_with_redis_unreachable_the_budget_is_kept_in_memory() -> None:
     with pytest.raises(CarrierError) as refused:
         await budget.acquire()
     assert refused.value.code == ErrorCode.RATE_LIMITED
+
+
+async def test_windows_go_through_the_process_pool_they_are_given(redis_url: str) -> None:
+    """One Redis pool per process: the budget takes its connections from the shared
+    pool, not from one of its own."""
+    shared = Redis.from_url(redis_url)
+    try:
+        pool = shared.connection_pool
+        budget = WindowLimiter(
+            CarrierCode.BORZO,
+            "10/minute",
+            limiter_storage(redis_url, pool),
+            account="token-1",
+            max_wait_s=0.1,
+        )
+        before = await shared.info("clients")  # this client's one connection, now idle
+        for _ in range(5):
+            await budget.acquire()  # one after the other: the idle connection serves
+        after = await shared.info("clients")
+        assert after["connected_clients"] == before["connected_clients"]
+    finally:
+        await shared.aclose()

@@ -13,11 +13,13 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 from shipgraph.carriers.base import CarrierError
@@ -29,14 +31,18 @@ log = get_logger("shipgraph.carriers.limits")
 NAMESPACE = "shipgraph-carrier-limits"
 
 
-def limiter_storage(redis_url: str | None) -> Storage:
-    """Redis (via redis-py) when configured, else this process's memory."""
+def limiter_storage(redis_url: str | None, pool: ConnectionPool | None = None) -> Storage:
+    """Redis (via redis-py) when configured, else this process's memory. ``pool``: the
+    process's shared Redis connection pool, which the windows then use instead of one
+    of their own (the URL only names the kind of server)."""
     if redis_url is None:
         storage = storage_from_string("async+memory://")
     else:
         scheme, sep, rest = redis_url.partition("://")
+        # redis-py's bridge takes connection_pool (limits' hints name only scalars)
+        shared: dict[str, Any] = {} if pool is None else {"connection_pool": pool}
         storage = storage_from_string(
-            f"async+{scheme}{sep}{rest}", implementation="redispy", key_prefix=NAMESPACE
+            f"async+{scheme}{sep}{rest}", implementation="redispy", key_prefix=NAMESPACE, **shared
         )
     assert isinstance(storage, Storage)
     return storage

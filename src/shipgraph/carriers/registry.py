@@ -112,7 +112,7 @@ def build_registry(
         carriers[CarrierCode.ENVIO] = _envio(settings, settings.envio_api_key, transport, guards)
     if settings.borzo_auth_token is not None:
         token = settings.borzo_auth_token
-        carriers[CarrierCode.BORZO] = _borzo(settings, token, transport, guards)
+        carriers[CarrierCode.BORZO] = _borzo(settings, token, transport, guards, redis)
     if settings.envoy_access_token is not None:
         carriers[CarrierCode.ENVOY] = envoy.EnvoyCarrier(
             base_url=settings.base_url(settings.envoy_base_url),
@@ -156,12 +156,13 @@ def _borzo(
     auth_token: SecretStr,
     transport: httpx.AsyncBaseTransport | None,
     guards: _Guards,
+    redis: Redis | None,
 ) -> CarrierBase:
     token = auth_token.get_secret_value()
     limiter = WindowLimiter(
         CarrierCode.BORZO,
         BORZO_LIMITS,
-        limiter_storage(settings.redis_url),
+        limiter_storage(settings.redis_url, None if redis is None else redis.connection_pool),
         account=token,
         max_wait_s=min(5.0, settings.carrier_timeout_s),
     )
