@@ -48,7 +48,7 @@ def _serve(app: Starlette, args: argparse.Namespace, settings: Settings) -> None
     )
 
 
-def _check_schema(settings: Settings) -> None:
+def _check_schema(settings: Settings, command: str = "serve") -> None:
     """Refuse to start on a database whose schema is not this version's, saying what
     to run (the app checks again as it starts; this says it before uvicorn does)."""
     import asyncio
@@ -65,7 +65,7 @@ def _check_schema(settings: Settings) -> None:
     try:
         asyncio.run(check())
     except SchemaBehind as behind:
-        raise SystemExit(f"shipgraph serve: {behind}") from None
+        raise SystemExit(f"shipgraph {command}: {behind}") from None
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -103,6 +103,7 @@ def dev(args: argparse.Namespace) -> None:
     if defaults:
         settings = load_settings(**overrides, **defaults)
     configure_logging(settings.log_level)
+    _check_schema(settings, "dev")
     sandboxes = build_sandboxes(wiring)
     demo_key = DEV_TENANT_KEY if DEV_TENANT_KEY in settings.api_keys else None
     app = create_app(

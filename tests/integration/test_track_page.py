@@ -34,7 +34,7 @@ def built_app(monkeypatch: pytest.MonkeyPatch, *argv: str, **env: str) -> Starle
 
     monkeypatch.setattr(cli, "_serve", keep)
     # serve's check of the database schema runs its own loop (tests/unit/test_cli_db.py)
-    monkeypatch.setattr(cli, "_check_schema", lambda settings: None)
+    monkeypatch.setattr(cli, "_check_schema", lambda *args: None)
     cli.main([*argv, "--port", str(free_port())])
     [app] = built
     return app

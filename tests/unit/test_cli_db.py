@@ -56,6 +56,14 @@ def test_serve_refuses_a_database_behind_and_says_the_command(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
+def test_dev_on_a_database_file_behind_says_the_command_too(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
+    result = run_in(tmp_path, "dev", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "shipgraph dev: the database schema is behind" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_serve_refuses_a_database_a_newer_version_migrated(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
     asyncio.run(upgrade(url))
