@@ -6,13 +6,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
 from tests.support.clock import days_ahead, stamp
+from tests.support.redis_server import free_port
 from tests.support.stack import Stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
+from tests.unit.test_cli import clean_env
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -142,8 +151,75 @@ async def test_operator_guide(stack: Stack) -> None:
         assert response.status_code == 200, (path, response.text)
     metrics = (await stack.http.get(f"{stack.gateway}/metrics")).text
     named = re.findall(r"^\| `(shipgraph_\w+)", (DOCS / "operator.md").read_text(), re.MULTILINE)
-    assert len(named) == 6
+    assert len(named) == 9
     for metric in named:
         assert f"# HELP {metric}" in metrics, metric
     health = await stack.gql(operations("operator.md")["CarrierHealth"])
     assert {carrier["code"] for carrier in health["data"]["carriers"]} >= {"ENVIO", "BORZO"}
+
+
+def shipgraph(folder: Path, line: str) -> subprocess.CompletedProcess[str]:
+    """A `shipgraph ...` line of a guide, run in ``folder`` with no SHIPGRAPH_* set."""
+    program, *args = shlex.split(line)
+    assert program == "shipgraph", line
+    return subprocess.run(
+        [sys.executable, "-m", "shipgraph", *args],
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=folder,
+    )
+
+
+def test_operator_guide_migration(tmp_path: Path) -> None:
+    """serve refuses a new database with the line the guide quotes; the guide's
+    command migrates it (the embedded file, as nothing is set); again, nothing to do."""
+    [refusal] = blocks("operator.md", "text")
+    refused = shipgraph(tmp_path, f"shipgraph serve --port {free_port()}")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines()[-1] == refusal.strip()
+
+    [command] = [b.strip() for b in blocks("operator.md", "sh") if b.startswith("shipgraph db")]
+    for _ in range(2):
+        done = shipgraph(tmp_path, command)
+        assert done.returncode == 0, done.stderr
+        assert "revision 0001 (head)" in done.stdout
+    assert (tmp_path / "shipgraph.sqlite3").exists()
+
+
+def test_operator_guide_sqlite_backups(tmp_path: Path) -> None:
+    """The guide's backup lines copy a live WAL database whole, writes not yet
+    checkpointed into the main file included."""
+    if shutil.which("sqlite3") is None:
+        pytest.skip("the sqlite3 command-line shell is not installed")
+    assert shipgraph(tmp_path, "shipgraph db upgrade").returncode == 0
+    live = sqlite3.connect(tmp_path / "shipgraph.sqlite3")
+    try:
+        live.execute("PRAGMA journal_mode=WAL")
+        live.execute("PRAGMA wal_autocheckpoint=0")  # the write stays in the -wal file
+        live.execute(
+            "INSERT INTO idempotency_keys (tenant, key, completed, expires_at)"
+            " VALUES ('acme', 'order-1', 1, 0)"
+        )
+        live.commit()
+        assert (tmp_path / "shipgraph.sqlite3-wal").stat().st_size > 0
+        [lines] = [b for b in blocks("operator.md", "sh") if b.startswith("sqlite3 ")]
+        copies = []
+        for line in lines.strip().splitlines():
+            ran = subprocess.run(
+                shlex.split(line), cwd=tmp_path, capture_output=True, text=True, timeout=60
+            )
+            assert ran.returncode == 0, (line, ran.stderr)
+            copies.append(re.findall(r"shipgraph-\w+\.sqlite3", line)[-1])
+    finally:
+        live.close()
+    assert len(copies) == 2
+    for name in copies:
+        copy = sqlite3.connect(tmp_path / name)
+        try:
+            assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            keys = copy.execute("SELECT tenant, key FROM idempotency_keys").fetchall()
+            assert keys == [("acme", "order-1")], name
+        finally:
+            copy.close()

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
+
 from tests.support.clock import days_ahead, stamp
+from tests.support.redis_server import free_port
 from tests.support.stack import Stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
+from tests.unit.test_cli import clean_env
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 # What the README asks a reader to put in GraphiQL's Variables pane: tomorrow and the day after.
@@ -85,3 +93,50 @@ async def test_readme_places(stack: Stack) -> None:
     assert metro["name"] == "Metro Manila" and metro["children"]
     assert body["data"]["portCodeFor"]["code"]
     assert body["data"]["cleanAddress"]["cityName"] == "Cebu City"
+
+
+def test_readme_production_snippet(tmp_path: Path) -> None:
+    """The Production lines as written, on a SQLite file instead of db.example.com:
+    the migration, then a serve that accepts the database and says it is ready."""
+    [snippet] = [
+        block
+        for block in re.findall(r"```sh\n(.*?)```", README.read_text(), re.DOTALL)
+        if "shipgraph db upgrade &&" in block
+    ]
+    export, chain = snippet.strip().splitlines()
+    name, _, url = export.removeprefix("export ").partition("=")
+    assert name == "SHIPGRAPH_DATABASE_URL"
+    assert shlex.split(url)[0].startswith("postgresql+asyncpg://")
+    env = clean_env(SHIPGRAPH_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'records.db'}")
+    upgrade, serve = (shlex.split(part) for part in chain.split("&&"))
+    assert upgrade == ["shipgraph", "db", "upgrade"]
+    done = subprocess.run(
+        [sys.executable, "-m", *upgrade], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "(head)" in done.stdout
+
+    port = free_port()
+    assert serve[:2] == ["shipgraph", "serve"] and {"--host", "--port"} <= set(serve)
+    serve[serve.index("--port") + 1] = str(port)
+    serve[serve.index("--host") + 1] = "127.0.0.1"  # the test listens on loopback only
+    server = subprocess.Popen(
+        [sys.executable, "-m", *serve],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        ready = None
+        while ready is None and server.poll() is None and time.monotonic() < deadline:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert ready is not None, "serve never answered"
+        assert ready.status_code == 200 and ready.json()["store"] is True
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
