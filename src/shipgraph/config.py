@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from pydantic import (
     AnyHttpUrl,
@@ -168,6 +168,10 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite:///")):
             raise ValueError("must start with postgresql+asyncpg:// or sqlite+aiosqlite:///")
+        query = parse_qs(urlsplit(value).query)
+        if value.startswith("postgresql") and "sslmode" in query:
+            # asyncpg takes no libpq sslmode: SQLAlchemy would hand it on, and it fails
+            raise ValueError("asyncpg takes ssl=require (or ssl=verify-full), not sslmode=")
         return value
 
     @field_validator("api_keys", mode="before")

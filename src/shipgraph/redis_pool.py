@@ -1,11 +1,11 @@
 """The one Redis client of a gateway process, on a pool sized on purpose.
 
-The store, the cache, the event bus and the carriers' breakers share it. redis-py's
-default pool refuses a command at once ("Too many connections") when its 100
-connections are busy, so a burst of reads answered SERVICE_UNAVAILABLE with Redis
-perfectly healthy. This pool holds ``max_connections`` at most and makes a command
-wait up to ``wait_s`` for one to come free; only a wait that runs out fails, as
-``PoolExhausted``, counted in ``shipgraph_redis_pool_exhausted_total``.
+The cache, the event bus, the carriers' breakers and Borzo's request budget share
+it. redis-py's default pool refuses a command at once ("Too many connections") when
+its 100 connections are busy, so a burst failed with Redis perfectly healthy. This
+pool holds ``max_connections`` at most and makes a command wait up to ``wait_s`` for
+one to come free; only a wait that runs out fails, as ``PoolExhausted``, counted in
+``shipgraph_redis_pool_exhausted_total``.
 """
 
 from __future__ import annotations

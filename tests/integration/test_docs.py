@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
+from shipgraph.store.sql.migrate import head_revisions
 from tests.support.clock import days_ahead, stamp
 from tests.support.redis_server import free_port
 from tests.support.stack import Stack
@@ -24,6 +25,7 @@ from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 from tests.unit.test_cli import clean_env
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+[HEAD] = head_revisions()
 
 
 def blocks(guide: str, language: str) -> list[str]:
@@ -184,7 +186,7 @@ def test_operator_guide_migration(tmp_path: Path) -> None:
     for _ in range(2):
         done = shipgraph(tmp_path, command)
         assert done.returncode == 0, done.stderr
-        assert "revision 0001 (head)" in done.stdout
+        assert f"revision {HEAD} (head)" in done.stdout
     assert (tmp_path / "shipgraph.sqlite3").exists()
 
 

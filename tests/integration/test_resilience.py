@@ -9,15 +9,18 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 
+from shipgraph.app import create_app
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN
 from shipgraph.store.sql import upgrade
 from tests.integration.conftest import create
 from tests.integration.operations import CREATE, GET, create_input, shipment_input
 from tests.support.postgres_server import PostgresServer, start_postgres_server
 from tests.support.redis_server import free_port
-from tests.support.stack import Backend, Stack, running_stack
+from tests.support.servers import serve
+from tests.support.stack import KEYS, Backend, Stack, running_stack
 
 RATES = """
 query Q($input: RatesInput!) {
@@ -121,6 +124,30 @@ async def test_a_booking_that_cannot_be_checked_is_reported_then_found_on_retry(
     listing = await stack.gql("{ shipments(first: 10) { edges { node { reference } } } }")
     references = [edge["node"]["reference"] for edge in listing["data"]["shipments"]["edges"]]
     assert references.count("SO-LOST2") == 1
+
+
+async def test_a_retry_on_another_replica_finds_the_booking_not_books_again(
+    migrated_postgres_url: str,
+) -> None:
+    """The mark "no answer came" is in the database: a replica that shares nothing else
+    (no Redis) still checks the carrier before booking the reference again."""
+    async with running_stack(database_url=migrated_postgres_url) as stack:
+        await fault(stack, "envio", {"lost_answer": True})
+        variables = create_input("SO-LOST4")
+        refused = (await stack.gql(CREATE, variables))["data"]["createShipment"]
+        assert refused["userErrors"][0]["code"] == "CARRIER_UNAVAILABLE"
+        await fault(stack, "envio", None)
+        other_app = create_app(stack.settings)
+        async with serve(other_app) as other, httpx.AsyncClient(timeout=10) as http:
+            response = await http.post(
+                f"{other}/graphql",
+                json={"query": CREATE, "variables": variables},
+                headers={"Authorization": f"Bearer {KEYS['acme']}"},
+            )
+        retried = response.json()["data"]["createShipment"]
+        assert retried["userErrors"] == []
+        assert retried["shipment"]["reference"] == "SO-LOST4"
+        assert len(await envio_shipments(stack, "SO-LOST4")) == 1
 
 
 async def test_a_lost_answer_never_hands_over_another_tenants_booking(stack: Stack) -> None:

@@ -135,10 +135,22 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_migra
 async def test_a_store_opens_only_on_a_database_at_head(url: str) -> None:
     store = SqlShipmentStore.from_url(url)
     try:
-        with pytest.raises(SchemaBehind, match=r"behind \(at empty.*shipgraph db upgrade"):
+        with pytest.raises(SchemaBehind, match=r"(behind \(at empty|no database at).*db upgrade"):
             await store.open()
         await upgrade(url)
         await store.open()
+    finally:
+        await store.aclose()
+
+
+async def test_ready_only_once_the_schema_is_this_versions(url: str) -> None:
+    """A store that opened blind (the database not answering) checks the schema when
+    it first answers: /readyz stays 503 on a database behind."""
+    store = SqlShipmentStore.from_url(url)
+    try:
+        assert not await store.ping()  # nothing there (SQLite: no file), or empty
+        await upgrade(url)
+        assert await store.ping()
     finally:
         await store.aclose()
 

@@ -373,6 +373,42 @@ async def test_completion_after_the_reservation_expired_still_answers(
     assert await store.reserve_idempotency("acme", "slow", "h") == completed
 
 
+# --- bookings whose answer never came -----------------------------------------------
+
+
+async def test_an_uncertain_booking_is_marked_per_tenant_carrier_and_reference(
+    make_store: StoreFactory,
+) -> None:
+    first, second = make_store(), make_store()  # two processes on one database
+    await first.mark_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+    assert await second.is_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+    assert not await second.is_uncertain("globex", CarrierCode.ENVIO, "SO-1")
+    assert not await second.is_uncertain("acme", CarrierCode.BORZO, "SO-1")
+    await first.mark_uncertain("acme", CarrierCode.ENVIO, "SO-1")  # again: still one
+    await second.clear_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+    assert not await first.is_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+
+
+async def test_an_uncertain_mark_expires(make_store: StoreFactory) -> None:
+    now = [1_000_000.0]
+    store = make_store(clock=lambda: now[0])
+    await store.mark_uncertain("acme", CarrierCode.ENVIO, "SO-1", ttl_s=60)
+    now[0] += 59
+    assert await store.is_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+    now[0] += 2
+    assert not await store.is_uncertain("acme", CarrierCode.ENVIO, "SO-1")
+
+
+async def test_any_reference_can_be_marked(store: ShipmentStore) -> None:
+    """References are the caller's text: long, NUL, lone surrogates, marks alike."""
+    odd = ["x" * 5000, "a\x00b", "\ud800", "\x01" + "ab", "\x02", "SO-1"]
+    for reference in odd:
+        await store.mark_uncertain("acme", CarrierCode.ENVIO, reference)
+    for reference in odd:
+        assert await store.is_uncertain("acme", CarrierCode.ENVIO, reference)
+    assert not await store.is_uncertain("acme", CarrierCode.ENVIO, "x" * 4999)
+
+
 # --- orphans ----------------------------------------------------------------------
 
 

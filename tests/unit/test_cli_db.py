@@ -15,8 +15,11 @@ from shipgraph.cli import main
 from shipgraph.config import DEFAULT_DATABASE_FILE, load_settings
 from shipgraph.store.sql import current_is_head, upgrade
 from shipgraph.store.sql.engine import MEMORY_URL
+from shipgraph.store.sql.migrate import head_revisions
 from tests.support.redis_server import free_port
 from tests.unit.test_cli import clean_env, clear_shipgraph_env, run
+
+[HEAD] = head_revisions()
 
 
 def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) -> None:
@@ -24,7 +27,7 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) ->
     for _ in range(2):
         result = run("db", "upgrade", SHIPGRAPH_DATABASE_URL=url)
         assert result.returncode == 0, result.stderr
-        assert "revision 0001 (head)" in result.stdout
+        assert f"revision {HEAD} (head)" in result.stdout
     assert asyncio.run(current_is_head(url))
 
 
@@ -42,25 +45,37 @@ def run_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[
 def test_without_a_database_url_both_use_the_embedded_file(tmp_path: Path) -> None:
     result = run_in(tmp_path, "db", "upgrade")
     assert result.returncode == 0, result.stderr
-    assert "revision 0001 (head)" in result.stdout
+    assert f"revision {HEAD} (head)" in result.stdout
     made = tmp_path / DEFAULT_DATABASE_FILE
     assert asyncio.run(current_is_head(f"sqlite+aiosqlite:///{made}"))
 
 
-def test_serve_refuses_a_database_behind_and_says_the_command(tmp_path: Path) -> None:
-    """The embedded default is a new file: behind, until `shipgraph db upgrade`."""
+def test_serve_refuses_a_database_file_not_made_yet_and_leaves_none(tmp_path: Path) -> None:
+    """The embedded default's first start: no file until `shipgraph db upgrade`."""
     result = run_in(tmp_path, "serve", "--port", str(free_port()))
     assert result.returncode == 1
-    assert "the database schema is behind (at empty" in result.stderr
-    assert "run `shipgraph db upgrade`" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (
+        "shipgraph serve: there is no database at shipgraph.sqlite3: run `shipgraph db upgrade`"
+    )
     assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_refuses_an_empty_database_and_says_the_command(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "empty.db").close()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    result = run_in(tmp_path, "serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    assert result.returncode == 1
+    assert f"the database schema is behind (at empty, this version needs {HEAD})" in result.stderr
+    assert "run `shipgraph db upgrade`" in result.stderr
 
 
 def test_dev_on_a_database_file_behind_says_the_command_too(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
     result = run_in(tmp_path, "dev", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
     assert result.returncode == 1
-    assert "shipgraph dev: the database schema is behind" in result.stderr
+    assert "shipgraph dev: there is no database at" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -108,3 +123,11 @@ def test_help_lists_db(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["db", "--help"])
     assert "upgrade" in capsys.readouterr().out
+
+
+def test_a_libpq_sslmode_is_refused_with_what_asyncpg_takes() -> None:
+    url = "postgresql+asyncpg://shipgraph@db.internal/shipgraph?sslmode=require"
+    result = run("db", "upgrade", SHIPGRAPH_DATABASE_URL=url)
+    assert result.returncode == 2
+    assert "SHIPGRAPH_DATABASE_URL" in result.stderr and "ssl=require" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -59,7 +59,7 @@ class Services:
 
     @cached_property
     def uncertain_bookings(self) -> UncertainBookings:
-        return UncertainBookings(self.cache)
+        return UncertainBookings(self.store)
 
     @cached_property
     def updater(self) -> ShipmentUpdater:

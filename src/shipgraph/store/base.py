@@ -132,6 +132,10 @@ Mutator = Callable[[Shipment], Shipment | None]
 """Given the stored shipment, return its new value, or None to leave it unchanged."""
 
 
+UNCERTAIN_TTL_S = 7 * 86_400
+"""How long a booking that got no answer stays marked, unless settled sooner."""
+
+
 class ShipmentStore(Protocol):
     async def create(self, shipment: Shipment) -> Shipment:
         """Store a new shipment as version 1 and index it (tenant listing, carrier id,
@@ -223,6 +227,24 @@ class ShipmentStore(Protocol):
 
     async def release_idempotency(self, tenant: str, key: str) -> None:
         """Give a reserved key up (the booking failed), so a retry can try again."""
+        ...
+
+    async def mark_uncertain(
+        self,
+        tenant: str,
+        carrier: CarrierCode,
+        reference: str,
+        ttl_s: float = UNCERTAIN_TTL_S,
+    ) -> None:
+        """Remember that a create for this reference got no answer (kept ttl_s)."""
+        ...
+
+    async def is_uncertain(self, tenant: str, carrier: CarrierCode, reference: str) -> bool:
+        """Whether a create for this reference got no answer and was not settled."""
+        ...
+
+    async def clear_uncertain(self, tenant: str, carrier: CarrierCode, reference: str) -> None:
+        """The carrier said what became of it: forget the mark."""
         ...
 
     async def add_orphan(self, update: TrackingUpdate) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -52,6 +53,7 @@ from shipgraph.store._common import (
 from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
     IDEMPOTENCY_TTL_S,
+    UNCERTAIN_TTL_S,
     DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
@@ -68,13 +70,14 @@ from shipgraph.store.base import (
 )
 from shipgraph.store.cursors import listing_bounds, micros, position
 from shipgraph.store.sql import migrate
-from shipgraph.store.sql.engine import create_engine
+from shipgraph.store.sql.engine import create_engine, is_memory_url
 from shipgraph.store.sql.tables import (
     idempotency_keys,
     orphan_events,
     poll_leases,
     shipments,
     tracking_numbers,
+    uncertain_bookings,
 )
 
 log = get_logger("shipgraph.store")
@@ -233,6 +236,7 @@ class SqlShipmentStore:
         self._clock = clock
         self._owns_engine = owns_engine
         self._updating = KeyedLocks()
+        self._schema_checked = False
 
     @classmethod
     def from_url(
@@ -638,6 +642,61 @@ class SqlShipmentStore:
                 )
             )
 
+    # --- bookings whose answer never came ---------------------------------------
+
+    def _uncertain(self, tenant: str, carrier: CarrierCode, reference: str) -> Any:
+        return sa.and_(
+            uncertain_bookings.c.tenant == key_text(tenant),
+            uncertain_bookings.c.carrier == carrier.value,
+            uncertain_bookings.c.reference == key_text(reference),
+        )
+
+    @_reachable
+    async def mark_uncertain(
+        self,
+        tenant: str,
+        carrier: CarrierCode,
+        reference: str,
+        ttl_s: float = UNCERTAIN_TTL_S,
+    ) -> None:
+        now = self._clock()
+        tenant_key = key_text(tenant)
+        row = {"tenant": tenant_key, "carrier": carrier.value, "reference": key_text(reference)}
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.delete(uncertain_bookings).where(
+                    uncertain_bookings.c.tenant == tenant_key,
+                    uncertain_bookings.c.expires_at <= now,
+                )
+            )
+            upsert = _insert(conn, uncertain_bookings).values(**row, expires_at=now + ttl_s)
+            await conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[
+                        uncertain_bookings.c.tenant,
+                        uncertain_bookings.c.carrier,
+                        uncertain_bookings.c.reference,
+                    ],
+                    set_={"expires_at": now + ttl_s},
+                )
+            )
+
+    @_reachable
+    async def is_uncertain(self, tenant: str, carrier: CarrierCode, reference: str) -> bool:
+        query = sa.select(uncertain_bookings.c.expires_at).where(
+            self._uncertain(tenant, carrier, reference),
+            uncertain_bookings.c.expires_at > self._clock(),
+        )
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    @_reachable
+    async def clear_uncertain(self, tenant: str, carrier: CarrierCode, reference: str) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                sa.delete(uncertain_bookings).where(self._uncertain(tenant, carrier, reference))
+            )
+
     # --- orphans -----------------------------------------------------------------
 
     @_reachable
@@ -691,14 +750,21 @@ class SqlShipmentStore:
     async def open(self) -> None:
         """The database must be at the schema's head (``shipgraph db upgrade``; one in
         memory is made there): SchemaBehind says so. A database that does not answer
-        yet is left to /readyz and to each request's error."""
+        yet is left to /readyz (``ping`` checks the schema once it answers) and to
+        each request's error."""
+        missing = _missing_file(self._engine)
+        if missing is not None:  # not made here: connecting would leave an empty file
+            raise SchemaBehind(f"there is no database at {missing}: run `shipgraph db upgrade`")
         try:
-            current = set(await migrate.engine_revisions(self._engine))
+            await self._check_schema()
         except (sa_exc.SQLAlchemyError, OSError) as exc:
             log.warning("database not reachable at start; schema not checked", error=str(exc))
-            return
+
+    async def _check_schema(self) -> None:
+        current = set(await migrate.engine_revisions(self._engine))
         head = set(migrate.head_revisions())
         if current == head:
+            self._schema_checked = True
             return
         now = ", ".join(sorted(current)) or "empty"
         if current <= migrate.known_revisions():
@@ -712,9 +778,15 @@ class SqlShipmentStore:
         )
 
     async def ping(self) -> bool:
+        """The database answers, at this version's schema (checked until it was once)."""
         try:
+            if not self._schema_checked:
+                await self._check_schema()
             async with self._engine.connect() as conn:
                 await conn.execute(sa.select(1))
+        except SchemaBehind as behind:
+            log.warning("not ready", why=str(behind))
+            return False
         except (sa_exc.SQLAlchemyError, OSError):
             return False
         return True
@@ -722,6 +794,14 @@ class SqlShipmentStore:
     async def aclose(self) -> None:
         if self._owns_engine:
             await self._engine.dispose()
+
+
+def _missing_file(engine: AsyncEngine) -> str | None:
+    """The path of a SQLite database file that does not exist yet, else None."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or is_memory_url(url) or not url.database:
+        return None
+    return None if Path(url.database).exists() else url.database
 
 
 def _database_now_ms(engine: AsyncEngine) -> Any:

@@ -116,3 +116,15 @@ orphan_events = sa.Table(
     sa.Index("orphan_events_by_tracking_number", "carrier", "tracking_number"),
     sa.Index("orphan_events_expiry", "expires_at"),
 )
+
+uncertain_bookings = sa.Table(
+    "uncertain_bookings",
+    metadata,
+    # a create sent with no answer back: check the carrier before booking it again
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("reference", sa.String(), nullable=False),  # as key_text keeps it
+    sa.Column("expires_at", sa.Float(), nullable=False),  # seconds since the Unix epoch
+    sa.PrimaryKeyConstraint("tenant", "carrier", "reference", name="uncertain_bookings_pkey"),
+    sa.Index("uncertain_bookings_expiry", "tenant", "expires_at"),
+)
