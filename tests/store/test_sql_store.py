@@ -19,8 +19,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
+from shipgraph.codec import encode_shipment
 from shipgraph.domain import CarrierCode, Shipment
 from shipgraph.store import (
+    DuplicateShipment,
     IdempotencyResult,
     IdempotencyState,
     InvalidCursor,
@@ -37,10 +39,20 @@ from shipgraph.store.sql import engine as sql_engine
 from shipgraph.store.sql.engine import MEMORY_URL
 from shipgraph.store.sql.migrate import current_revisions, head_revisions
 from shipgraph.store.sql.tables import metadata
+from shipgraph.store.sql.tables import shipments as shipments_table
 from tests.store.shipments import at, orphan, shipment
 from tests.support.redis_server import free_port
 
-TABLES = {"shipments", "tracking_numbers", "poll_leases", "idempotency_keys", "orphan_events"}
+TABLES = {
+    "shipments",
+    "shipment_ids",
+    "carrier_ids",
+    "tracking_numbers",
+    "poll_leases",
+    "idempotency_keys",
+    "orphan_events",
+    "uncertain_bookings",
+}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -125,6 +137,43 @@ async def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(sqlite_migra
             keys = (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar()
             busy = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar()
         assert (mode, keys, busy) == ("wal", 1, sql_engine.SQLITE_BUSY_TIMEOUT_MS)
+    finally:
+        await store.aclose()
+
+
+async def test_upgrading_from_0001_keeps_every_shipment_findable(url: str) -> None:
+    """0003 moves the cross-tenant keys to lookup tables: shipments stored before it are
+    found by the carrier's id, and their ids and carrier ids stay taken."""
+    await upgrade(url, "0001")
+    stored = shipment("s1", carrier_shipment_id="C-1", tracking_number="T-1")
+    row = {
+        "tenant": stored.tenant,
+        "id": stored.id,
+        "version": 1,
+        "carrier": stored.carrier.value,
+        "carrier_shipment_id": stored.carrier_shipment_id,
+        "tracking_number": stored.tracking_number,
+        "status": stored.status.value,
+        "reference": stored.reference,
+        "created_us": 1,
+        "created_at": stored.created_at,
+        "document": encode_shipment(replace(stored, version=1)),
+    }
+    engine = sql_engine.create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.insert(shipments_table).values(row))
+    finally:
+        await engine.dispose()
+    await upgrade(url)
+    store = SqlShipmentStore.from_url(url)
+    try:
+        found = await store.find_by_carrier_id(CarrierCode.ENVIO, "C-1")
+        assert found is not None and found.id == "s1"
+        with pytest.raises(DuplicateShipment):
+            await store.create(shipment("s1", tenant="globex", carrier_shipment_id="C-9"))
+        with pytest.raises(DuplicateShipment):
+            await store.create(shipment("s2", carrier_shipment_id="C-1"))
     finally:
         await store.aclose()
 

@@ -72,9 +72,11 @@ from shipgraph.store.cursors import listing_bounds, micros, position
 from shipgraph.store.sql import migrate
 from shipgraph.store.sql.engine import create_engine, is_memory_url
 from shipgraph.store.sql.tables import (
+    carrier_ids,
     idempotency_keys,
     orphan_events,
     poll_leases,
+    shipment_ids,
     shipments,
     tracking_numbers,
     uncertain_bookings,
@@ -271,6 +273,9 @@ class SqlShipmentStore:
         }
         try:
             async with self._engine.begin() as conn:
+                owner = {"tenant": stored.tenant}
+                await conn.execute(sa.insert(shipment_ids).values(id=stored.id, **owner))
+                await conn.execute(sa.insert(carrier_ids).values(_carrier_key(stored)))
                 await conn.execute(sa.insert(shipments).values(row))
                 if stored.tracking_number:
                     await self._take_tracking_number(conn, stored)
@@ -346,18 +351,16 @@ class SqlShipmentStore:
                     found.update((row.id, row.version) for row in await conn.execute(query))
         return [found.get(i) for i in shipment_ids]
 
-    async def _documents(self, tenant: str | None, ids: Sequence[str]) -> dict[str, bytes]:
-        """The stored documents by id (of ``tenant``'s shipments, unless None)."""
+    async def _documents(self, tenant: str, ids: Sequence[str]) -> dict[str, bytes]:
+        """The stored documents of ``tenant``'s shipments, by id."""
         found: dict[str, bytes] = {}
-        if tenant is not None and not storable(tenant):
+        if not storable(tenant):
             return found
         async with self._engine.connect() as conn:
             for batch in _batches(ids):
                 query = sa.select(shipments.c.id, shipments.c.document).where(
-                    shipments.c.id.in_(batch)
+                    shipments.c.tenant == tenant, shipments.c.id.in_(batch)
                 )
-                if tenant is not None:
-                    query = query.where(shipments.c.tenant == tenant)
                 found.update((row.id, row.document) for row in await conn.execute(query))
         return found
 
@@ -367,9 +370,20 @@ class SqlShipmentStore:
     ) -> Shipment | None:
         if not storable(carrier_shipment_id):
             return None
-        query = sa.select(shipments.c.id, shipments.c.document).where(
-            shipments.c.carrier == carrier.value,
-            shipments.c.carrier_shipment_id == carrier_shipment_id,
+        joined = carrier_ids.join(
+            shipments,
+            sa.and_(
+                shipments.c.tenant == carrier_ids.c.tenant,
+                shipments.c.id == carrier_ids.c.shipment_id,
+            ),
+        )
+        query = (
+            sa.select(shipments.c.id, shipments.c.document)
+            .select_from(joined)
+            .where(
+                carrier_ids.c.carrier == carrier.value,
+                carrier_ids.c.carrier_shipment_id == carrier_shipment_id,
+            )
         )
         return await self._find(query)
 
@@ -440,7 +454,18 @@ class SqlShipmentStore:
         return stored
 
     async def _reindex(self, conn: AsyncConnection, old: Shipment, new: Shipment) -> None:
-        """Move the tracking number and the due index along with an update."""
+        """Move the carrier's id, the tracking number and the due index along with an
+        update (taking another shipment's carrier id is an IntegrityError)."""
+        if (new.carrier, new.carrier_shipment_id) != (old.carrier, old.carrier_shipment_id):
+            await conn.execute(
+                sa.delete(carrier_ids).where(
+                    carrier_ids.c.carrier == old.carrier.value,
+                    carrier_ids.c.carrier_shipment_id == old.carrier_shipment_id,
+                    carrier_ids.c.tenant == old.tenant,
+                    carrier_ids.c.shipment_id == old.id,
+                )
+            )
+            await conn.execute(sa.insert(carrier_ids).values(_carrier_key(new)))
         old_key = (old.carrier, old.tracking_number)
         if (new.carrier, new.tracking_number) != old_key:
             if old.tracking_number:
@@ -547,18 +572,24 @@ class SqlShipmentStore:
                 poll_leases.c.shipment_id == chosen.c.shipment_id,
             )
             .values(prior_fresh_ms=poll_leases.c.fresh_ms, fresh_ms=now_ms)
-            .returning(poll_leases.c.shipment_id, poll_leases.c.prior_fresh_ms)
+            .returning(
+                poll_leases.c.tenant, poll_leases.c.shipment_id, poll_leases.c.prior_fresh_ms
+            )
         )
         async with self._engine.begin() as conn:
             leased = sorted(
-                (row.prior_fresh_ms, row.shipment_id) for row in await conn.execute(claim)
+                (row.prior_fresh_ms, row.tenant, row.shipment_id)
+                for row in await conn.execute(claim)
             )
-        if not leased:
-            return []
-        ids = [shipment_id for _, shipment_id in leased]
-        raws = await self._documents(None, ids)
-        found = [readable_shipment(i, raws[i]) for i in ids if i in raws]  # skips unreadable
-        return [shipment for shipment in found if shipment is not None]
+        by_tenant: dict[str, builtins.list[str]] = {}
+        for _, tenant, shipment_id in leased:
+            by_tenant.setdefault(tenant, []).append(shipment_id)
+        raws: dict[tuple[str, str], bytes] = {}
+        for tenant, ids in by_tenant.items():  # each tenant's shipments by its own key
+            found = await self._documents(tenant, ids)
+            raws.update(((tenant, i), raw) for i, raw in found.items())
+        read = (readable_shipment(i, raws[t, i]) for _, t, i in leased if (t, i) in raws)
+        return [shipment for shipment in read if shipment is not None]  # skips unreadable
 
     # --- idempotency -------------------------------------------------------------
 
@@ -802,6 +833,16 @@ def _missing_file(engine: AsyncEngine) -> str | None:
     if url.get_backend_name() != "sqlite" or is_memory_url(url) or not url.database:
         return None
     return None if Path(url.database).exists() else url.database
+
+
+def _carrier_key(shipment: Shipment) -> dict[str, str]:
+    """The shipment's row in carrier_ids."""
+    return {
+        "carrier": shipment.carrier.value,
+        "carrier_shipment_id": shipment.carrier_shipment_id,
+        "tenant": shipment.tenant,
+        "shipment_id": shipment.id,
+    }
 
 
 def _database_now_ms(engine: AsyncEngine) -> Any:

@@ -1,9 +1,13 @@
 """The SQL schema of the shipment store (SQLAlchemy Core), one for both dialects.
 
-Every key and index of a tenant's data leads with ``tenant``, so the tables can be
-distributed by tenant later. The cross-tenant lookups webhooks and pollers need
-(the id, the carrier's id, the tracking number, the due polls) cannot: the contract
-makes them unique or searchable across tenants.
+Every key and index of a tenant's data leads with ``tenant``, so those tables
+(shipments, idempotency keys, uncertain bookings) can be distributed by tenant
+(Citus) as they are. What must be unique or found across tenants lives in lookup
+tables of its own, each naming the tenant and shipment it points at, with no
+foreign key (a distributed table cannot be referenced from one that is not): an
+id's owner (``shipment_ids``), the carrier's id (``carrier_ids``), the tracking
+number (``tracking_numbers``), the due polls (``poll_leases``); and the early
+events, which belong to no tenant yet (``orphan_events``).
 
 A shipment's whole document is the codec's JSON, kept as bytes exactly as written
 (``document``): reads hand it to the codec without a re-encoding, and a record
@@ -41,14 +45,31 @@ shipments = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("document", sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint("tenant", "id", name="shipments_pkey"),
-    # ids are unique across tenants (the contract refuses another tenant's id)
-    sa.UniqueConstraint("id", name="shipments_id_key"),
-    sa.UniqueConstraint("carrier", "carrier_shipment_id", name="shipments_carrier_id_key"),
     sa.Index("shipments_listing", "tenant", "created_us", "id"),
     sa.Index("shipments_by_carrier", "tenant", "carrier", "created_us", "id"),
     sa.Index("shipments_by_status", "tenant", "status", "created_us", "id"),
     sa.Index("shipments_by_reference", "tenant", "reference", "created_us", "id"),
     sa.Index("shipments_by_tracking_number", "tenant", "tracking_number", "created_us", "id"),
+)
+
+shipment_ids = sa.Table(
+    "shipment_ids",
+    metadata,
+    # ids are unique across tenants (the contract refuses another tenant's id)
+    sa.Column("id", ordered_text(), nullable=False),
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.PrimaryKeyConstraint("id", name="shipment_ids_pkey"),
+)
+
+carrier_ids = sa.Table(
+    "carrier_ids",
+    metadata,
+    # the shipment a carrier's own id names (a webhook names nothing else)
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("carrier_shipment_id", sa.String(), nullable=False),
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", sa.String(), nullable=False),
+    sa.PrimaryKeyConstraint("carrier", "carrier_shipment_id", name="carrier_ids_pkey"),
 )
 
 tracking_numbers = sa.Table(
@@ -60,12 +81,6 @@ tracking_numbers = sa.Table(
     sa.Column("tenant", sa.String(), nullable=False),
     sa.Column("shipment_id", sa.String(), nullable=False),
     sa.PrimaryKeyConstraint("carrier", "tracking_number", name="tracking_numbers_pkey"),
-    sa.ForeignKeyConstraint(
-        ["tenant", "shipment_id"],
-        ["shipments.tenant", "shipments.id"],
-        name="tracking_numbers_shipment_fkey",
-        ondelete="CASCADE",
-    ),
     sa.Index("tracking_numbers_by_shipment", "tenant", "shipment_id"),
 )
 
@@ -79,12 +94,6 @@ poll_leases = sa.Table(
     sa.Column("fresh_ms", sa.BigInteger(), nullable=False),
     sa.Column("prior_fresh_ms", sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint("tenant", "shipment_id", name="poll_leases_pkey"),
-    sa.ForeignKeyConstraint(
-        ["tenant", "shipment_id"],
-        ["shipments.tenant", "shipments.id"],
-        name="poll_leases_shipment_fkey",
-        ondelete="CASCADE",
-    ),
     sa.Index("poll_leases_due", "carrier", "fresh_ms", "shipment_id"),
 )
 

@@ -1,0 +1,93 @@
+"""Tenant tables keyed by tenant alone, so they can be distributed by tenant: the
+cross-tenant unique keys of shipments (its id, the carrier's id) move to lookup
+tables, the lookup tables lose their foreign keys to shipments; and bookings whose
+create got no answer are kept here (they were a cache entry: lost with Redis, or per
+process without it, so a retry could book twice).
+
+Revision ID: 0003
+Revises: 0001
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ORDERED_TEXT = sa.String().with_variant(sa.String(collation="C"), "postgresql")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "shipment_ids",
+        sa.Column("id", ORDERED_TEXT, nullable=False),
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="shipment_ids_pkey"),
+    )
+    op.create_table(
+        "carrier_ids",
+        sa.Column("carrier", sa.String(), nullable=False),
+        sa.Column("carrier_shipment_id", sa.String(), nullable=False),
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.Column("shipment_id", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("carrier", "carrier_shipment_id", name="carrier_ids_pkey"),
+    )
+    op.execute("INSERT INTO shipment_ids (id, tenant) SELECT id, tenant FROM shipments")
+    op.execute(
+        "INSERT INTO carrier_ids (carrier, carrier_shipment_id, tenant, shipment_id) "
+        "SELECT carrier, carrier_shipment_id, tenant, id FROM shipments"
+    )
+    with op.batch_alter_table("shipments") as shipments:
+        shipments.drop_constraint("shipments_id_key", type_="unique")
+        shipments.drop_constraint("shipments_carrier_id_key", type_="unique")
+    with op.batch_alter_table("tracking_numbers") as tracking_numbers:
+        tracking_numbers.drop_constraint("tracking_numbers_shipment_fkey", type_="foreignkey")
+    with op.batch_alter_table("poll_leases") as poll_leases:
+        poll_leases.drop_constraint("poll_leases_shipment_fkey", type_="foreignkey")
+
+    op.create_table(
+        "uncertain_bookings",
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.Column("carrier", sa.String(), nullable=False),
+        sa.Column("reference", sa.String(), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "carrier", "reference", name="uncertain_bookings_pkey"),
+    )
+    op.create_index(
+        "uncertain_bookings_expiry", "uncertain_bookings", ["tenant", "expires_at"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("uncertain_bookings_expiry", table_name="uncertain_bookings")
+    op.drop_table("uncertain_bookings")
+    with op.batch_alter_table("poll_leases") as poll_leases:
+        poll_leases.create_foreign_key(
+            "poll_leases_shipment_fkey",
+            "shipments",
+            ["tenant", "shipment_id"],
+            ["tenant", "id"],
+            ondelete="CASCADE",
+        )
+    with op.batch_alter_table("tracking_numbers") as tracking_numbers:
+        tracking_numbers.create_foreign_key(
+            "tracking_numbers_shipment_fkey",
+            "shipments",
+            ["tenant", "shipment_id"],
+            ["tenant", "id"],
+            ondelete="CASCADE",
+        )
+    with op.batch_alter_table("shipments") as shipments:
+        shipments.create_unique_constraint(
+            "shipments_carrier_id_key", ["carrier", "carrier_shipment_id"]
+        )
+        shipments.create_unique_constraint("shipments_id_key", ["id"])
+    op.drop_table("carrier_ids")
+    op.drop_table("shipment_ids")
