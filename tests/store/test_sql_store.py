@@ -51,6 +51,7 @@ TABLES = {
     "poll_leases",
     "idempotency_keys",
     "orphan_events",
+    "tracking_events",
     "uncertain_bookings",
 }
 

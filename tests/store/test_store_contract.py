@@ -196,6 +196,55 @@ async def test_concurrent_updates_all_apply(store: ShipmentStore) -> None:
     assert final.version == 21
 
 
+# --- carrier updates: recorded with the write that applies them ---------------------
+
+
+def renamed_to(reference: str) -> Callable[[Shipment], Shipment]:
+    return lambda current: replace(current, reference=reference)
+
+
+async def test_an_event_is_applied_once_however_often_it_comes(store: ShipmentStore) -> None:
+    await store.create(shipment("s1"))
+    event = orphan("e1", carrier_shipment_id="c-s1")
+    first = await store.update("acme", "s1", renamed_to("r-1"), event=event)
+    assert first.version == 2
+
+    def never(current: Shipment) -> Shipment:
+        raise AssertionError("an event already recorded is not applied again")
+
+    again = await store.update("acme", "s1", never, event=event)
+    assert again == first
+    other = await store.update("acme", "s1", renamed_to("r-2"), event=orphan("e2"))
+    assert other.version == 3
+
+
+async def test_an_event_that_changes_nothing_is_not_recorded(store: ShipmentStore) -> None:
+    await store.create(shipment("s1", reference="r-1"))
+    event = orphan("e1")
+    unchanged = await store.update("acme", "s1", renamed_to("r-1"), event=event)
+    assert unchanged.version == 1
+    changed = await store.update("acme", "s1", renamed_to("r-2"), event=event)
+    assert changed.version == 2  # it was not recorded, so it applies when it changes
+
+
+async def test_one_event_from_two_processes_is_applied_once(make_store: StoreFactory) -> None:
+    first, second = make_store(), make_store()
+    await first.create(shipment("s1"))
+    event = orphan("e1")
+    calls = []
+
+    def count(current: Shipment) -> Shipment:
+        calls.append(current.version)
+        return replace(current, reference=f"{current.reference}+1")
+
+    results = await asyncio.gather(
+        *((first, second)[n % 2].update("acme", "s1", count, event=event) for n in range(6))
+    )
+    stored = await first.get("acme", "s1")
+    assert stored is not None and stored.version == 2 and stored.reference == "order-1+1"
+    assert {r.version for r in results} == {2}
+
+
 # --- list -------------------------------------------------------------------------
 
 

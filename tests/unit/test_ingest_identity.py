@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from shipgraph.domain import CarrierCode, ShipmentStatus
+from shipgraph import domain
+from shipgraph.domain import CarrierCode, Courier, ShipmentStatus, TrackingUpdate
 from shipgraph.events.ingest import Outcome, ShipmentUpdater
 from shipgraph.events.memory import MemoryEventBus
 from shipgraph.store.sql import SqlShipmentStore
@@ -76,3 +77,25 @@ async def test_an_orphan_for_another_carrier_id_is_not_adopted_and_is_kept(
         )
     )
     assert (await ours.adopt_orphans(second)).status == ShipmentStatus.IN_TRANSIT
+
+
+async def test_a_replay_long_after_is_still_applied_once(
+    store: SqlShipmentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The document remembers the last MAX_REMEMBERED_EVENTS event ids; the store's
+    record of applied events has them all, so an old replay changes nothing."""
+    monkeypatch.setattr(domain, "MAX_REMEMBERED_EVENTS", 2)
+    await store.create(shipment("a", tracking_number="S1"))
+    ours = updater(store)
+
+    def courier_event(event_id: str, name: str) -> TrackingUpdate:
+        return TrackingUpdate(
+            carrier=CarrierCode.ENVIO, event_id=event_id, tracking_number="S1",
+            courier=Courier(name=name),
+        )  # fmt: skip
+
+    for number, name in enumerate(["Budi", "Sari", "Joko", "Wati"]):
+        assert await ours.ingest(courier_event(f"e{number}", name)) == Outcome.APPLIED
+    assert await ours.ingest(courier_event("e0", "Budi")) == Outcome.DUPLICATE
+    kept = await store.get("acme", "a")
+    assert kept is not None and kept.courier == Courier(name="Wati") and kept.version == 5

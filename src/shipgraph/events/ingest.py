@@ -47,7 +47,7 @@ class ShipmentUpdater:
             events.append(event)
             return merged
 
-        stored = await self._store.update(shipment.tenant, shipment.id, mutate)
+        stored = await self._store.update(shipment.tenant, shipment.id, mutate, event=update)
         if not events:
             return stored, False
         await self.publish(replace(events[0], shipment=stored))

@@ -168,13 +168,25 @@ class ShipmentStore(Protocol):
         """Any tenant's shipment with that carrier's tracking number (for webhooks)."""
         ...
 
-    async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+    async def update(
+        self,
+        tenant: str,
+        shipment_id: str,
+        mutate: Mutator,
+        *,
+        event: TrackingUpdate | None = None,
+    ) -> Shipment:
         """Apply ``mutate`` atomically (compare-and-set, retried on a concurrent
         write). If it returns a shipment different from the stored one, that is saved
         with version + 1 and returned; otherwise the stored one is returned as is.
         Raises ShipmentNotFound. Re-indexes a changed tracking number, and the active
         index: a shipment saved with a terminal status leaves it, any other is fresh
-        as of its updated_at."""
+        as of its updated_at.
+
+        ``event``: the carrier's update that ``mutate`` applies. It is recorded with
+        the write, in the same transaction, and an event already recorded for the
+        shipment is not applied again (``mutate`` is not called; the stored shipment
+        is returned)."""
         ...
 
     async def list(

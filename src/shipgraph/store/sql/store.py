@@ -78,6 +78,7 @@ from shipgraph.store.sql.tables import (
     poll_leases,
     shipment_ids,
     shipments,
+    tracking_events,
     tracking_numbers,
     uncertain_bookings,
 )
@@ -416,22 +417,39 @@ class SqlShipmentStore:
         return None if row is None else read_shipment(row.id, row.document)
 
     @_reachable
-    async def update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment:
+    async def update(
+        self,
+        tenant: str,
+        shipment_id: str,
+        mutate: Mutator,
+        *,
+        event: TrackingUpdate | None = None,
+    ) -> Shipment:
         if not (storable(tenant) and storable(shipment_id)):
             raise ShipmentNotFound(shipment_id)
         return await update_in_turn(
-            self._updating, shipment_id, lambda: self._try_update(tenant, shipment_id, mutate)
+            self._updating,
+            shipment_id,
+            lambda: self._try_update(tenant, shipment_id, mutate, event),
         )
 
-    async def _try_update(self, tenant: str, shipment_id: str, mutate: Mutator) -> Shipment | None:
+    async def _try_update(
+        self, tenant: str, shipment_id: str, mutate: Mutator, event: TrackingUpdate | None
+    ) -> Shipment | None:
         """One compare-and-set attempt: None when another writer saved a version first."""
         this = sa.and_(shipments.c.tenant == tenant, shipments.c.id == shipment_id)
+        recorded = None if event is None else _event_row(tenant, shipment_id, event)
         async with self._engine.connect() as conn:
+            # the event first: once it is recorded, the shipment read next is at least
+            # the version that applied it (both were committed together)
+            applied = recorded is not None and await _recorded(conn, recorded)
             read = sa.select(shipments.c.document).where(this)
             current = owned(tenant, shipment_id, (await conn.execute(read)).scalar_one_or_none())
             await conn.rollback()  # the write below checks the version it read
             if current is None:
                 raise ShipmentNotFound(shipment_id)
+            if applied:
+                return current
             stored = next_version(current, mutate(current))
             if stored is None:
                 return current
@@ -447,6 +465,8 @@ class SqlShipmentStore:
                     if written.rowcount != 1:
                         raise _Lost
                     await self._reindex(conn, current, stored)
+                    if recorded is not None:
+                        await _record(conn, {**recorded, "applied_us": micros(stored.updated_at)})
             except _Lost:
                 return None
             except sa_exc.IntegrityError as exc:
@@ -833,6 +853,38 @@ def _missing_file(engine: AsyncEngine) -> str | None:
     if url.get_backend_name() != "sqlite" or is_memory_url(url) or not url.database:
         return None
     return None if Path(url.database).exists() else url.database
+
+
+def _event_row(tenant: str, shipment_id: str, event: TrackingUpdate) -> dict[str, Any]:
+    """The applied event's row in tracking_events (its time of applying added later)."""
+    log = event.log
+    return {
+        "tenant": tenant,
+        "shipment_id": shipment_id,
+        "event_id": key_text(event.event_id),
+        "carrier": event.carrier.value,
+        "status": None if event.status is None else event.status.value,
+        "carrier_status": event.carrier_status,
+        "occurred_us": None if log is None else micros(log.occurred_at),
+        "event": write_update(event),
+    }
+
+
+async def _recorded(conn: AsyncConnection, row: dict[str, Any]) -> bool:
+    query = sa.select(tracking_events.c.event_id).where(
+        tracking_events.c.tenant == row["tenant"],
+        tracking_events.c.shipment_id == row["shipment_id"],
+        tracking_events.c.event_id == row["event_id"],
+    )
+    return (await conn.execute(query)).first() is not None
+
+
+async def _record(conn: AsyncConnection, row: dict[str, Any]) -> None:
+    """Record the event with the write that applied it; one recorded meanwhile by
+    another writer (who then saved a version first) makes this attempt lost."""
+    insert = _insert(conn, tracking_events).values(row).on_conflict_do_nothing()
+    if (await conn.execute(insert)).rowcount != 1:
+        raise _Lost
 
 
 def _carrier_key(shipment: Shipment) -> dict[str, str]:

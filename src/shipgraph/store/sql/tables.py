@@ -13,8 +13,10 @@ A shipment's whole document is the codec's JSON, kept as bytes exactly as writte
 (``document``): reads hand it to the codec without a re-encoding, and a record
 damaged by hand stays readable as bytes so the store can report it as corrupt. The
 other columns are copies of the document's fields that filters, lookups and the
-listing order need. Its tracking logs stay inside the document: nothing in the
-store's contract reads them apart from their shipment.
+listing order need. Its tracking logs are in the document too, as the API reads
+them; every carrier update applied to it is also kept as it came, one row each, in
+``tracking_events``: the record of what each carrier said, and what makes a replayed
+webhook a no-op however old it is.
 """
 
 from __future__ import annotations
@@ -124,6 +126,22 @@ orphan_events = sa.Table(
     sa.Index("orphan_events_by_carrier_id", "carrier", "carrier_shipment_id"),
     sa.Index("orphan_events_by_tracking_number", "carrier", "tracking_number"),
     sa.Index("orphan_events_expiry", "expires_at"),
+)
+
+tracking_events = sa.Table(
+    "tracking_events",
+    metadata,
+    # each carrier update applied to a shipment, recorded in the write that applied it
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", sa.String(), nullable=False),
+    sa.Column("event_id", sa.String(), nullable=False),  # as key_text keeps it
+    sa.Column("carrier", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=True),
+    sa.Column("carrier_status", sa.String(), nullable=True),
+    sa.Column("occurred_us", sa.BigInteger(), nullable=True),  # the carrier's time
+    sa.Column("applied_us", sa.BigInteger(), nullable=False),  # the shipment's updated_at
+    sa.Column("event", sa.LargeBinary(), nullable=False),  # the update, encoded
+    sa.PrimaryKeyConstraint("tenant", "shipment_id", "event_id", name="tracking_events_pkey"),
 )
 
 uncertain_bookings = sa.Table(

@@ -1,8 +1,9 @@
 """Tenant tables keyed by tenant alone, so they can be distributed by tenant: the
 cross-tenant unique keys of shipments (its id, the carrier's id) move to lookup
-tables, the lookup tables lose their foreign keys to shipments; and bookings whose
-create got no answer are kept here (they were a cache entry: lost with Redis, or per
-process without it, so a retry could book twice).
+tables, the lookup tables lose their foreign keys to shipments; every carrier update
+applied is recorded (tracking_events); and bookings whose create got no answer are
+kept here (they were a cache entry: lost with Redis, or per process without it, so
+a retry could book twice).
 
 Revision ID: 0003
 Revises: 0001
@@ -53,6 +54,19 @@ def upgrade() -> None:
         poll_leases.drop_constraint("poll_leases_shipment_fkey", type_="foreignkey")
 
     op.create_table(
+        "tracking_events",
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.Column("shipment_id", sa.String(), nullable=False),
+        sa.Column("event_id", sa.String(), nullable=False),
+        sa.Column("carrier", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=True),
+        sa.Column("carrier_status", sa.String(), nullable=True),
+        sa.Column("occurred_us", sa.BigInteger(), nullable=True),
+        sa.Column("applied_us", sa.BigInteger(), nullable=False),
+        sa.Column("event", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("tenant", "shipment_id", "event_id", name="tracking_events_pkey"),
+    )
+    op.create_table(
         "uncertain_bookings",
         sa.Column("tenant", sa.String(), nullable=False),
         sa.Column("carrier", sa.String(), nullable=False),
@@ -68,6 +82,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("uncertain_bookings_expiry", table_name="uncertain_bookings")
     op.drop_table("uncertain_bookings")
+    op.drop_table("tracking_events")
     with op.batch_alter_table("poll_leases") as poll_leases:
         poll_leases.create_foreign_key(
             "poll_leases_shipment_fkey",
