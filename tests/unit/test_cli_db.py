@@ -18,7 +18,7 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) ->
     for _ in range(2):
         result = run("db", "upgrade", SHIPGRAPH_DATABASE_URL=url)
         assert result.returncode == 0, result.stderr
-        assert "revision 0001 (head)" in result.stdout
+        assert "revision 0002 (head)" in result.stdout
     assert asyncio.run(current_is_head(url))
 
 

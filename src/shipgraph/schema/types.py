@@ -8,6 +8,7 @@ domain class a type stands for.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -259,6 +260,16 @@ class ShipmentEdge:
 class ShipmentConnection:
     edges: list[ShipmentEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(
+        description="How many shipments the filter matches, regardless of first, after, last "
+        "and before; counted only when selected, exactly up to 10000: 10000 means 10000 or "
+        "more. The count reads one index entry per matching shipment (up to the cap), so it "
+        "costs more than the page itself for a broad filter; select it only when it is shown."
+    )
+    async def total_count(self) -> int:
+        return 0 if self.counter is None else await self.counter()
 
 
 @strawberry.type(description="Tracking of any number, booked through the gateway or not.")

@@ -52,6 +52,7 @@ from shipgraph.store._common import (
 )
 from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
+    COUNT_CAP,
     IDEMPOTENCY_TTL_S,
     DuplicateShipment,
     IdempotencyResult,
@@ -60,17 +61,21 @@ from shipgraph.store.base import (
     Mutator,
     ShipmentFilter,
     ShipmentNotFound,
+    ShipmentOrder,
     ShipmentPage,
     StoreBusy,
     StoreError,
     StoreUnavailable,
     UnstorableShipment,
 )
-from shipgraph.store.cursors import listing_bounds, micros, position
+from shipgraph.store.cursors import decode_cursor, micros, position
+from shipgraph.store.search import search_prefixes, successor
+from shipgraph.store.search import search_terms as search_terms_of
 from shipgraph.store.sql.tables import (
     idempotency_keys,
     orphan_events,
     poll_leases,
+    search_terms,
     shipments,
     tracking_numbers,
 )
@@ -128,6 +133,9 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 
 IN_BATCH = 1000
+"""Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
+SEARCH_PROBE = 2000
+"""Term entries a search reads to tell a rare prefix from a common one (_searched)."""
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
 
 
@@ -203,14 +211,6 @@ def _columns(shipment: Shipment, encoded: bytes) -> dict[str, Any]:
         "reference": shipment.reference,
         "document": encoded,
     }
-
-
-def _listing_bound(column_us: Any, column_id: Any, bound: str) -> Any:
-    """``(created_us, id) < bound``, a bound being a listing position or a time prefix."""
-    us, colon, shipment_id = bound.partition(":")
-    if not colon:
-        return column_us < int(us)
-    return sa.tuple_(column_us, column_id) < sa.tuple_(int(us), shipment_id)
 
 
 def is_memory_url(url: str) -> bool:
@@ -301,6 +301,9 @@ class SqlShipmentStore:
         try:
             async with self._engine.begin() as conn:
                 await conn.execute(sa.insert(shipments).values(row))
+                terms = _term_rows(stored)
+                if terms:
+                    await conn.execute(sa.insert(search_terms), terms)
                 if stored.tracking_number:
                     await self._take_tracking_number(conn, stored)
                 if is_active(stored):
@@ -469,7 +472,17 @@ class SqlShipmentStore:
         return stored
 
     async def _reindex(self, conn: AsyncConnection, old: Shipment, new: Shipment) -> None:
-        """Move the tracking number and the due index along with an update."""
+        """Move the tracking number, the search terms and the due index along with an
+        update."""
+        if search_terms_of(old) != search_terms_of(new):
+            await conn.execute(
+                sa.delete(search_terms).where(
+                    search_terms.c.tenant == new.tenant, search_terms.c.shipment_id == new.id
+                )
+            )
+            terms = _term_rows(new)
+            if terms:
+                await conn.execute(sa.insert(search_terms), terms)
         old_key = (old.carrier, old.tracking_number)
         if (new.carrier, new.tracking_number) != old_key:
             if old.tracking_number:
@@ -501,33 +514,61 @@ class SqlShipmentStore:
         first: int,
         after: str | None = None,
         filter: ShipmentFilter | None = None,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
     ) -> ShipmentPage:
-        check_first(first)
-        created_after = filter.created_after if filter else None
-        created_before = filter.created_before if filter else None
-        upper, lower = listing_bounds(after, created_after, created_before)
-        if upper is not None and not storable(upper):
-            raise InvalidCursor(after or "")  # no stored id holds that text
+        backward = last is not None
+        if backward:
+            if first or after is not None:
+                raise ValueError("a page is first and after, or last and before")
+            size, cursor = last or 0, before
+        else:
+            if before is not None:
+                raise ValueError("before goes with last")
+            size, cursor = first, after
+        check_first(size)
+        start = decode_cursor(cursor) if cursor is not None else None
+        if start is not None and not storable(start):
+            raise InvalidCursor(cursor or "")  # no stored id holds that text
         if not storable(tenant) or not _can_match(filter):
-            return make_page([], first)
-        where = [shipments.c.tenant == tenant, *_matching(filter)]
-        if lower is not None:
-            where.append(shipments.c.created_us >= int(lower))
-        # only unreadable records (skipped) make a batch come short of its matches
-        batch = first + 1
-        found: list[tuple[str, Shipment]] = []
+            return make_page([], size)
+        # a backward page is read the other way, from its cursor, then turned round
+        descending = (order is ShipmentOrder.NEWEST_FIRST) != backward
+        found = await self._walk(tenant, size, start, descending, filter)
+        if not backward:
+            return make_page(found, size)
+        shown = found[:size][::-1]
+        page = make_page(shown, size)
+        return replace(page, has_next_page=False, has_previous_page=len(found) > size)
+
+    async def _walk(
+        self,
+        tenant: str,
+        size: int,
+        start: str | None,
+        descending: bool,
+        filter: ShipmentFilter | None,
+    ) -> builtins.list[tuple[str, Shipment]]:
+        """Up to ``size + 1`` matches past the position ``start``, read along the
+        index of the filter's column (or the search's terms) in the listing's order."""
         async with self._engine.connect() as conn:
-            while len(found) <= first:
+            where = [*_bounds(tenant, filter), *await self._searched(conn, tenant, filter)]
+            by_us, by_id = shipments.c.created_us, shipments.c.id
+            ordering = [by_us.desc(), by_id.desc()] if descending else [by_us, by_id]
+            # only unreadable records (skipped) make a batch come short of its matches
+            batch = size + 1
+            found: list[tuple[str, Shipment]] = []
+            while len(found) <= size:
                 query = (
-                    sa.select(shipments.c.id, shipments.c.created_us, shipments.c.document)
+                    sa.select(by_id, by_us, shipments.c.document)
                     .where(*where)
-                    .order_by(shipments.c.created_us.desc(), shipments.c.id.desc())
+                    .order_by(*ordering)
                     .limit(batch)
                 )
-                if upper is not None:
-                    query = query.where(
-                        _listing_bound(shipments.c.created_us, shipments.c.id, upper)
-                    )
+                if start is not None:
+                    query = query.where(_past(start, descending))
                 rows = (await conn.execute(query)).all()
                 for row in rows:
                     shipment = readable_shipment(row.id, row.document)
@@ -535,9 +576,56 @@ class SqlShipmentStore:
                         found.append((position(row.created_us, row.id), shipment))
                 if len(rows) < batch:
                     break
-                upper = position(rows[-1].created_us, rows[-1].id)
+                start = position(rows[-1].created_us, rows[-1].id)
                 batch = max(batch, LIST_BATCH)
-        return make_page(found[: first + 1], first)
+        return found[: size + 1]
+
+    async def _searched(
+        self, conn: AsyncConnection, tenant: str, filter: ShipmentFilter | None
+    ) -> builtins.list[Any]:
+        """The WHERE term of the filter's search, if any. A prefix few terms have
+        (fewer than SEARCH_PROBE) is read from the term index whole, its shipments
+        then sorted; one many have is checked along the listing's index, which soon
+        meets enough of them: neither reads more than about SEARCH_PROBE entries."""
+        prefixes = search_prefixes(filter.search) if filter and filter.search else set()
+        if not prefixes:
+            return []
+        ranges = [_term_range(prefix) for prefix in sorted(prefixes)]
+        probes = [
+            sa.select(search_terms.c.shipment_id)
+            .where(search_terms.c.tenant == tenant, term_range)
+            .limit(SEARCH_PROBE)
+            for term_range in ranges
+        ]
+        probe = sa.select(sa.func.count()).select_from(sa.union_all(*probes).subquery())
+        dense = (await conn.execute(probe)).scalar_one() >= SEARCH_PROBE
+        if dense:
+            return [
+                sa.exists().where(
+                    search_terms.c.tenant == shipments.c.tenant,
+                    search_terms.c.shipment_id == shipments.c.id,
+                    sa.or_(*ranges),
+                )
+            ]
+        matching = sa.select(search_terms.c.shipment_id).where(
+            search_terms.c.tenant == tenant, sa.or_(*ranges)
+        )
+        return [shipments.c.id.in_(matching)]
+
+    @_reachable
+    async def count(
+        self, tenant: str, filter: ShipmentFilter | None = None, *, at_most: int = COUNT_CAP
+    ) -> int:
+        if at_most < 0:
+            raise ValueError(f"at_most must be >= 0, not {at_most}")
+        if at_most == 0 or not storable(tenant) or not _can_match(filter):
+            return 0
+        async with self._engine.connect() as conn:
+            where = [*_bounds(tenant, filter), *await self._searched(conn, tenant, filter)]
+            # the index answers, with no document read: unreadable records count too
+            matches = sa.select(shipments.c.id).where(*where).limit(at_most)
+            query = sa.select(sa.func.count()).select_from(matches.subquery())
+            return int((await conn.execute(query)).scalar_one())
 
     # --- tracking polls ----------------------------------------------------------
 
@@ -729,6 +817,45 @@ class SqlShipmentStore:
             await self._engine.dispose()
 
 
+def _bounds(tenant: str, filter: ShipmentFilter | None) -> builtins.list[Any]:
+    """The WHERE terms of the tenant's shipments the filter matches, but its search."""
+    where = [shipments.c.tenant == tenant, *_matching(filter)]
+    if filter is not None and filter.created_after is not None:
+        where.append(shipments.c.created_us > micros(filter.created_after))
+    if filter is not None and filter.created_before is not None:
+        where.append(shipments.c.created_us < micros(filter.created_before))
+    return where
+
+
+def _past(start: str, descending: bool) -> Any:
+    """``(created_us, id)`` past the listing position ``start`` the way it is read."""
+    us, _, shipment_id = start.partition(":")
+    listed = sa.tuple_(shipments.c.created_us, shipments.c.id)
+    bound = sa.tuple_(int(us), shipment_id)
+    return listed < bound if descending else listed > bound
+
+
+def _term_range(prefix: str) -> Any:
+    """The terms starting with ``prefix``: a range of the term index (no LIKE, so
+    nothing in the text is a pattern)."""
+    lower = search_terms.c.term >= prefix
+    upper = successor(prefix)
+    return lower if upper is None else sa.and_(lower, search_terms.c.term < upper)
+
+
+def _term_rows(shipment: Shipment) -> builtins.list[dict[str, Any]]:
+    created_us = micros(shipment.created_at)
+    return [
+        {
+            "tenant": shipment.tenant,
+            "shipment_id": shipment.id,
+            "term": term,
+            "created_us": created_us,
+        }
+        for term in sorted(search_terms_of(shipment))
+    ]
+
+
 def _matching(filter: ShipmentFilter | None) -> builtins.list[Any]:
     """The WHERE terms of a filter (its date range is the listing's bounds)."""
     if filter is None:
@@ -770,7 +897,12 @@ def _key_or_none(value: str | None) -> str | None:
 def _can_match(filter: ShipmentFilter | None) -> bool:
     if filter is None:
         return True
-    return storable(filter.reference) and storable(filter.tracking_number)
+    searched = search_prefixes(filter.search) if filter.search else set()
+    return (
+        storable(filter.reference)
+        and storable(filter.tracking_number)
+        and all(storable(prefix) for prefix in searched)
+    )
 
 
 def _check_columns(shipment: Shipment) -> None:

@@ -51,6 +51,25 @@ shipments = sa.Table(
     sa.Index("shipments_by_tracking_number", "tenant", "tracking_number", "created_us", "id"),
 )
 
+search_terms = sa.Table(
+    "search_terms",
+    metadata,
+    # the terms a shipment is found by (shipgraph.store.search), a prefix being a
+    # range of them; created_us is the listing's, so a range is read newest first
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", ordered_text(), nullable=False),
+    sa.Column("term", ordered_text(), nullable=False),
+    sa.Column("created_us", sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "shipment_id", "term", name="search_terms_pkey"),
+    sa.ForeignKeyConstraint(
+        ["tenant", "shipment_id"],
+        ["shipments.tenant", "shipments.id"],
+        name="search_terms_shipment_fkey",
+        ondelete="CASCADE",
+    ),
+    sa.Index("search_terms_by_term", "tenant", "term", "created_us", "shipment_id"),
+)
+
 tracking_numbers = sa.Table(
     "tracking_numbers",
     metadata,
