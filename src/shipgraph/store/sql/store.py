@@ -12,6 +12,7 @@ from __future__ import annotations
 import builtins
 import functools
 import hashlib
+import operator
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import replace
@@ -597,8 +598,12 @@ class SqlShipmentStore:
             .limit(SEARCH_PROBE)
             for term_range in ranges
         ]
-        probe = sa.select(sa.func.count()).select_from(sa.union_all(*probes).subquery())
-        dense = (await conn.execute(probe)).scalar_one() >= SEARCH_PROBE
+        counts = [
+            sa.select(sa.func.count()).select_from(probe.subquery()).scalar_subquery()
+            for probe in probes
+        ]
+        total = functools.reduce(operator.add, counts)
+        dense = (await conn.execute(sa.select(total))).scalar_one() >= SEARCH_PROBE
         if dense:
             return [
                 sa.exists().where(
