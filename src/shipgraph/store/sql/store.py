@@ -15,7 +15,7 @@ import hashlib
 import operator
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -135,8 +135,10 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 IN_BATCH = 1000
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
-SEARCH_PROBE = 2000
-"""Term entries a search reads to tell a rare prefix from a common one (_searched)."""
+SEARCH_PROBE = 10_000
+"""Term entries a search reads to tell a rare prefix from a common one (_source)."""
+COUNT_CHUNK = 2000
+"""Term entries read per step while a search's matches are counted."""
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
 
 
@@ -231,6 +233,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         connect_args = options.setdefault("connect_args", {})
         connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
         connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)
+        # The store's statements are short index range scans: starting a parallel
+        # worker (3.5 ms measured) costs more than the whole scan, and the planner
+        # would choose one for a LIMIT 21 walk of a 1M-row tenant.
+        settings = connect_args.setdefault("server_settings", {})
+        settings.setdefault("max_parallel_workers_per_gather", "0")
     options.setdefault("pool_timeout", POOL_WAIT_S)
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
@@ -555,23 +562,15 @@ class SqlShipmentStore:
         """Up to ``size + 1`` matches past the position ``start``, read along the
         index of the filter's column (or the search's terms) in the listing's order."""
         async with self._engine.connect() as conn:
-            where = [*_bounds(tenant, filter), *await self._searched(conn, tenant, filter)]
-            by_us, by_id = shipments.c.created_us, shipments.c.id
-            ordering = [by_us.desc(), by_id.desc()] if descending else [by_us, by_id]
+            source = await self._source(conn, tenant, filter)
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
             while len(found) <= size:
-                query = (
-                    sa.select(by_id, by_us, shipments.c.document)
-                    .where(*where)
-                    .order_by(*ordering)
-                    .limit(batch)
-                )
-                if start is not None:
-                    query = query.where(_past(start, descending))
-                rows = (await conn.execute(query)).all()
+                rows = (await conn.execute(source.page(start, descending, batch))).all()
                 for row in rows:
+                    if found and found[-1][1].id == row.id:
+                        continue  # a search's term index names a shipment once a term
                     shipment = readable_shipment(row.id, row.document)
                     if shipment is not None and (filter is None or filter.matches(shipment)):
                         found.append((position(row.created_us, row.id), shipment))
@@ -581,41 +580,47 @@ class SqlShipmentStore:
                 batch = max(batch, LIST_BATCH)
         return found[: size + 1]
 
-    async def _searched(
+    async def _source(
         self, conn: AsyncConnection, tenant: str, filter: ShipmentFilter | None
-    ) -> builtins.list[Any]:
-        """The WHERE term of the filter's search, if any. A prefix few terms have
-        (fewer than SEARCH_PROBE) is read from the term index whole, its shipments
-        then sorted; one many have is checked along the listing's index, which soon
-        meets enough of them: neither reads more than about SEARCH_PROBE entries."""
-        prefixes = search_prefixes(filter.search) if filter and filter.search else set()
+    ) -> _Source:
+        """Where a listing reads its matches, in its order.
+
+        Without a search, the shipments by the index of the filter's column. With
+        one alone (and dates), the probe reads up to SEARCH_PROBE entries of the term
+        index: a prefix with fewer (a rare one) is listed from its terms, which hold
+        the listing's time, so a page of them is sorted and only it is joined to its
+        shipments; a prefix with as many (a common one) is checked along the
+        listing's index, which then soon meets enough of its shipments. A search
+        with a column filter is checked along that column's index."""
+        where = _bounds(tenant, filter)
+        prefixes = _prefixes(filter)
         if not prefixes:
-            return []
-        ranges = [_term_range(prefix) for prefix in sorted(prefixes)]
-        probes = [
-            sa.select(search_terms.c.shipment_id)
-            .where(search_terms.c.tenant == tenant, term_range)
-            .limit(SEARCH_PROBE)
+            return _Source(where)
+        ranges = [_term_range(prefix) for prefix in prefixes]
+        if _matching(filter) or await self._is_common(conn, tenant, ranges):
+            found = sa.exists().where(
+                search_terms.c.tenant == shipments.c.tenant,
+                search_terms.c.shipment_id == shipments.c.id,
+                sa.or_(*ranges),
+            )
+            return _Source([*where, found])
+        return _Source(where, terms=_terms(tenant, ranges, filter))
+
+    async def _is_common(self, conn: AsyncConnection, tenant: str, ranges: Sequence[Any]) -> bool:
+        """True when the term ranges hold SEARCH_PROBE entries or more."""
+        counts = [
+            sa.select(sa.func.count())
+            .select_from(
+                sa.select(search_terms.c.shipment_id)
+                .where(search_terms.c.tenant == tenant, term_range)
+                .limit(SEARCH_PROBE)
+                .subquery()
+            )
+            .scalar_subquery()
             for term_range in ranges
         ]
-        counts = [
-            sa.select(sa.func.count()).select_from(probe.subquery()).scalar_subquery()
-            for probe in probes
-        ]
         total = functools.reduce(operator.add, counts)
-        dense = (await conn.execute(sa.select(total))).scalar_one() >= SEARCH_PROBE
-        if dense:
-            return [
-                sa.exists().where(
-                    search_terms.c.tenant == shipments.c.tenant,
-                    search_terms.c.shipment_id == shipments.c.id,
-                    sa.or_(*ranges),
-                )
-            ]
-        matching = sa.select(search_terms.c.shipment_id).where(
-            search_terms.c.tenant == tenant, sa.or_(*ranges)
-        )
-        return [shipments.c.id.in_(matching)]
+        return int((await conn.execute(sa.select(total))).scalar_one()) >= SEARCH_PROBE
 
     @_reachable
     async def count(
@@ -626,9 +631,14 @@ class SqlShipmentStore:
         if at_most == 0 or not storable(tenant) or not _can_match(filter):
             return 0
         async with self._engine.connect() as conn:
-            where = [*_bounds(tenant, filter), *await self._searched(conn, tenant, filter)]
+            prefixes = _prefixes(filter)
+            if prefixes and not _matching(filter):
+                # a search alone (and its dates) is counted from its terms, index only
+                ranges = [_term_range(prefix) for prefix in prefixes]
+                return await _count_distinct(conn, _terms(tenant, ranges, filter), at_most)
+            source = await self._source(conn, tenant, filter)
             # the index answers, with no document read: unreadable records count too
-            matches = sa.select(shipments.c.id).where(*where).limit(at_most)
+            matches = source.matches().limit(at_most)
             query = sa.select(sa.func.count()).select_from(matches.subquery())
             return int((await conn.execute(query)).scalar_one())
 
@@ -832,12 +842,86 @@ def _bounds(tenant: str, filter: ShipmentFilter | None) -> builtins.list[Any]:
     return where
 
 
-def _past(start: str, descending: bool) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where a listing reads its shipments: the shipments' indexes under the WHERE
+    terms; or, for a rare search, its term index (``terms``: shipment_id and
+    created_us of each matching term, so a shipment may come more than once, in a
+    row), a page of which is joined to its shipments."""
+
+    where: builtins.list[Any]
+    terms: sa.Select[Any] | None = None
+
+    def page(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
+        """The next ``batch`` matches past the listing position ``start``."""
+        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
+        if self.terms is None:
+            query = sa.select(*wanted).where(*self.where)
+            by = (shipments.c.created_us, shipments.c.id)
+            if start is not None:
+                query = query.where(_past(by, start, descending))
+            return query.order_by(*_ordering(by, descending)).limit(batch)
+        terms = self.terms
+        by = (search_terms.c.created_us, search_terms.c.shipment_id)
+        if start is not None:
+            terms = terms.where(_past(by, start, descending))
+        # sorted and cut in the subquery: only the page's shipments are read
+        page = terms.order_by(*_ordering(by, descending)).limit(batch).subquery("page")
+        joined = shipments.join(
+            page, sa.and_(*self.where[:1], shipments.c.id == page.c.shipment_id)
+        )
+        paged = (page.c.created_us, page.c.shipment_id)
+        return sa.select(*wanted).select_from(joined).order_by(*_ordering(paged, descending))
+
+    def matches(self) -> sa.Select[Any]:
+        """Every match's id, in no order."""
+        if self.terms is None:
+            return sa.select(shipments.c.id).where(*self.where)
+        return sa.select(self.terms.distinct().subquery().c.shipment_id)
+
+
+def _ordering(by: tuple[Any, Any], descending: bool) -> builtins.list[Any]:
+    return [by[0].desc(), by[1].desc()] if descending else list(by)
+
+
+def _past(by: tuple[Any, Any], start: str, descending: bool) -> Any:
     """``(created_us, id)`` past the listing position ``start`` the way it is read."""
     us, _, shipment_id = start.partition(":")
-    listed = sa.tuple_(shipments.c.created_us, shipments.c.id)
+    listed = sa.tuple_(*by)
     bound = sa.tuple_(int(us), shipment_id)
     return listed < bound if descending else listed > bound
+
+
+def _prefixes(filter: ShipmentFilter | None) -> builtins.list[str]:
+    return sorted(search_prefixes(filter.search)) if filter and filter.search else []
+
+
+def _terms(tenant: str, ranges: Sequence[Any], filter: ShipmentFilter | None) -> sa.Select[Any]:
+    """The shipments (id and listing time) with a term in the ranges (once a term)
+    within the filter's dates: read from the term index alone."""
+    query = sa.select(search_terms.c.shipment_id, search_terms.c.created_us).where(
+        search_terms.c.tenant == tenant, sa.or_(*ranges)
+    )
+    if filter is not None and filter.created_after is not None:
+        query = query.where(search_terms.c.created_us > micros(filter.created_after))
+    if filter is not None and filter.created_before is not None:
+        query = query.where(search_terms.c.created_us < micros(filter.created_before))
+    return query
+
+
+async def _count_distinct(conn: AsyncConnection, terms: sa.Select[Any], at_most: int) -> int:
+    """How many shipments the terms name, read as a stream until at_most are seen:
+    a shipment has a handful of terms, so that is a few times at_most entries."""
+    seen: set[str] = set()
+    plain = terms.with_only_columns(search_terms.c.shipment_id)
+    async with conn.begin():  # PostgreSQL streams through a cursor, in a transaction
+        result = await conn.stream(plain.execution_options(yield_per=COUNT_CHUNK))
+        async for chunk in result.partitions():
+            seen.update(row.shipment_id for row in chunk)
+            if len(seen) >= at_most:
+                break
+        await result.close()
+    return min(len(seen), at_most)
 
 
 def _term_range(prefix: str) -> Any:
