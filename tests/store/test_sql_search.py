@@ -31,6 +31,16 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
 
 
+@pytest.fixture(params=["glance", "terms", "walk"], autouse=True)
+def search_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test once per way a search can be read: a glance at the next positions
+    of the listing finds the page (the default for a few shipments); the term index
+    read whole (a rare prefix); the listing checked all along (a common one)."""
+    glance, probe = {"glance": (1000, 1000), "terms": (1, 1000), "walk": (1, 1)}[request.param]
+    monkeypatch.setattr(sql_store, "SEARCH_GLANCE", glance)
+    monkeypatch.setattr(sql_store, "SEARCH_PROBE", probe)
+
+
 @pytest.fixture
 async def store(url: str) -> AsyncIterator[SqlShipmentStore]:
     await upgrade(url)
@@ -163,13 +173,16 @@ async def test_unstorable_recipient_text_is_no_term(store: SqlShipmentStore) -> 
     assert await ids(store, "0812") == ["s1"]  # a phone is its digits
 
 
+@pytest.mark.parametrize("glance", [1, 3, 1000])
 @pytest.mark.parametrize("probe", [1, 2, 1000])
 async def test_rare_and_common_prefixes_list_alike(
-    store: SqlShipmentStore, monkeypatch: pytest.MonkeyPatch, probe: int
+    store: SqlShipmentStore, monkeypatch: pytest.MonkeyPatch, probe: int, glance: int
 ) -> None:
-    """Both ways of reading a search (its terms whole, or the listing checked against
-    them) give the same pages, whichever the probe picks."""
+    """The three ways of reading a search (a glance at the next positions of the
+    listing, its terms whole, or the listing checked all along) give the same pages,
+    whichever the glance and the probe pick."""
     monkeypatch.setattr(sql_store, "SEARCH_PROBE", probe)
+    monkeypatch.setattr(sql_store, "SEARCH_GLANCE", glance)
     for n in range(12):
         await store.create(recipient(f"s{n:02d}", minute=n % 5, reference=f"R-{n}", name="Rudi"))
     await store.create(recipient("x1", reference="Q-1"))
@@ -186,6 +199,17 @@ async def test_rare_and_common_prefixes_list_alike(
     assert len(pages) == 3
     assert await store.count("acme", ShipmentFilter(search="r")) == 12
     assert await store.count("acme", ShipmentFilter(search="r"), at_most=5) == 5
+    # dates narrow what the term index read; none left is an empty page, not a stop short
+    dated = ShipmentFilter(search="r", created_after=at(2), created_before=at(4))
+    assert [one.id for one in (await store.list("acme", 10, filter=dated)).shipments] == [
+        "s08",
+        "s03",
+    ]
+    assert await store.count("acme", dated) == 2
+    late = ShipmentFilter(search="r", created_after=at(4))
+    assert (await store.list("acme", 10, filter=late)).shipments == []
+    backward = await store.list("acme", 0, filter=ShipmentFilter(search="r"), last=3)
+    assert [one.id for one in backward.shipments] == ["s10", "s05", "s00"]
 
 
 # --- backward pages and the order ----------------------------------------------------
@@ -284,6 +308,9 @@ async def test_count_follows_the_filter_and_stops_at_its_cap(store: SqlShipmentS
     assert await store.count("other") == 1
     assert await store.count("nobody") == 0
     assert await store.count("acme", ShipmentFilter(search="so-")) == 2
+    delivered = frozenset({ShipmentStatus.DELIVERED})
+    assert await store.count("acme", ShipmentFilter(search="sant", statuses=delivered)) == 1
+    assert await store.count("acme", ShipmentFilter(search="sant", created_after=at(2))) == 1
     assert await store.count("acme", ShipmentFilter(reference="SO-1001")) == 1
     assert await store.count("acme", ShipmentFilter(reference="\x00")) == 0
     assert await store.count("acme", ShipmentFilter(created_after=at(2))) == 2

@@ -263,10 +263,12 @@ class ShipmentConnection:
     counter: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
 
     @strawberry.field(
-        description="How many shipments the filter matches, regardless of first, after, last "
-        "and before; counted only when selected, exactly up to 10000: 10000 means 10000 or "
-        "more. The count reads one index entry per matching shipment (up to the cap), so it "
-        "costs more than the page itself for a broad filter; select it only when it is shown."
+        description="How many shipments the filter matches, whatever first, after, last and "
+        "before. Counted only when selected, and exactly only up to 10000: 10000 means 10000 "
+        "or more. Counting reads an index entry per match up to that cap (with search, a few "
+        "per match), so for a broad filter it costs several times the page itself, up to "
+        "tens of milliseconds for a tenant with a million shipments: select it only where it "
+        "is shown."
     )
     async def total_count(self) -> int:
         return 0 if self.counter is None else await self.counter()

@@ -22,6 +22,9 @@ CALLING_CODES = {"ID": "62", "PH": "63", "MY": "60", "SG": "65", "TH": "66", "VN
 """Country calling codes of the countries the carriers serve, by ISO 3166-1 alpha-2:
 a national phone number (0812...) is also found by its international form and back."""
 
+SEPARATOR = "\x1f"
+"""Before each term in a shipment's search_text: a term starts with a prefix when
+the text holds SEPARATOR + prefix."""
 _PHONE_PUNCTUATION = set(" +-().")
 _MAX_CODE_POINT = 0x10FFFF
 
@@ -63,7 +66,8 @@ def name_terms(name: str | None) -> set[str]:
 
 def search_terms(shipment: Shipment) -> set[str]:
     """Every term the shipment is found by, each at most MAX_TERM characters (text a
-    database column cannot hold, a NUL or a lone surrogate, is no term)."""
+    database column cannot hold, a NUL or a lone surrogate, is no term, nor text
+    holding SEPARATOR)."""
     recipient = shipment.destination
     terms = {shipment.reference.lower()}
     if shipment.tracking_number:
@@ -73,8 +77,13 @@ def search_terms(shipment: Shipment) -> set[str]:
     return {term[:MAX_TERM] for term in terms if term.strip() and _storable(term)}
 
 
+def search_text(terms: set[str]) -> str:
+    """The terms in one text, each after SEPARATOR (which no term holds)."""
+    return "".join(SEPARATOR + term for term in sorted(terms))
+
+
 def _storable(text: str) -> bool:
-    if "\x00" in text:
+    if "\x00" in text or SEPARATOR in text:
         return False
     try:
         text.encode("utf-8")

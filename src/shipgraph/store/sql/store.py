@@ -12,10 +12,9 @@ from __future__ import annotations
 import builtins
 import functools
 import hashlib
-import operator
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -24,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.observability import get_logger
@@ -70,10 +70,11 @@ from shipgraph.store.base import (
     UnstorableShipment,
 )
 from shipgraph.store.cursors import decode_cursor, micros, position
-from shipgraph.store.search import search_prefixes, successor
+from shipgraph.store.search import SEPARATOR, search_prefixes, search_text, successor
 from shipgraph.store.search import search_terms as search_terms_of
 from shipgraph.store.sql.tables import (
     idempotency_keys,
+    ordered_text,
     orphan_events,
     poll_leases,
     search_terms,
@@ -135,7 +136,9 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 IN_BATCH = 1000
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
-SEARCH_PROBE = 10_000
+SEARCH_PROBE = 4000
+SEARCH_GLANCE = 1000
+"""Listing positions a search first checks for its page, which a common prefix fills."""
 """Term entries a search reads to tell a rare prefix from a common one (_source)."""
 COUNT_CHUNK = 2000
 """Term entries read per step while a search's matches are counted."""
@@ -213,6 +216,7 @@ def _columns(shipment: Shipment, encoded: bytes) -> dict[str, Any]:
         "status": shipment.status.value,
         "reference": shipment.reference,
         "document": encoded,
+        "search_text": search_text(search_terms_of(shipment)),
     }
 
 
@@ -561,13 +565,28 @@ class SqlShipmentStore:
     ) -> builtins.list[tuple[str, Shipment]]:
         """Up to ``size + 1`` matches past the position ``start``, read along the
         index of the filter's column (or the search's terms) in the listing's order."""
+        source = _source(tenant, filter)
         async with self._engine.connect() as conn:
-            source = await self._source(conn, tenant, filter)
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
+            glance = source.ranges is not None
             while len(found) <= size:
-                rows = (await conn.execute(source.page(start, descending, batch))).all()
+                if glance:
+                    # a common prefix: the next SEARCH_GLANCE positions hold the page
+                    query = source.common().page(start, descending, batch, SEARCH_GLANCE)
+                    rows = (await conn.execute(query)).all()
+                    ended = bool(rows) and rows[0].seen < SEARCH_GLANCE
+                    glance = len(rows) == batch or ended
+                    if not glance:
+                        continue  # not there: read the term index, from the same start
+                else:
+                    rows = (await conn.execute(source.page(start, descending, batch))).all()
+                if not glance and source.ranges is not None:
+                    seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
+                    if seen >= SEARCH_PROBE:
+                        source = source.common()  # what it read may be short: read again
+                        continue
                 for row in rows:
                     if found and found[-1][1].id == row.id:
                         continue  # a search's term index names a shipment once a term
@@ -579,48 +598,6 @@ class SqlShipmentStore:
                 start = position(rows[-1].created_us, rows[-1].id)
                 batch = max(batch, LIST_BATCH)
         return found[: size + 1]
-
-    async def _source(
-        self, conn: AsyncConnection, tenant: str, filter: ShipmentFilter | None
-    ) -> _Source:
-        """Where a listing reads its matches, in its order.
-
-        Without a search, the shipments by the index of the filter's column. With
-        one alone (and dates), the probe reads up to SEARCH_PROBE entries of the term
-        index: a prefix with fewer (a rare one) is listed from its terms, which hold
-        the listing's time, so a page of them is sorted and only it is joined to its
-        shipments; a prefix with as many (a common one) is checked along the
-        listing's index, which then soon meets enough of its shipments. A search
-        with a column filter is checked along that column's index."""
-        where = _bounds(tenant, filter)
-        prefixes = _prefixes(filter)
-        if not prefixes:
-            return _Source(where)
-        ranges = [_term_range(prefix) for prefix in prefixes]
-        if _matching(filter) or await self._is_common(conn, tenant, ranges):
-            found = sa.exists().where(
-                search_terms.c.tenant == shipments.c.tenant,
-                search_terms.c.shipment_id == shipments.c.id,
-                sa.or_(*ranges),
-            )
-            return _Source([*where, found])
-        return _Source(where, terms=_terms(tenant, ranges, filter))
-
-    async def _is_common(self, conn: AsyncConnection, tenant: str, ranges: Sequence[Any]) -> bool:
-        """True when the term ranges hold SEARCH_PROBE entries or more."""
-        counts = [
-            sa.select(sa.func.count())
-            .select_from(
-                sa.select(search_terms.c.shipment_id)
-                .where(search_terms.c.tenant == tenant, term_range)
-                .limit(SEARCH_PROBE)
-                .subquery()
-            )
-            .scalar_subquery()
-            for term_range in ranges
-        ]
-        total = functools.reduce(operator.add, counts)
-        return int((await conn.execute(sa.select(total))).scalar_one()) >= SEARCH_PROBE
 
     @_reachable
     async def count(
@@ -636,9 +613,9 @@ class SqlShipmentStore:
                 # a search alone (and its dates) is counted from its terms, index only
                 ranges = [_term_range(prefix) for prefix in prefixes]
                 return await _count_distinct(conn, _terms(tenant, ranges, filter), at_most)
-            source = await self._source(conn, tenant, filter)
+            source = _source(tenant, filter).common()
             # the index answers, with no document read: unreadable records count too
-            matches = source.matches().limit(at_most)
+            matches = sa.select(shipments.c.id).where(*source.conditions()).limit(at_most)
             query = sa.select(sa.func.count()).select_from(matches.subquery())
             return int((await conn.execute(query)).scalar_one())
 
@@ -834,50 +811,159 @@ class SqlShipmentStore:
 
 def _bounds(tenant: str, filter: ShipmentFilter | None) -> builtins.list[Any]:
     """The WHERE terms of the tenant's shipments the filter matches, but its search."""
-    where = [shipments.c.tenant == tenant, *_matching(filter)]
-    if filter is not None and filter.created_after is not None:
-        where.append(shipments.c.created_us > micros(filter.created_after))
-    if filter is not None and filter.created_before is not None:
-        where.append(shipments.c.created_us < micros(filter.created_before))
-    return where
+    return [
+        shipments.c.tenant == tenant,
+        *_matching(filter),
+        *_dated(shipments.c.created_us, filter),
+    ]
+
+
+def _source(tenant: str, filter: ShipmentFilter | None) -> _Source:
+    """Where a listing reads its matches, in its order.
+
+    Without a search, the shipments by the index of the filter's column. With a
+    search alone (and dates), its term index first, which holds the listing's time:
+    a prefix with fewer than SEARCH_PROBE entries (a rare one) is read whole, sorted,
+    and only a page of it is joined to its shipments. One with as many (a common
+    one) is checked along the listing's index instead, which soon meets enough of
+    its shipments. A search with a column filter is checked along that column's
+    index."""
+    where = _bounds(tenant, filter)
+    prefixes = _prefixes(filter)
+    if not prefixes:
+        return _Source(where)
+    ranges = [_term_range(prefix) for prefix in prefixes]
+    rare = _Source(where, ranges, tenant, filter, prefixes)
+    return rare.common() if _matching(filter) else rare
 
 
 @dataclass(frozen=True, slots=True)
 class _Source:
     """Where a listing reads its shipments: the shipments' indexes under the WHERE
-    terms; or, for a rare search, its term index (``terms``: shipment_id and
-    created_us of each matching term, so a shipment may come more than once, in a
-    row), a page of which is joined to its shipments."""
+    terms; or, for a search that may be rare, the term ranges of its index."""
 
     where: builtins.list[Any]
-    terms: sa.Select[Any] | None = None
+    ranges: builtins.list[Any] | None = None
+    tenant: str = ""
+    filter: ShipmentFilter | None = None
+    prefixes: builtins.list[str] = field(default_factory=builtins.list)
 
-    def page(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
-        """The next ``batch`` matches past the listing position ``start``."""
-        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
-        if self.terms is None:
-            query = sa.select(*wanted).where(*self.where)
-            by = (shipments.c.created_us, shipments.c.id)
-            if start is not None:
-                query = query.where(_past(by, start, descending))
-            return query.order_by(*_ordering(by, descending)).limit(batch)
-        terms = self.terms
-        by = (search_terms.c.created_us, search_terms.c.shipment_id)
+    def _scans(self) -> builtins.list[sa.Select[Any]]:
+        scans = []
+        for term_range in self.ranges or []:
+            scan = (
+                sa.select(search_terms.c.shipment_id, search_terms.c.created_us)
+                .where(search_terms.c.tenant == self.tenant, term_range)
+                .limit(SEARCH_PROBE)
+                .subquery()
+            )
+            scans.append(sa.select(scan.c.shipment_id, scan.c.created_us))
+        return scans
+
+    def probe(self) -> sa.Select[Any]:
+        """How many entries the search's ranges hold, up to SEARCH_PROBE each."""
+        return sa.select(sa.func.count()).select_from(sa.union_all(*self._scans()).subquery())
+
+    def common(self) -> _Source:
+        """The search checked along the shipments' indexes: in the listing's index
+        itself (it holds search_text), else in the rows the filter's index names."""
+        if self.ranges is None:
+            return self
+        return _Source(self.where, prefixes=self.prefixes)
+
+    def conditions(self) -> builtins.list[Any]:
+        """The WHERE terms of a walk along the shipments' indexes."""
+        return [*self.where, self._held(shipments.c.search_text)] if self.prefixes else self.where
+
+    def _held(self, search_text: Any) -> Any:
+        return sa.or_(*(_holds(search_text, SEPARATOR + p) for p in self.prefixes))
+
+    def _listed(
+        self, start: str | None, descending: bool, batch: int, glance: int | None
+    ) -> sa.Select[Any]:
+        """A page along the shipments' indexes: its positions from the index alone
+        (the listing's holds search_text), then only the page's rows are read. With
+        ``glance``, only the next that many positions are looked at, and each row
+        says how many there were (``seen``): fewer, and the listing ended there."""
+        by = (shipments.c.created_us, shipments.c.id)
+        chosen = sa.select(*by, shipments.c.search_text).where(*self.where)
         if start is not None:
-            terms = terms.where(_past(by, start, descending))
+            chosen = chosen.where(_past(by, start, descending))
+        chosen = chosen.order_by(*_ordering(by, descending))
+        extra: builtins.list[Any] = []
+        if not self.prefixes:
+            listed = chosen.limit(batch).subquery("listed")
+        elif glance is None:
+            held = chosen.where(self._held(shipments.c.search_text))
+            listed = held.limit(batch).subquery("listed")
+        else:
+            glanced = chosen.limit(glance).subquery("glanced")
+            counted = sa.select(glanced, sa.func.count().over().label("seen")).subquery("counted")
+            found = sa.select(counted).where(self._held(counted.c.search_text))
+            order = _ordering((counted.c.created_us, counted.c.id), descending)
+            listed = found.order_by(*order).limit(batch).subquery("listed")
+            extra = [listed.c.seen]
+        joined = shipments.join(listed, sa.and_(self.where[0], shipments.c.id == listed.c.id))
+        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
+        return (
+            sa.select(*wanted, *extra)
+            .select_from(joined)
+            .order_by(*_ordering((listed.c.created_us, listed.c.id), descending))
+        )
+
+    def page(
+        self, start: str | None, descending: bool, batch: int, glance: int | None = None
+    ) -> sa.Select[Any]:
+        """The next ``batch`` matches past the listing position ``start``. From the
+        term index, each row also says how many entries the ranges hold (``seen``,
+        counted up to SEARCH_PROBE each, whatever their time): the page is right
+        only when that is fewer. A shipment comes once per matching term."""
+        if self.ranges is None:
+            return self._listed(start, descending, batch, glance)
+        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
+        # Each range's first SEARCH_PROBE entries, whatever their time: a scan that
+        # stops early. Dates and the cursor are applied to what it read; its count
+        # (seen) says whether that was all there is.
+        probed = sa.union_all(*self._scans()).subquery("probed")
+        counted = sa.select(probed, sa.func.count().over().label("seen")).subquery("counted")
+        read: tuple[Any, Any] = (counted.c.created_us, counted.c.shipment_id)
+        chosen = sa.select(counted).where(*_dated(counted.c.created_us, self.filter))
+        if start is not None:
+            chosen = chosen.where(_past(read, start, descending))
         # sorted and cut in the subquery: only the page's shipments are read
-        page = terms.order_by(*_ordering(by, descending)).limit(batch).subquery("page")
+        page = chosen.order_by(*_ordering(read, descending)).limit(batch).subquery("page")
         joined = shipments.join(
-            page, sa.and_(*self.where[:1], shipments.c.id == page.c.shipment_id)
+            page, sa.and_(shipments.c.tenant == self.tenant, shipments.c.id == page.c.shipment_id)
         )
         paged = (page.c.created_us, page.c.shipment_id)
-        return sa.select(*wanted).select_from(joined).order_by(*_ordering(paged, descending))
+        return (
+            sa.select(*wanted, page.c.seen)
+            .select_from(joined)
+            .order_by(*_ordering(paged, descending))
+        )
 
-    def matches(self) -> sa.Select[Any]:
-        """Every match's id, in no order."""
-        if self.terms is None:
-            return sa.select(shipments.c.id).where(*self.where)
-        return sa.select(self.terms.distinct().subquery().c.shipment_id)
+
+class _holds(sa.sql.expression.ColumnElement[bool]):
+    """``text`` holds ``part`` (no pattern: PostgreSQL's strpos, SQLite's instr)."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, text: Any, part: str) -> None:
+        self.text = text
+        self.part = sa.literal(part, ordered_text())
+
+
+@compiles(_holds, "postgresql")
+def _holds_postgresql(element: _holds, compiler: Any, **kw: Any) -> str:
+    text, part = compiler.process(element.text, **kw), compiler.process(element.part, **kw)
+    return f"(strpos({text}, {part}) > 0)"
+
+
+@compiles(_holds)
+def _holds_sqlite(element: _holds, compiler: Any, **kw: Any) -> str:
+    text, part = compiler.process(element.text, **kw), compiler.process(element.part, **kw)
+    return f"(instr({text}, {part}) > 0)"
 
 
 def _ordering(by: tuple[Any, Any], descending: bool) -> builtins.list[Any]:
@@ -902,11 +988,17 @@ def _terms(tenant: str, ranges: Sequence[Any], filter: ShipmentFilter | None) ->
     query = sa.select(search_terms.c.shipment_id, search_terms.c.created_us).where(
         search_terms.c.tenant == tenant, sa.or_(*ranges)
     )
+    return query.where(*_dated(search_terms.c.created_us, filter))
+
+
+def _dated(created_us: Any, filter: ShipmentFilter | None) -> builtins.list[Any]:
+    """The WHERE terms of the filter's dates on that listing time column."""
+    terms = []
     if filter is not None and filter.created_after is not None:
-        query = query.where(search_terms.c.created_us > micros(filter.created_after))
+        terms.append(created_us > micros(filter.created_after))
     if filter is not None and filter.created_before is not None:
-        query = query.where(search_terms.c.created_us < micros(filter.created_before))
-    return query
+        terms.append(created_us < micros(filter.created_before))
+    return terms
 
 
 async def _count_distinct(conn: AsyncConnection, terms: sa.Select[Any], at_most: int) -> int:

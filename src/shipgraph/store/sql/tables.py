@@ -40,11 +40,14 @@ shipments = sa.Table(
     sa.Column("created_us", sa.BigInteger(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("document", sa.LargeBinary(), nullable=False),
+    # the search's terms, each after a separator (shipgraph.store.search.search_text):
+    # in the listing's index, a walk checks them without reading the rows
+    sa.Column("search_text", ordered_text(), nullable=False, server_default=""),
     sa.PrimaryKeyConstraint("tenant", "id", name="shipments_pkey"),
     # ids are unique across tenants (the contract refuses another tenant's id)
     sa.UniqueConstraint("id", name="shipments_id_key"),
     sa.UniqueConstraint("carrier", "carrier_shipment_id", name="shipments_carrier_id_key"),
-    sa.Index("shipments_listing", "tenant", "created_us", "id"),
+    sa.Index("shipments_listing", "tenant", "created_us", "id", postgresql_include=["search_text"]),
     sa.Index("shipments_by_carrier", "tenant", "carrier", "created_us", "id"),
     sa.Index("shipments_by_status", "tenant", "status", "created_us", "id"),
     sa.Index("shipments_by_reference", "tenant", "reference", "created_us", "id"),
