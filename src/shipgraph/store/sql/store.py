@@ -24,6 +24,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.observability import get_logger
@@ -136,10 +137,10 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 IN_BATCH = 1000
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
-SEARCH_PROBE = 4000
+SEARCH_PROBE = 2000
+"""Term entries a search reads to tell a rare prefix from a common one (_walk)."""
 SEARCH_GLANCE = 1000
-"""Listing positions a search first checks for its page, which a common prefix fills."""
-"""Term entries a search reads to tell a rare prefix from a common one (_source)."""
+"""Listing positions a common prefix's search checks next: they likely hold its page."""
 COUNT_CHUNK = 2000
 """Term entries read per step while a search's matches are counted."""
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
@@ -570,23 +571,26 @@ class SqlShipmentStore:
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
-            glance = source.ranges is not None
+            # a search alone: its term index (a rare prefix), else a glance at the
+            # next positions of the listing (a common one), else the listing walked
+            stage = "terms" if source.ranges is not None else "walk"
             while len(found) <= size:
-                if glance:
-                    # a common prefix: the next SEARCH_GLANCE positions hold the page
+                if stage == "terms":
+                    rows = (await conn.execute(source.page(start, descending, batch))).all()
+                    seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
+                    if seen >= SEARCH_PROBE:
+                        stage = "glance"  # what it read may be short: read it otherwise
+                        continue
+                elif stage == "glance":
                     query = source.common().page(start, descending, batch, SEARCH_GLANCE)
                     rows = (await conn.execute(query)).all()
                     ended = bool(rows) and rows[0].seen < SEARCH_GLANCE
-                    glance = len(rows) == batch or ended
-                    if not glance:
-                        continue  # not there: read the term index, from the same start
-                else:
-                    rows = (await conn.execute(source.page(start, descending, batch))).all()
-                if not glance and source.ranges is not None:
-                    seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
-                    if seen >= SEARCH_PROBE:
-                        source = source.common()  # what it read may be short: read again
+                    if len(rows) < batch and not ended:
+                        stage = "walk"  # not all there: walk on from the same start
                         continue
+                else:
+                    query = source.common().page(start, descending, batch)
+                    rows = (await conn.execute(query)).all()
                 for row in rows:
                     if found and found[-1][1].id == row.id:
                         continue  # a search's term index names a shipment once a term
@@ -876,7 +880,8 @@ class _Source:
         return [*self.where, self._held(shipments.c.search_text)] if self.prefixes else self.where
 
     def _held(self, search_text: Any) -> Any:
-        return sa.or_(*(_holds(search_text, SEPARATOR + p) for p in self.prefixes))
+        parts = (sa.literal(SEPARATOR + p, ordered_text()) for p in self.prefixes)
+        return sa.or_(*(_holds(search_text, part) for part in parts))
 
     def _listed(
         self, start: str | None, descending: bool, batch: int, glance: int | None
@@ -943,27 +948,23 @@ class _Source:
         )
 
 
-class _holds(sa.sql.expression.ColumnElement[bool]):
-    """``text`` holds ``part`` (no pattern: PostgreSQL's strpos, SQLite's instr)."""
+class _holds(FunctionElement[bool]):
+    """``_holds(text, part)``: text holds part, no pattern (PostgreSQL's strpos,
+    SQLite's instr, both ``(text, part)``)."""
 
     inherit_cache = True
     type = sa.Boolean()
-
-    def __init__(self, text: Any, part: str) -> None:
-        self.text = text
-        self.part = sa.literal(part, ordered_text())
+    name = "holds"
 
 
 @compiles(_holds, "postgresql")
 def _holds_postgresql(element: _holds, compiler: Any, **kw: Any) -> str:
-    text, part = compiler.process(element.text, **kw), compiler.process(element.part, **kw)
-    return f"(strpos({text}, {part}) > 0)"
+    return f"(strpos({compiler.process(element.clauses, **kw)}) > 0)"
 
 
 @compiles(_holds)
 def _holds_sqlite(element: _holds, compiler: Any, **kw: Any) -> str:
-    text, part = compiler.process(element.text, **kw), compiler.process(element.part, **kw)
-    return f"(instr({text}, {part}) > 0)"
+    return f"(instr({compiler.process(element.clauses, **kw)}) > 0)"
 
 
 def _ordering(by: tuple[Any, Any], descending: bool) -> builtins.list[Any]:
