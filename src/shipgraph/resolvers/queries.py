@@ -139,8 +139,10 @@ async def list_shipments(
     try:
         if backward:
             page = await store.list(tenant, 0, None, query, last=size, before=before, order=order)
-        else:
+        elif order is not ShipmentOrder.NEWEST_FIRST:
             page = await store.list(tenant, size, after, query, order=order)
+        else:  # the store's first four arguments only, when that is all that is asked
+            page = await store.list(tenant, size, after, query)
     except InvalidCursor:
         cursor = "before" if backward else "after"
         raise api_error(BAD_USER_INPUT, f"{cursor} is not a cursor from this listing") from None

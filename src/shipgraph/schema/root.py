@@ -11,6 +11,7 @@ from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from shipgraph import domain
 from shipgraph.domain import Capability, CarrierCode, ShipmentStatus
@@ -51,7 +52,8 @@ def _errors(outcome: Outcome) -> list[types.UserError]:
 def _arguments(info: Ctx) -> dict[str, Any]:
     """The arguments the query wrote on this field (a default is not written)."""
     for field in info.selected_fields:
-        return dict(field.arguments)
+        if isinstance(field, SelectedField):
+            return dict(field.arguments)
     return {}
 
 
