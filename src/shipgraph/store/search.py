@@ -35,7 +35,8 @@ def digits(text: str) -> str:
 
 def phone_terms(phone: str | None, country_code: str | None) -> set[str]:
     """The digit strings a phone number is found by: as written (digits only), and
-    with and without its country's calling code or trunk 0."""
+    with and without its country's calling code or trunk 0 (for a country whose
+    calling code is known, digits with neither are taken as the national number)."""
     if not phone:
         return set()
     written = digits(phone)
@@ -48,6 +49,8 @@ def phone_terms(phone: str | None, country_code: str | None) -> set[str]:
         national = written[len(code) :]
     elif written.startswith("0"):
         national = written.lstrip("0")
+    elif code is not None:
+        national = written  # written without its trunk 0 (812...)
     if national:
         found |= {national, "0" + national}
         if code is not None:
