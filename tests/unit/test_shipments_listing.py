@@ -199,6 +199,5 @@ async def test_a_common_search_reads_the_same(
     store: SqlShipmentStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sql_store, "SEARCH_PROBE", 1)
-    monkeypatch.setattr(sql_store, "SEARCH_GLANCE", 1)
     assert ids(await run(store, filter={"search": "budi"}, first=3)) == ["s6", "s5", "s4"]
     assert ids(await run(store, filter={"search": "budi"}, last=2)) == ["s1", "s0"]

@@ -137,10 +137,8 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 IN_BATCH = 1000
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
-SEARCH_PROBE = 2000
+SEARCH_PROBE = 3000
 """Term entries a search reads to tell a rare prefix from a common one (_walk)."""
-SEARCH_GLANCE = 1000
-"""Listing positions a common prefix's search checks next: they likely hold its page."""
 COUNT_CHUNK = 2000
 """Term entries read per step while a search's matches are counted."""
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
@@ -571,22 +569,14 @@ class SqlShipmentStore:
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
-            # a search alone: its term index (a rare prefix), else a glance at the
-            # next positions of the listing (a common one), else the listing walked
-            stage = "terms" if source.ranges is not None else "walk"
+            # a search alone: its term index (a rare prefix), else the listing walked
+            rare = source.ranges is not None
             while len(found) <= size:
-                if stage == "terms":
+                if rare:
                     rows = (await conn.execute(source.page(start, descending, batch))).all()
                     seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
                     if seen >= SEARCH_PROBE:
-                        stage = "glance"  # what it read may be short: read it otherwise
-                        continue
-                elif stage == "glance":
-                    query = source.common().page(start, descending, batch, SEARCH_GLANCE)
-                    rows = (await conn.execute(query)).all()
-                    ended = bool(rows) and rows[0].seen < SEARCH_GLANCE
-                    if len(rows) < batch and not ended:
-                        stage = "walk"  # not all there: walk on from the same start
+                        rare = False  # what it read may be short: walk the listing instead
                         continue
                 else:
                     query = source.common().page(start, descending, batch)
@@ -883,48 +873,30 @@ class _Source:
         parts = (sa.literal(SEPARATOR + p, ordered_text()) for p in self.prefixes)
         return sa.or_(*(_holds(search_text, part) for part in parts))
 
-    def _listed(
-        self, start: str | None, descending: bool, batch: int, glance: int | None
-    ) -> sa.Select[Any]:
+    def _listed(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
         """A page along the shipments' indexes: its positions from the index alone
-        (the listing's holds search_text), then only the page's rows are read. With
-        ``glance``, only the next that many positions are looked at, and each row
-        says how many there were (``seen``): fewer, and the listing ended there."""
+        (the listing's holds search_text, so a search is checked there), then only
+        the page's rows are read."""
         by = (shipments.c.created_us, shipments.c.id)
-        chosen = sa.select(*by, shipments.c.search_text).where(*self.where)
+        chosen = sa.select(*by).where(*self.conditions())
         if start is not None:
             chosen = chosen.where(_past(by, start, descending))
-        chosen = chosen.order_by(*_ordering(by, descending))
-        extra: builtins.list[Any] = []
-        if not self.prefixes:
-            listed = chosen.limit(batch).subquery("listed")
-        elif glance is None:
-            held = chosen.where(self._held(shipments.c.search_text))
-            listed = held.limit(batch).subquery("listed")
-        else:
-            glanced = chosen.limit(glance).subquery("glanced")
-            counted = sa.select(glanced, sa.func.count().over().label("seen")).subquery("counted")
-            found = sa.select(counted).where(self._held(counted.c.search_text))
-            order = _ordering((counted.c.created_us, counted.c.id), descending)
-            listed = found.order_by(*order).limit(batch).subquery("listed")
-            extra = [listed.c.seen]
+        listed = chosen.order_by(*_ordering(by, descending)).limit(batch).subquery("listed")
         joined = shipments.join(listed, sa.and_(self.where[0], shipments.c.id == listed.c.id))
         wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
         return (
-            sa.select(*wanted, *extra)
+            sa.select(*wanted)
             .select_from(joined)
             .order_by(*_ordering((listed.c.created_us, listed.c.id), descending))
         )
 
-    def page(
-        self, start: str | None, descending: bool, batch: int, glance: int | None = None
-    ) -> sa.Select[Any]:
+    def page(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
         """The next ``batch`` matches past the listing position ``start``. From the
         term index, each row also says how many entries the ranges hold (``seen``,
         counted up to SEARCH_PROBE each, whatever their time): the page is right
         only when that is fewer. A shipment comes once per matching term."""
         if self.ranges is None:
-            return self._listed(start, descending, batch, glance)
+            return self._listed(start, descending, batch)
         wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
         # Each range's first SEARCH_PROBE entries, whatever their time: a scan that
         # stops early. Dates and the cursor are applied to what it read; its count
