@@ -236,11 +236,6 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         connect_args = options.setdefault("connect_args", {})
         connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
         connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)
-        # The store's statements are short index range scans: starting a parallel
-        # worker (3.5 ms measured) costs more than the whole scan, and the planner
-        # would choose one for a LIMIT 21 walk of a 1M-row tenant.
-        settings = connect_args.setdefault("server_settings", {})
-        settings.setdefault("max_parallel_workers_per_gather", "0")
     options.setdefault("pool_timeout", POOL_WAIT_S)
     engine = create_async_engine(parsed, **options)
     if parsed.get_backend_name() == "sqlite":
