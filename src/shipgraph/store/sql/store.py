@@ -837,21 +837,24 @@ class _Source:
     filter: ShipmentFilter | None = None
     prefixes: builtins.list[str] = field(default_factory=builtins.list)
 
-    def _scans(self) -> builtins.list[sa.Select[Any]]:
-        scans = []
-        for term_range in self.ranges or []:
-            scan = (
-                sa.select(search_terms.c.shipment_id, search_terms.c.created_us)
-                .where(search_terms.c.tenant == self.tenant, term_range)
-                .limit(SEARCH_PROBE)
-                .subquery()
-            )
-            scans.append(sa.select(scan.c.shipment_id, scan.c.created_us))
-        return scans
+    def _read(self) -> sa.Subquery:
+        """Each range's first SEARCH_PROBE entries (shipment_id, created_us), whatever
+        their time: scans of the term index that stop early."""
+        scans = [
+            sa.select(search_terms.c.shipment_id, search_terms.c.created_us)
+            .where(search_terms.c.tenant == self.tenant, term_range)
+            .limit(SEARCH_PROBE)
+            for term_range in self.ranges or []
+        ]
+        if len(scans) == 1:
+            return scans[0].subquery("probed")
+        # SQLite takes no LIMIT in a UNION's members but in their subqueries
+        members = [sa.select(scan.subquery()) for scan in scans]
+        return sa.union_all(*members).subquery("probed")
 
     def probe(self) -> sa.Select[Any]:
         """How many entries the search's ranges hold, up to SEARCH_PROBE each."""
-        return sa.select(sa.func.count()).select_from(sa.union_all(*self._scans()).subquery())
+        return sa.select(sa.func.count()).select_from(self._read())
 
     def common(self) -> _Source:
         """The search checked along the shipments' indexes: in the listing's index
@@ -893,10 +896,9 @@ class _Source:
         if self.ranges is None:
             return self._listed(start, descending, batch)
         wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
-        # Each range's first SEARCH_PROBE entries, whatever their time: a scan that
-        # stops early. Dates and the cursor are applied to what it read; its count
-        # (seen) says whether that was all there is.
-        probed = sa.union_all(*self._scans()).subquery("probed")
+        # Dates and the cursor are applied to what the scans read; its count (seen)
+        # says whether that was all there is.
+        probed = self._read()
         counted = sa.select(probed, sa.func.count().over().label("seen")).subquery("counted")
         read: tuple[Any, Any] = (counted.c.created_us, counted.c.shipment_id)
         chosen = sa.select(counted).where(*_dated(counted.c.created_us, self.filter))
