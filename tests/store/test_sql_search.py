@@ -293,6 +293,30 @@ async def test_a_page_is_one_direction(store: SqlShipmentStore) -> None:
         await store.list("acme", 0, last=-1)
 
 
+@pytest.mark.parametrize("order", list(ShipmentOrder))
+async def test_several_statuses_are_merged_in_order(
+    store: SqlShipmentStore, order: ShipmentOrder
+) -> None:
+    kinds = [ShipmentStatus.CREATED, ShipmentStatus.LOST, ShipmentStatus.DELIVERED]
+    for n in range(12):
+        await store.create(recipient(f"s{n:02d}", minute=n % 4, name="Rudi", status=kinds[n % 3]))
+    wanted = frozenset({ShipmentStatus.LOST, ShipmentStatus.DELIVERED})
+    expected = sorted((f"s{n:02d}" for n in range(12) if n % 3), key=lambda i: (int(i[1:]) % 4, i))
+    listing = expected if order is OLDEST else expected[::-1]
+    for query in (ShipmentFilter(statuses=wanted), ShipmentFilter(statuses=wanted, search="ru")):
+        pages, after = [], None
+        while True:
+            page = await store.list("acme", 3, after, query, order=order)
+            pages += [one.id for one in page.shipments]
+            if not page.has_next_page:
+                break
+            after = page.cursors[-1]
+        assert pages == listing
+        back = await store.list("acme", 0, filter=query, last=3, order=order)
+        assert [one.id for one in back.shipments] == listing[-3:]
+        assert await store.count("acme", query) == 8
+
+
 # --- count ---------------------------------------------------------------------------
 
 

@@ -820,7 +820,7 @@ def _source(tenant: str, filter: ShipmentFilter | None) -> _Source:
     where = _bounds(tenant, filter)
     prefixes = _prefixes(filter)
     if not prefixes:
-        return _Source(where)
+        return _Source(where, filter=filter)
     ranges = [_term_range(prefix) for prefix in prefixes]
     rare = _Source(where, ranges, tenant, filter, prefixes)
     return rare.common() if _matching(filter) else rare
@@ -861,7 +861,7 @@ class _Source:
         itself (it holds search_text), else in the rows the filter's index names."""
         if self.ranges is None:
             return self
-        return _Source(self.where, prefixes=self.prefixes)
+        return _Source(self.where, filter=self.filter, prefixes=self.prefixes)
 
     def conditions(self) -> builtins.list[Any]:
         """The WHERE terms of a walk along the shipments' indexes."""
@@ -874,12 +874,23 @@ class _Source:
     def _listed(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
         """A page along the shipments' indexes: its positions from the index alone
         (the listing's holds search_text, so a search is checked there), then only
-        the page's rows are read."""
-        by = (shipments.c.created_us, shipments.c.id)
+        the page's rows are read. Several statuses are read each along its own
+        index and merged, each scan stopping after a page."""
+        by: tuple[Any, Any] = (shipments.c.created_us, shipments.c.id)
         chosen = sa.select(*by).where(*self.conditions())
         if start is not None:
             chosen = chosen.where(_past(by, start, descending))
-        listed = chosen.order_by(*_ordering(by, descending)).limit(batch).subquery("listed")
+        chosen = chosen.order_by(*_ordering(by, descending)).limit(batch)
+        statuses = self.filter.statuses if self.filter is not None else None
+        if statuses is not None and len(statuses) > 1:
+            each = [
+                sa.select(chosen.where(shipments.c.status == status.value).subquery())
+                for status in sorted(statuses, key=lambda status: status.value)
+            ]
+            merged = sa.union_all(*each).subquery("merged")
+            order = _ordering((merged.c.created_us, merged.c.id), descending)
+            chosen = sa.select(merged.c.created_us, merged.c.id).order_by(*order).limit(batch)
+        listed = chosen.subquery("listed")
         joined = shipments.join(listed, sa.and_(self.where[0], shipments.c.id == listed.c.id))
         wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
         return (
