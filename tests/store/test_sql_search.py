@@ -317,6 +317,20 @@ async def test_several_statuses_are_merged_in_order(
         assert await store.count("acme", query) == 8
 
 
+async def test_a_search_and_a_filter_few_of_its_matches_pass(store: SqlShipmentStore) -> None:
+    """The filter is checked on what the search names, batch after batch."""
+    for n in range(30):
+        status = ShipmentStatus.LOST if n in (3, 17) else ShipmentStatus.CREATED
+        await store.create(recipient(f"s{n:02d}", minute=n, name="Rudi", status=status))
+    lost = ShipmentFilter(search="rud", statuses=frozenset({ShipmentStatus.LOST}))
+    page = await store.list("acme", 1, filter=lost)
+    assert [one.id for one in page.shipments] == ["s17"] and page.has_next_page
+    page = await store.list("acme", 1, page.cursors[0], lost)
+    assert [one.id for one in page.shipments] == ["s03"] and not page.has_next_page
+    assert await store.count("acme", lost) == 2
+    assert await store.count("acme", lost, at_most=1) == 1
+
+
 # --- count ---------------------------------------------------------------------------
 
 

@@ -602,10 +602,20 @@ class SqlShipmentStore:
                 # a search alone (and its dates) is counted from its terms, index only
                 ranges = [_term_range(prefix) for prefix in prefixes]
                 return await _count_distinct(conn, _terms(tenant, ranges, filter), at_most)
-            source = _source(tenant, filter).common()
-            # the index answers, with no document read: unreadable records count too
-            matches = sa.select(shipments.c.id).where(*source.conditions()).limit(at_most)
-            query = sa.select(sa.func.count()).select_from(matches.subquery())
+            source = _source(tenant, filter)
+            if prefixes and (await conn.scalar(source.probe()) or 0) < SEARCH_PROBE:
+                # a rare prefix and a column filter: the few shipments the terms name
+                ranges = [_term_range(prefix) for prefix in prefixes]
+                named = _terms(tenant, ranges, filter).distinct().subquery("named")
+                joined = shipments.join(
+                    named,
+                    sa.and_(shipments.c.tenant == tenant, shipments.c.id == named.c.shipment_id),
+                )
+                matches = sa.select(shipments.c.id).select_from(joined).where(*source.where)
+            else:
+                # the index answers, with no document read: unreadable records count too
+                matches = sa.select(shipments.c.id).where(*source.common().conditions())
+            query = sa.select(sa.func.count()).select_from(matches.limit(at_most).subquery())
             return int((await conn.execute(query)).scalar_one())
 
     # --- tracking polls ----------------------------------------------------------
@@ -814,16 +824,16 @@ def _source(tenant: str, filter: ShipmentFilter | None) -> _Source:
     search alone (and dates), its term index first, which holds the listing's time:
     a prefix with fewer than SEARCH_PROBE entries (a rare one) is read whole, sorted,
     and only a page of it is joined to its shipments. One with as many (a common
-    one) is checked along the listing's index instead, which soon meets enough of
-    its shipments. A search with a column filter is checked along that column's
-    index."""
+    one) is checked along the listing's index instead (or the index of the filter's
+    column), which soon meets enough of its shipments. From the term index, the
+    filter's columns are checked on the shipments read (filter.matches): a rare
+    prefix names few."""
     where = _bounds(tenant, filter)
     prefixes = _prefixes(filter)
     if not prefixes:
         return _Source(where, filter=filter)
     ranges = [_term_range(prefix) for prefix in prefixes]
-    rare = _Source(where, ranges, tenant, filter, prefixes)
-    return rare.common() if _matching(filter) else rare
+    return _Source(where, ranges, tenant, filter, prefixes)
 
 
 @dataclass(frozen=True, slots=True)
