@@ -103,7 +103,7 @@ async def test_frontend_guide_queries(stack: Stack) -> None:
         else:
             assert body["errors"][0]["extensions"]["code"] == code, (name, body)
         ran += 1
-    assert ran == 5
+    assert ran == 6
 
 
 async def test_frontend_guide_subscription(stack: Stack) -> None:

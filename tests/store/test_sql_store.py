@@ -39,7 +39,9 @@ from shipgraph.store.sql import engine as sql_engine
 from shipgraph.store.sql.engine import MEMORY_URL
 from shipgraph.store.sql.migrate import current_revisions, head_revisions
 from shipgraph.store.sql.tables import metadata
+from shipgraph.store.sql.tables import poll_leases as poll_leases_table
 from shipgraph.store.sql.tables import shipments as shipments_table
+from shipgraph.store.sql.tables import tracking_numbers as tracking_numbers_table
 from tests.store.shipments import at, orphan, shipment
 from tests.support.redis_server import free_port
 
@@ -164,13 +166,27 @@ async def test_upgrading_from_0001_keeps_every_shipment_findable(url: str) -> No
     try:
         async with engine.begin() as conn:
             await conn.execute(sa.insert(shipments_table).values(row))
+            owner = {"tenant": "acme", "shipment_id": "s1"}
+            await conn.execute(
+                sa.insert(tracking_numbers_table).values(
+                    carrier="ENVIO", tracking_number="T-1", **owner
+                )
+            )
+            await conn.execute(
+                sa.insert(poll_leases_table).values(
+                    carrier="ENVIO", fresh_ms=0, prior_fresh_ms=0, **owner
+                )
+            )
     finally:
         await engine.dispose()
-    await upgrade(url)
+    await upgrade(url)  # SQLite copies shipments: nothing may cascade from that
     store = SqlShipmentStore.from_url(url)
     try:
         found = await store.find_by_carrier_id(CarrierCode.ENVIO, "C-1")
         assert found is not None and found.id == "s1"
+        assert await store.find_by_tracking_number(CarrierCode.ENVIO, "T-1") == found
+        claimed = await store.claim_due(CarrierCode.ENVIO, interval_s=60, limit=5)
+        assert [s.id for s in claimed] == ["s1"]
         with pytest.raises(DuplicateShipment):
             await store.create(shipment("s1", tenant="globex", carrier_shipment_id="C-9"))
         with pytest.raises(DuplicateShipment):

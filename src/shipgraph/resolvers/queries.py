@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +24,14 @@ from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
 from shipgraph.resolvers.validation import tracking_number_problem, validate_request
-from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentPage, StoreUnavailable
+from shipgraph.store.base import (
+    COUNT_CAP,
+    InvalidCursor,
+    ShipmentFilter,
+    ShipmentOrder,
+    ShipmentPage,
+    StoreUnavailable,
+)
 
 log = get_logger("shipgraph.resolvers.queries")
 
@@ -70,22 +77,55 @@ class CarrierFailure:
         return cls(error.carrier, error.code, error.message, error.retryable)
 
 
+MAX_SEARCH = 100
+"""Characters of a search's text (terms are indexed up to store.search.MAX_TERM)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentListing:
+    """One page of the tenant's shipments, and the count of every match on demand."""
+
+    page: ShipmentPage
+    has_previous_page: bool
+    has_next_page: bool
+    count: Callable[[], Awaitable[int]]
+
+
 async def list_shipments(
     services: Services,
     tenant: str,
-    first: int,
+    first: int | None,
     after: str | None,
     *,
+    last: int | None = None,
+    before: str | None = None,
+    order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
     carrier: CarrierCode | None = None,
     statuses: Sequence[ShipmentStatus] | None = None,
     reference: str | None = None,
     tracking_number: str | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
-) -> ShipmentPage:
-    """The tenant's shipments, newest first, one page."""
-    if not 0 <= first <= MAX_PAGE:
-        raise api_error(BAD_USER_INPUT, f"first must be between 0 and {MAX_PAGE}")
+    search: str | None = None,
+) -> ShipmentListing:
+    """One page of the tenant's shipments in ``order``: the ``first`` after the
+    cursor ``after``, or the ``last`` before the cursor ``before`` (Relay's
+    forward and backward pagination; one direction per request)."""
+    if first is not None and last is not None:
+        raise api_error(BAD_USER_INPUT, "pass first (with after) or last (with before), not both")
+    backward = last is not None
+    if backward and after is not None:
+        raise api_error(BAD_USER_INPUT, "after goes with first; with last, pass before")
+    if not backward and before is not None:
+        raise api_error(BAD_USER_INPUT, "before goes with last; with first, pass after")
+    size = last if last is not None else (20 if first is None else first)
+    name = "last" if backward else "first"
+    if not 0 <= size <= MAX_PAGE:
+        raise api_error(BAD_USER_INPUT, f"{name} must be between 0 and {MAX_PAGE}")
+    if search is not None:
+        problem = search_problem(search)
+        if problem is not None:
+            raise api_error(BAD_USER_INPUT, problem, field=["filter", "search"])
     query = ShipmentFilter(
         carrier=carrier,
         statuses=frozenset(statuses) if statuses else None,
@@ -93,11 +133,42 @@ async def list_shipments(
         tracking_number=tracking_number,
         created_after=created_after,
         created_before=created_before,
+        search=search if search and search.strip() else None,
     )
+    store = services.store
     try:
-        return await services.store.list(tenant, first, after, query)
+        if backward:
+            page = await store.list(tenant, 0, None, query, last=size, before=before, order=order)
+        elif order is not ShipmentOrder.NEWEST_FIRST:
+            page = await store.list(tenant, size, after, query, order=order)
+        else:  # the store's first four arguments only, when that is all that is asked
+            page = await store.list(tenant, size, after, query)
     except InvalidCursor:
-        raise api_error(BAD_USER_INPUT, "after is not a cursor from this listing") from None
+        cursor = "before" if backward else "after"
+        raise api_error(BAD_USER_INPUT, f"{cursor} is not a cursor from this listing") from None
+
+    async def count() -> int:
+        return await store.count(tenant, query, at_most=COUNT_CAP)
+
+    return ShipmentListing(
+        page=page,
+        has_previous_page=page.has_previous_page if backward else after is not None,
+        has_next_page=before is not None if backward else page.has_next_page,
+        count=count,
+    )
+
+
+def search_problem(search: str) -> str | None:
+    """Why a search's text is refused, or None."""
+    if len(search) > MAX_SEARCH:
+        return f"search must be at most {MAX_SEARCH} characters"
+    if not search.replace(" ", "").isprintable():
+        return "search may not contain control or other unprintable characters"
+    try:
+        search.encode("utf-8")
+    except UnicodeEncodeError:
+        return "search must be valid Unicode text"
+    return None
 
 
 def validation_error(

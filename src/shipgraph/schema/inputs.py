@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,7 @@ from strawberry.scalars import JSON
 
 from shipgraph import domain
 from shipgraph.domain import CarrierCode, DocumentFormat, ServiceLevel, ShipmentStatus
+from shipgraph.store.base import ShipmentOrder as StoreOrder
 
 
 @strawberry.input
@@ -162,6 +164,31 @@ class ShipmentFilter:
     tracking_number: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Shipments whose reference, tracking number, recipient name (from the "
+        "start of any word) or recipient phone starts with this text, ignoring case. A phone "
+        "is matched by its digits, written with or without the country code or trunk 0: "
+        '"0812", "62812" and "+62 812" all find +62 812-3456-7890. At most 100 characters, '
+        "no control characters; blank matches every shipment.",
+    )
+
+
+@strawberry.enum(description="The order of a shipments listing.")
+class ShipmentOrder(enum.Enum):
+    NEWEST_FIRST = strawberry.enum_value(
+        "NEWEST_FIRST", description="By createdAt descending, then id descending (the default)."
+    )
+    OLDEST_FIRST = strawberry.enum_value(
+        "OLDEST_FIRST", description="By createdAt ascending, then id ascending."
+    )
+
+    def to_domain(self) -> StoreOrder:
+        return (
+            StoreOrder.NEWEST_FIRST
+            if self is ShipmentOrder.NEWEST_FIRST
+            else StoreOrder.OLDEST_FIRST
+        )
 
 
 @strawberry.input

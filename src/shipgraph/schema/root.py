@@ -7,10 +7,11 @@ Strawberry will read them through the GraphQL types, whose fields share their na
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from shipgraph import domain
 from shipgraph.domain import Capability, CarrierCode, ShipmentStatus
@@ -48,6 +49,14 @@ def _errors(outcome: Outcome) -> list[types.UserError]:
     return cast(list[types.UserError], list(outcome.errors))
 
 
+def _arguments(info: Ctx) -> dict[str, Any]:
+    """The arguments the query wrote on this field (a default is not written)."""
+    for field in info.selected_fields:
+        if isinstance(field, SelectedField):
+            return dict(field.arguments)
+    return {}
+
+
 def _shipment(value: domain.Shipment | None) -> types.Shipment | None:
     return cast(types.Shipment | None, value)
 
@@ -69,27 +78,57 @@ class Query:
         _tenant(info)
         return _shipment(await info.context.loaders.shipment.load(str(id)))
 
-    @strawberry.field(description="The caller's shipments, newest first.")
+    @strawberry.field(
+        description="The caller's shipments, newest first unless orderBy says otherwise. "
+        "Relay pagination: first and after read forwards, last and before backwards; pass "
+        "one of first and last, not both."
+    )
     async def shipments(
         self,
         info: Ctx,
         first: int | None = 20,
         after: str | None = None,
         filter: inputs.ShipmentFilter | None = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description="The last this many shipments before the cursor before (or "
+                "the end of the listing), still in the listing's order; 0 to 100. Not with "
+                "first."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A cursor from this listing: the page ends right before it. "
+                "Goes with last."
+            ),
+        ] = None,
+        order_by: Annotated[
+            inputs.ShipmentOrder,
+            strawberry.argument(description="The listing's order; newest first by default."),
+        ] = inputs.ShipmentOrder.NEWEST_FIRST,
     ) -> types.ShipmentConnection:
         filter = filter or inputs.ShipmentFilter()
-        page = await list_shipments(
+        asked = _arguments(info)
+        forward = first if asked.get("first") is not None or last is None else None
+        listing = await list_shipments(
             info.context.services,
             _tenant(info),
-            20 if first is None else first,
+            forward,
             after,
+            last=last,
+            before=before,
+            order=order_by.to_domain(),
             carrier=filter.carrier,
             statuses=filter.status,
             reference=filter.reference,
             tracking_number=filter.tracking_number,
             created_after=filter.created_after,
             created_before=filter.created_before,
+            search=filter.search,
         )
+        page = listing.page
         edges = [
             types.ShipmentEdge(cursor=cursor, node=cast(types.Shipment, shipment))
             for shipment, cursor in zip(page.shipments, page.cursors, strict=True)
@@ -97,11 +136,12 @@ class Query:
         return types.ShipmentConnection(
             edges=edges,
             page_info=types.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=after is not None,
+                has_next_page=listing.has_next_page,
+                has_previous_page=listing.has_previous_page,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            counter=listing.count,
         )
 
     @strawberry.field(

@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Protocol
 
 from shipgraph.domain import CarrierCode, Shipment, ShipmentStatus, TrackingUpdate
+from shipgraph.store.search import matches as matches_search
+from shipgraph.store.search import search_prefixes
 
 IDEMPOTENCY_TTL_S = 24 * 3600
 
@@ -83,8 +85,13 @@ class ShipmentFilter:
     tracking_number: str | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
+    search: str | None = None
+    """Free text found by prefix in the reference, the tracking number, the
+    recipient's name or phone (see shipgraph.store.search); blank matches all."""
 
     def matches(self, shipment: Shipment) -> bool:
+        if self.search is not None and not matches_search(search_prefixes(self.search), shipment):
+            return False
         if self.carrier is not None and shipment.carrier != self.carrier:
             return False
         if self.statuses is not None and shipment.status not in self.statuses:
@@ -98,17 +105,31 @@ class ShipmentFilter:
         return not (self.created_before is not None and shipment.created_at >= self.created_before)
 
 
+class ShipmentOrder(enum.Enum):
+    """The order of a listing: by created_at, then id, both the same way."""
+
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
+COUNT_CAP = 10_000
+"""The most shipments ``count`` counts: a count of COUNT_CAP means that many or more."""
+
+
 @dataclass(frozen=True, slots=True)
 class ShipmentPage:
-    """One page of a tenant's shipments, newest first.
+    """One page of a tenant's shipments, in the listing's order.
 
     ``cursors[i]`` is the opaque cursor of ``shipments[i]``; passing it as ``after``
-    continues with the shipment right after it.
+    continues with the shipment right after it, as ``before`` with the one right
+    before it. ``has_previous_page`` is only known for a page read backwards (last,
+    before); forwards it is False.
     """
 
     shipments: Sequence[Shipment]
     cursors: Sequence[str]
     has_next_page: bool
+    has_previous_page: bool = False
 
 
 class IdempotencyState(enum.Enum):
@@ -195,9 +216,23 @@ class ShipmentStore(Protocol):
         first: int,
         after: str | None = None,
         filter: ShipmentFilter | None = None,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
     ) -> ShipmentPage:
-        """The tenant's shipments newest first (created_at, then id, descending).
-        Raises InvalidCursor for a cursor it did not make."""
+        """The tenant's shipments newest first (created_at, then id, descending), or
+        oldest first: the ``first`` right after the cursor ``after``; or, given
+        ``last`` (then ``first`` is 0 and ``after`` None), the ``last`` right before
+        the cursor ``before``, still in the listing's order. Raises InvalidCursor for
+        a cursor it did not make."""
+        ...
+
+    async def count(
+        self, tenant: str, filter: ShipmentFilter | None = None, *, at_most: int = COUNT_CAP
+    ) -> int:
+        """How many of the tenant's shipments the filter matches, counted up to
+        ``at_most`` (a result of ``at_most`` means at least that many)."""
         ...
 
     async def claim_due(

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -23,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.observability import DATABASE_POOL_EXHAUSTED, get_logger
@@ -52,6 +54,7 @@ from shipgraph.store._common import (
 )
 from shipgraph.store._keyed_lock import KeyedLocks
 from shipgraph.store.base import (
+    COUNT_CAP,
     IDEMPOTENCY_TTL_S,
     UNCERTAIN_TTL_S,
     DuplicateShipment,
@@ -62,20 +65,25 @@ from shipgraph.store.base import (
     SchemaBehind,
     ShipmentFilter,
     ShipmentNotFound,
+    ShipmentOrder,
     ShipmentPage,
     StoreBusy,
     StoreError,
     StoreUnavailable,
     UnstorableShipment,
 )
-from shipgraph.store.cursors import listing_bounds, micros, position
+from shipgraph.store.cursors import decode_cursor, micros, position
+from shipgraph.store.search import SEPARATOR, search_prefixes, search_text, successor
+from shipgraph.store.search import search_terms as search_terms_of
 from shipgraph.store.sql import migrate
 from shipgraph.store.sql.engine import create_engine, is_memory_url
 from shipgraph.store.sql.tables import (
     carrier_ids,
     idempotency_keys,
+    ordered_text,
     orphan_events,
     poll_leases,
+    search_terms,
     shipment_ids,
     shipments,
     tracking_events,
@@ -137,6 +145,11 @@ def _reachable(method: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, 
 
 
 IN_BATCH = 1000
+"""Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
+SEARCH_PROBE = 3000
+"""Term entries a search reads to tell a rare prefix from a common one (_walk)."""
+COUNT_CHUNK = 2000
+"""Term entries read per step while a search's matches are counted."""
 """Ids per ``IN (...)``: asyncpg takes at most 32767 arguments in one statement."""
 
 
@@ -211,15 +224,8 @@ def _columns(shipment: Shipment, encoded: bytes) -> dict[str, Any]:
         "status": shipment.status.value,
         "reference": shipment.reference,
         "document": encoded,
+        "search_text": search_text(search_terms_of(shipment)),
     }
-
-
-def _listing_bound(column_us: Any, column_id: Any, bound: str) -> Any:
-    """``(created_us, id) < bound``, a bound being a listing position or a time prefix."""
-    us, colon, shipment_id = bound.partition(":")
-    if not colon:
-        return column_us < int(us)
-    return sa.tuple_(column_us, column_id) < sa.tuple_(int(us), shipment_id)
 
 
 class SqlShipmentStore:
@@ -278,6 +284,9 @@ class SqlShipmentStore:
                 await conn.execute(sa.insert(shipment_ids).values(id=stored.id, **owner))
                 await conn.execute(sa.insert(carrier_ids).values(_carrier_key(stored)))
                 await conn.execute(sa.insert(shipments).values(row))
+                terms = _term_rows(stored)
+                if terms:
+                    await conn.execute(sa.insert(search_terms), terms)
                 if stored.tracking_number:
                     await self._take_tracking_number(conn, stored)
                 if is_active(stored):
@@ -474,8 +483,9 @@ class SqlShipmentStore:
         return stored
 
     async def _reindex(self, conn: AsyncConnection, old: Shipment, new: Shipment) -> None:
-        """Move the carrier's id, the tracking number and the due index along with an
-        update (taking another shipment's carrier id is an IntegrityError)."""
+        """Move the carrier's id, the tracking number, the search terms and the due
+        index along with an update (taking another shipment's carrier id is an
+        IntegrityError)."""
         if (new.carrier, new.carrier_shipment_id) != (old.carrier, old.carrier_shipment_id):
             await conn.execute(
                 sa.delete(carrier_ids).where(
@@ -486,6 +496,15 @@ class SqlShipmentStore:
                 )
             )
             await conn.execute(sa.insert(carrier_ids).values(_carrier_key(new)))
+        if search_terms_of(old) != search_terms_of(new):
+            await conn.execute(
+                sa.delete(search_terms).where(
+                    search_terms.c.tenant == new.tenant, search_terms.c.shipment_id == new.id
+                )
+            )
+            terms = _term_rows(new)
+            if terms:
+                await conn.execute(sa.insert(search_terms), terms)
         old_key = (old.carrier, old.tracking_number)
         if (new.carrier, new.tracking_number) != old_key:
             if old.tracking_number:
@@ -517,43 +536,103 @@ class SqlShipmentStore:
         first: int,
         after: str | None = None,
         filter: ShipmentFilter | None = None,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
     ) -> ShipmentPage:
-        check_first(first)
-        created_after = filter.created_after if filter else None
-        created_before = filter.created_before if filter else None
-        upper, lower = listing_bounds(after, created_after, created_before)
-        if upper is not None and not storable(upper):
-            raise InvalidCursor(after or "")  # no stored id holds that text
+        backward = last is not None
+        if backward:
+            if first or after is not None:
+                raise ValueError("a page is first and after, or last and before")
+            size, cursor = last or 0, before
+        else:
+            if before is not None:
+                raise ValueError("before goes with last")
+            size, cursor = first, after
+        check_first(size)
+        start = decode_cursor(cursor) if cursor is not None else None
+        if start is not None and not storable(start):
+            raise InvalidCursor(cursor or "")  # no stored id holds that text
         if not storable(tenant) or not _can_match(filter):
-            return make_page([], first)
-        where = [shipments.c.tenant == tenant, *_matching(filter)]
-        if lower is not None:
-            where.append(shipments.c.created_us >= int(lower))
-        # only unreadable records (skipped) make a batch come short of its matches
-        batch = first + 1
-        found: list[tuple[str, Shipment]] = []
+            return make_page([], size)
+        # a backward page is read the other way, from its cursor, then turned round
+        descending = (order is ShipmentOrder.NEWEST_FIRST) != backward
+        found = await self._walk(tenant, size, start, descending, filter)
+        if not backward:
+            return make_page(found, size)
+        shown = found[:size][::-1]
+        page = make_page(shown, size)
+        return replace(page, has_next_page=False, has_previous_page=len(found) > size)
+
+    async def _walk(
+        self,
+        tenant: str,
+        size: int,
+        start: str | None,
+        descending: bool,
+        filter: ShipmentFilter | None,
+    ) -> builtins.list[tuple[str, Shipment]]:
+        """Up to ``size + 1`` matches past the position ``start``, read along the
+        index of the filter's column (or the search's terms) in the listing's order."""
+        source = _source(tenant, filter)
         async with self._engine.connect() as conn:
-            while len(found) <= first:
-                query = (
-                    sa.select(shipments.c.id, shipments.c.created_us, shipments.c.document)
-                    .where(*where)
-                    .order_by(shipments.c.created_us.desc(), shipments.c.id.desc())
-                    .limit(batch)
-                )
-                if upper is not None:
-                    query = query.where(
-                        _listing_bound(shipments.c.created_us, shipments.c.id, upper)
-                    )
-                rows = (await conn.execute(query)).all()
+            # only unreadable records (skipped) make a batch come short of its matches
+            batch = size + 1
+            found: list[tuple[str, Shipment]] = []
+            # a search alone: its term index (a rare prefix), else the listing walked
+            rare = source.ranges is not None
+            while len(found) <= size:
+                if rare:
+                    rows = (await conn.execute(source.page(start, descending, batch))).all()
+                    seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
+                    if seen >= SEARCH_PROBE:
+                        rare = False  # what it read may be short: walk the listing instead
+                        continue
+                else:
+                    query = source.common().page(start, descending, batch)
+                    rows = (await conn.execute(query)).all()
                 for row in rows:
+                    if found and found[-1][1].id == row.id:
+                        continue  # a search's term index names a shipment once a term
                     shipment = readable_shipment(row.id, row.document)
                     if shipment is not None and (filter is None or filter.matches(shipment)):
                         found.append((position(row.created_us, row.id), shipment))
                 if len(rows) < batch:
                     break
-                upper = position(rows[-1].created_us, rows[-1].id)
+                start = position(rows[-1].created_us, rows[-1].id)
                 batch = max(batch, LIST_BATCH)
-        return make_page(found[: first + 1], first)
+        return found[: size + 1]
+
+    @_reachable
+    async def count(
+        self, tenant: str, filter: ShipmentFilter | None = None, *, at_most: int = COUNT_CAP
+    ) -> int:
+        if at_most < 0:
+            raise ValueError(f"at_most must be >= 0, not {at_most}")
+        if at_most == 0 or not storable(tenant) or not _can_match(filter):
+            return 0
+        async with self._engine.connect() as conn:
+            prefixes = _prefixes(filter)
+            if prefixes and not _matching(filter):
+                # a search alone (and its dates) is counted from its terms, index only
+                ranges = [_term_range(prefix) for prefix in prefixes]
+                return await _count_distinct(conn, _terms(tenant, ranges, filter), at_most)
+            source = _source(tenant, filter)
+            if prefixes and (await conn.scalar(source.probe()) or 0) < SEARCH_PROBE:
+                # a rare prefix and a column filter: the few shipments the terms name
+                ranges = [_term_range(prefix) for prefix in prefixes]
+                named = _terms(tenant, ranges, filter).distinct().subquery("named")
+                joined = shipments.join(
+                    named,
+                    sa.and_(shipments.c.tenant == tenant, shipments.c.id == named.c.shipment_id),
+                )
+                matches = sa.select(shipments.c.id).select_from(joined).where(*source.where)
+            else:
+                # the index answers, with no document read: unreadable records count too
+                matches = sa.select(shipments.c.id).where(*source.common().conditions())
+            query = sa.select(sa.func.count()).select_from(matches.limit(at_most).subquery())
+            return int((await conn.execute(query)).scalar_one())
 
     # --- tracking polls ----------------------------------------------------------
 
@@ -907,6 +986,226 @@ def _database_now_ms(engine: AsyncEngine) -> Any:
     return sa.cast((sa.func.julianday("now") - 2440587.5) * 86_400_000, sa.BigInteger)
 
 
+def _bounds(tenant: str, filter: ShipmentFilter | None) -> builtins.list[Any]:
+    """The WHERE terms of the tenant's shipments the filter matches, but its search."""
+    return [
+        shipments.c.tenant == tenant,
+        *_matching(filter),
+        *_dated(shipments.c.created_us, filter),
+    ]
+
+
+def _source(tenant: str, filter: ShipmentFilter | None) -> _Source:
+    """Where a listing reads its matches, in its order.
+
+    Without a search, the shipments by the index of the filter's column. With a
+    search alone (and dates), its term index first, which holds the listing's time:
+    a prefix with fewer than SEARCH_PROBE entries (a rare one) is read whole, sorted,
+    and only a page of it is joined to its shipments. One with as many (a common
+    one) is checked along the listing's index instead (or the index of the filter's
+    column), which soon meets enough of its shipments. From the term index, the
+    filter's columns are checked on the shipments read (filter.matches): a rare
+    prefix names few."""
+    where = _bounds(tenant, filter)
+    prefixes = _prefixes(filter)
+    if not prefixes:
+        return _Source(where, filter=filter)
+    ranges = [_term_range(prefix) for prefix in prefixes]
+    return _Source(where, ranges, tenant, filter, prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where a listing reads its shipments: the shipments' indexes under the WHERE
+    terms; or, for a search that may be rare, the term ranges of its index."""
+
+    where: builtins.list[Any]
+    ranges: builtins.list[Any] | None = None
+    tenant: str = ""
+    filter: ShipmentFilter | None = None
+    prefixes: builtins.list[str] = field(default_factory=builtins.list)
+
+    def _read(self) -> sa.Subquery:
+        """Each range's first SEARCH_PROBE entries (shipment_id, created_us), whatever
+        their time: scans of the term index that stop early."""
+        scans = [
+            sa.select(search_terms.c.shipment_id, search_terms.c.created_us)
+            .where(search_terms.c.tenant == self.tenant, term_range)
+            .limit(SEARCH_PROBE)
+            for term_range in self.ranges or []
+        ]
+        if len(scans) == 1:
+            return scans[0].subquery("probed")
+        # SQLite takes no LIMIT in a UNION's members but in their subqueries
+        members = [sa.select(scan.subquery()) for scan in scans]
+        return sa.union_all(*members).subquery("probed")
+
+    def probe(self) -> sa.Select[Any]:
+        """How many entries the search's ranges hold, up to SEARCH_PROBE each."""
+        return sa.select(sa.func.count()).select_from(self._read())
+
+    def common(self) -> _Source:
+        """The search checked along the shipments' indexes: in the listing's index
+        itself (it holds search_text), else in the rows the filter's index names."""
+        if self.ranges is None:
+            return self
+        return _Source(self.where, filter=self.filter, prefixes=self.prefixes)
+
+    def conditions(self) -> builtins.list[Any]:
+        """The WHERE terms of a walk along the shipments' indexes."""
+        return [*self.where, self._held(shipments.c.search_text)] if self.prefixes else self.where
+
+    def _held(self, search_text: Any) -> Any:
+        parts = (sa.literal(SEPARATOR + p, ordered_text()) for p in self.prefixes)
+        return sa.or_(*(_holds(search_text, part) for part in parts))
+
+    def _listed(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
+        """A page along the shipments' indexes: its positions from the index alone
+        (the listing's holds search_text, so a search is checked there), then only
+        the page's rows are read. Several statuses are read each along its own
+        index and merged, each scan stopping after a page."""
+        by: tuple[Any, Any] = (shipments.c.created_us, shipments.c.id)
+        chosen = sa.select(*by).where(*self.conditions())
+        if start is not None:
+            chosen = chosen.where(_past(by, start, descending))
+        chosen = chosen.order_by(*_ordering(by, descending)).limit(batch)
+        statuses = self.filter.statuses if self.filter is not None else None
+        if statuses is not None and len(statuses) > 1:
+            each = [
+                sa.select(chosen.where(shipments.c.status == status.value).subquery())
+                for status in sorted(statuses, key=lambda status: status.value)
+            ]
+            merged = sa.union_all(*each).subquery("merged")
+            order = _ordering((merged.c.created_us, merged.c.id), descending)
+            chosen = sa.select(merged.c.created_us, merged.c.id).order_by(*order).limit(batch)
+        listed = chosen.subquery("listed")
+        joined = shipments.join(listed, sa.and_(self.where[0], shipments.c.id == listed.c.id))
+        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
+        return (
+            sa.select(*wanted)
+            .select_from(joined)
+            .order_by(*_ordering((listed.c.created_us, listed.c.id), descending))
+        )
+
+    def page(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
+        """The next ``batch`` matches past the listing position ``start``. From the
+        term index, each row also says how many entries the ranges hold (``seen``,
+        counted up to SEARCH_PROBE each, whatever their time): the page is right
+        only when that is fewer. A shipment comes once per matching term."""
+        if self.ranges is None:
+            return self._listed(start, descending, batch)
+        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
+        # Dates and the cursor are applied to what the scans read; its count (seen)
+        # says whether that was all there is.
+        probed = self._read()
+        counted = sa.select(probed, sa.func.count().over().label("seen")).subquery("counted")
+        read: tuple[Any, Any] = (counted.c.created_us, counted.c.shipment_id)
+        chosen = sa.select(counted).where(*_dated(counted.c.created_us, self.filter))
+        if start is not None:
+            chosen = chosen.where(_past(read, start, descending))
+        # sorted and cut in the subquery: only the page's shipments are read
+        page = chosen.order_by(*_ordering(read, descending)).limit(batch).subquery("page")
+        joined = shipments.join(
+            page, sa.and_(shipments.c.tenant == self.tenant, shipments.c.id == page.c.shipment_id)
+        )
+        paged = (page.c.created_us, page.c.shipment_id)
+        return (
+            sa.select(*wanted, page.c.seen)
+            .select_from(joined)
+            .order_by(*_ordering(paged, descending))
+        )
+
+
+class _holds(FunctionElement[bool]):
+    """``_holds(text, part)``: text holds part, no pattern (PostgreSQL's strpos,
+    SQLite's instr, both ``(text, part)``)."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    name = "holds"
+
+
+@compiles(_holds, "postgresql")
+def _holds_postgresql(element: _holds, compiler: Any, **kw: Any) -> str:
+    return f"(strpos({compiler.process(element.clauses, **kw)}) > 0)"
+
+
+@compiles(_holds)
+def _holds_sqlite(element: _holds, compiler: Any, **kw: Any) -> str:
+    return f"(instr({compiler.process(element.clauses, **kw)}) > 0)"
+
+
+def _ordering(by: tuple[Any, Any], descending: bool) -> builtins.list[Any]:
+    return [by[0].desc(), by[1].desc()] if descending else list(by)
+
+
+def _past(by: tuple[Any, Any], start: str, descending: bool) -> Any:
+    """``(created_us, id)`` past the listing position ``start`` the way it is read."""
+    us, _, shipment_id = start.partition(":")
+    listed = sa.tuple_(*by)
+    bound = sa.tuple_(int(us), shipment_id)
+    return listed < bound if descending else listed > bound
+
+
+def _prefixes(filter: ShipmentFilter | None) -> builtins.list[str]:
+    return sorted(search_prefixes(filter.search)) if filter and filter.search else []
+
+
+def _terms(tenant: str, ranges: Sequence[Any], filter: ShipmentFilter | None) -> sa.Select[Any]:
+    """The shipments (id and listing time) with a term in the ranges (once a term)
+    within the filter's dates: read from the term index alone."""
+    query = sa.select(search_terms.c.shipment_id, search_terms.c.created_us).where(
+        search_terms.c.tenant == tenant, sa.or_(*ranges)
+    )
+    return query.where(*_dated(search_terms.c.created_us, filter))
+
+
+def _dated(created_us: Any, filter: ShipmentFilter | None) -> builtins.list[Any]:
+    """The WHERE terms of the filter's dates on that listing time column."""
+    terms = []
+    if filter is not None and filter.created_after is not None:
+        terms.append(created_us > micros(filter.created_after))
+    if filter is not None and filter.created_before is not None:
+        terms.append(created_us < micros(filter.created_before))
+    return terms
+
+
+async def _count_distinct(conn: AsyncConnection, terms: sa.Select[Any], at_most: int) -> int:
+    """How many shipments the terms name, read as a stream until at_most are seen:
+    a shipment has a handful of terms, so that is a few times at_most entries."""
+    seen: set[str] = set()
+    plain = terms.with_only_columns(search_terms.c.shipment_id)
+    async with conn.begin():  # PostgreSQL streams through a cursor, in a transaction
+        result = await conn.stream(plain.execution_options(yield_per=COUNT_CHUNK))
+        async for chunk in result.partitions():
+            seen.update(row.shipment_id for row in chunk)
+            if len(seen) >= at_most:
+                break
+        await result.close()
+    return min(len(seen), at_most)
+
+
+def _term_range(prefix: str) -> Any:
+    """The terms starting with ``prefix``: a range of the term index (no LIKE, so
+    nothing in the text is a pattern)."""
+    lower = search_terms.c.term >= prefix
+    upper = successor(prefix)
+    return lower if upper is None else sa.and_(lower, search_terms.c.term < upper)
+
+
+def _term_rows(shipment: Shipment) -> builtins.list[dict[str, Any]]:
+    created_us = micros(shipment.created_at)
+    return [
+        {
+            "tenant": shipment.tenant,
+            "shipment_id": shipment.id,
+            "term": term,
+            "created_us": created_us,
+        }
+        for term in sorted(search_terms_of(shipment))
+    ]
+
+
 def _matching(filter: ShipmentFilter | None) -> builtins.list[Any]:
     """The WHERE terms of a filter (its date range is the listing's bounds)."""
     if filter is None:
@@ -948,7 +1247,12 @@ def _key_or_none(value: str | None) -> str | None:
 def _can_match(filter: ShipmentFilter | None) -> bool:
     if filter is None:
         return True
-    return storable(filter.reference) and storable(filter.tracking_number)
+    searched = search_prefixes(filter.search) if filter.search else set()
+    return (
+        storable(filter.reference)
+        and storable(filter.tracking_number)
+        and all(storable(prefix) for prefix in searched)
+    )
 
 
 def _check_columns(shipment: Shipment) -> None:

@@ -1,13 +1,14 @@
 """The SQL schema of the shipment store (SQLAlchemy Core), one for both dialects.
 
 Every key and index of a tenant's data leads with ``tenant``, so those tables
-(shipments, idempotency keys, uncertain bookings) can be distributed by tenant
-(Citus) as they are. What must be unique or found across tenants lives in lookup
-tables of its own, each naming the tenant and shipment it points at, with no
-foreign key (a distributed table cannot be referenced from one that is not): an
-id's owner (``shipment_ids``), the carrier's id (``carrier_ids``), the tracking
-number (``tracking_numbers``), the due polls (``poll_leases``); and the early
-events, which belong to no tenant yet (``orphan_events``).
+(shipments, search terms, tracking events, idempotency keys, uncertain bookings) can
+be distributed by tenant (Citus) as they are. What must be unique or found across
+tenants lives in lookup tables of its own, each naming the tenant and shipment it
+points at: an id's owner (``shipment_ids``), the carrier's id (``carrier_ids``), the
+tracking number (``tracking_numbers``), the due polls (``poll_leases``); and the
+early events, which belong to no tenant yet (``orphan_events``). No table has a
+foreign key (a distributed table cannot be referenced from one that is not): the
+store writes a shipment and its rows elsewhere in one transaction.
 
 A shipment's whole document is the codec's JSON, kept as bytes exactly as written
 (``document``): reads hand it to the codec without a re-encoding, and a record
@@ -46,8 +47,11 @@ shipments = sa.Table(
     sa.Column("created_us", sa.BigInteger(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("document", sa.LargeBinary(), nullable=False),
+    # the search's terms, each after a separator (shipgraph.store.search.search_text):
+    # in the listing's index, a walk checks them without reading the rows
+    sa.Column("search_text", ordered_text(), nullable=False, server_default=""),
     sa.PrimaryKeyConstraint("tenant", "id", name="shipments_pkey"),
-    sa.Index("shipments_listing", "tenant", "created_us", "id"),
+    sa.Index("shipments_listing", "tenant", "created_us", "id", postgresql_include=["search_text"]),
     sa.Index("shipments_by_carrier", "tenant", "carrier", "created_us", "id"),
     sa.Index("shipments_by_status", "tenant", "status", "created_us", "id"),
     sa.Index("shipments_by_reference", "tenant", "reference", "created_us", "id"),
@@ -72,6 +76,19 @@ carrier_ids = sa.Table(
     sa.Column("tenant", sa.String(), nullable=False),
     sa.Column("shipment_id", sa.String(), nullable=False),
     sa.PrimaryKeyConstraint("carrier", "carrier_shipment_id", name="carrier_ids_pkey"),
+)
+
+search_terms = sa.Table(
+    "search_terms",
+    metadata,
+    # the terms a shipment is found by (shipgraph.store.search), a prefix being a
+    # range of them; created_us is the listing's, so a range is read newest first
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("shipment_id", ordered_text(), nullable=False),
+    sa.Column("term", ordered_text(), nullable=False),
+    sa.Column("created_us", sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint("tenant", "shipment_id", "term", name="search_terms_pkey"),
+    sa.Index("search_terms_by_term", "tenant", "term", "created_us", "shipment_id"),
 )
 
 tracking_numbers = sa.Table(

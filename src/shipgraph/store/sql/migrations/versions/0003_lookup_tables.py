@@ -1,12 +1,13 @@
 """Tenant tables keyed by tenant alone, so they can be distributed by tenant: the
 cross-tenant unique keys of shipments (its id, the carrier's id) move to lookup
-tables, the lookup tables lose their foreign keys to shipments; every carrier update
+tables, and no table keeps a foreign key to shipments (the store writes them
+together; a distributed table cannot be referenced from a local one); every carrier update
 applied is recorded (tracking_events); and bookings whose create got no answer are
 kept here (they were a cache entry: lost with Redis, or per process without it, so
 a retry could book twice).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-06
 """
 
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -45,13 +46,17 @@ def upgrade() -> None:
         "INSERT INTO carrier_ids (carrier, carrier_shipment_id, tenant, shipment_id) "
         "SELECT carrier, carrier_shipment_id, tenant, id FROM shipments"
     )
-    with op.batch_alter_table("shipments") as shipments:
-        shipments.drop_constraint("shipments_id_key", type_="unique")
-        shipments.drop_constraint("shipments_carrier_id_key", type_="unique")
+    # The foreign keys go before shipments is altered: SQLite alters a table by copying
+    # it and dropping the old one, and that drop would cascade to every row they hold.
     with op.batch_alter_table("tracking_numbers") as tracking_numbers:
         tracking_numbers.drop_constraint("tracking_numbers_shipment_fkey", type_="foreignkey")
     with op.batch_alter_table("poll_leases") as poll_leases:
         poll_leases.drop_constraint("poll_leases_shipment_fkey", type_="foreignkey")
+    with op.batch_alter_table("search_terms") as search_terms:
+        search_terms.drop_constraint("search_terms_shipment_fkey", type_="foreignkey")
+    with op.batch_alter_table("shipments") as shipments:
+        shipments.drop_constraint("shipments_id_key", type_="unique")
+        shipments.drop_constraint("shipments_carrier_id_key", type_="unique")
 
     op.create_table(
         "tracking_events",
@@ -83,6 +88,14 @@ def downgrade() -> None:
     op.drop_index("uncertain_bookings_expiry", table_name="uncertain_bookings")
     op.drop_table("uncertain_bookings")
     op.drop_table("tracking_events")
+    with op.batch_alter_table("search_terms") as search_terms:
+        search_terms.create_foreign_key(
+            "search_terms_shipment_fkey",
+            "shipments",
+            ["tenant", "shipment_id"],
+            ["tenant", "id"],
+            ondelete="CASCADE",
+        )
     with op.batch_alter_table("poll_leases") as poll_leases:
         poll_leases.create_foreign_key(
             "poll_leases_shipment_fkey",
