@@ -269,24 +269,12 @@ class SqlShipmentStore:
     @_reachable
     async def create(self, shipment: Shipment) -> Shipment:
         stored = replace(shipment, version=1)
-        encoded = write_shipment(stored)
-        _check_columns(stored)
-        row = {
-            "tenant": stored.tenant,
-            "id": stored.id,
-            "created_us": micros(stored.created_at),
-            "created_at": _aware(stored.created_at),
-            **_columns(stored, encoded),
-        }
+        rows = stored_rows(stored)
         try:
             async with self._engine.begin() as conn:
-                owner = {"tenant": stored.tenant}
-                await conn.execute(sa.insert(shipment_ids).values(id=stored.id, **owner))
-                await conn.execute(sa.insert(carrier_ids).values(_carrier_key(stored)))
-                await conn.execute(sa.insert(shipments).values(row))
-                terms = _term_rows(stored)
-                if terms:
-                    await conn.execute(sa.insert(search_terms), terms)
+                for table in (shipment_ids, carrier_ids, shipments, search_terms):
+                    if rows.get(table):
+                        await conn.execute(sa.insert(table), rows[table])
                 if stored.tracking_number:
                     await self._take_tracking_number(conn, stored)
                 if is_active(stored):
@@ -1191,6 +1179,37 @@ def _term_range(prefix: str) -> Any:
     lower = search_terms.c.term >= prefix
     upper = successor(prefix)
     return lower if upper is None else sa.and_(lower, search_terms.c.term < upper)
+
+
+def stored_rows(stored: Shipment) -> dict[sa.Table, builtins.list[dict[str, Any]]]:
+    """The rows a shipment newly stored has, table by table: what ``create`` writes,
+    and what a bulk load (bench/scale.py) copies. UnstorableShipment for text the
+    columns cannot hold."""
+    encoded = write_shipment(stored)
+    _check_columns(stored)
+    owner = {"tenant": stored.tenant, "shipment_id": stored.id}
+    rows: dict[sa.Table, builtins.list[dict[str, Any]]] = {
+        shipments: [
+            {
+                "tenant": stored.tenant,
+                "id": stored.id,
+                "created_us": micros(stored.created_at),
+                "created_at": _aware(stored.created_at),
+                **_columns(stored, encoded),
+            }
+        ],
+        shipment_ids: [{"id": stored.id, "tenant": stored.tenant}],
+        carrier_ids: [_carrier_key(stored)],
+        search_terms: _term_rows(stored),
+    }
+    if stored.tracking_number:
+        number = {"carrier": stored.carrier.value, "tracking_number": stored.tracking_number}
+        rows[tracking_numbers] = [{**number, **owner}]
+    if is_active(stored):
+        fresh = fresh_ms(stored.updated_at)
+        lease = {"carrier": stored.carrier.value, "fresh_ms": fresh, "prior_fresh_ms": fresh}
+        rows[poll_leases] = [{**lease, **owner}]
+    return rows
 
 
 def _term_rows(shipment: Shipment) -> builtins.list[dict[str, Any]]:
