@@ -16,8 +16,11 @@ was the bottleneck.
 from __future__ import annotations
 
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any
 
+import asyncpg
 from tests.integration.operations import GET
 from tests.support.postgres_server import PostgresServer
 
@@ -25,8 +28,10 @@ from bench.common import BenchError, book, data, gql, graphql_at, postgres_cpu_s
 from bench.deploy import Deployment
 from bench.http import Endpoint
 from bench.measure import Call, Latency, drive, latencies, rotated
+from bench.plain import SHIPMENT, asyncpg_dsn
 from bench.procs import Child
 from bench.report import Target, at_least, section
+from shipgraph.store.sql import SqlShipmentStore
 
 ROUNDS = 200
 WARMUP = 20
@@ -122,6 +127,48 @@ def lines(found: dict[str, Latency], load: dict[str, Load]) -> list[str]:
     return out
 
 
+STORE_AS_BUILT = "store.get, as the app"
+STORE_NO_PING = "store.get, no pre-ping"
+STORE_AUTOCOMMIT = "... and autocommit"
+ASYNCPG = "asyncpg fetchval"
+ENGINES: dict[str, dict[str, Any]] = {
+    STORE_AS_BUILT: {},
+    STORE_NO_PING: {"pool_pre_ping": False},
+    STORE_AUTOCOMMIT: {"pool_pre_ping": False, "isolation_level": "AUTOCOMMIT"},
+}
+"""Engine options over the app's (shipgraph.app.build_services: create_engine's
+defaults, which ping each connection as it leaves the pool, and a transaction per
+read), to show what a read's round trips cost."""
+
+
+async def store_reads(url: str, shipment_id: str) -> dict[str, Latency]:
+    """One read of the shipment from this process: through SqlShipmentStore as the
+    app builds it and with two of its engine options changed, and asyncpg alone."""
+    async with AsyncExitStack() as exits:
+        calls: dict[str, Call] = {}
+        for name, options in ENGINES.items():
+            store = SqlShipmentStore.from_url(url, pool_size=4, max_overflow=0, **options)
+            exits.push_async_callback(store.aclose)
+            calls[name] = store_get(store, shipment_id)
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=4, max_size=4)
+        exits.push_async_callback(pool.close)
+
+        async def fetch() -> None:
+            if await pool.fetchval(SHIPMENT, "acme", shipment_id) is None:
+                raise BenchError("asyncpg found no shipment")
+
+        calls[ASYNCPG] = fetch
+        return await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+
+
+def store_get(store: SqlShipmentStore, shipment_id: str) -> Call:
+    async def call() -> None:
+        if await store.get("acme", shipment_id) is None:
+            raise BenchError("store.get found no shipment")
+
+    return call
+
+
 async def run(env: Deployment, database: PostgresServer) -> list[Target]:
     assert env.plain is not None
     target = await book(env.http, graphql_at(env.gateway), "BENCH-READ")
@@ -138,5 +185,11 @@ async def run(env: Deployment, database: PostgresServer) -> list[Target]:
     )
     for line in lines(found, load):
         print(line)
+    direct = await store_reads(env.database, target.shipment_id)
+    base = direct[ASYNCPG]
+    print("         the same read from this process, alternating (where the gateway's time goes):")
+    for name, one in direct.items():
+        ratio = "" if name == ASYNCPG else f"  ratio p50 / asyncpg {one.p50_ms / base.p50_ms:5.2f}x"
+        print(f"         {name:<22} p50 {one.p50_ms:6.3f} ms  p99 {one.p99_ms:6.3f} ms{ratio}")
     ratio = load[GATEWAY].per_second / load[PLAIN].per_second
     return [at_least("reads", "req/s gateway / plain", ratio, 0.5)]

@@ -118,7 +118,7 @@ def at_least(benchmark: str, figure: str, value: float, bar: float) -> Target:
 
 
 def show_targets(targets: list[Target]) -> None:
-    section("targets (issue 6)")
+    section("targets (issues 6 and 13)")
     for target in targets:
         print(target.line())
     sys.stdout.flush()
