@@ -4,6 +4,10 @@
 Seeding goes straight into PostgreSQL, not through the gateway: asyncpg's binary
 ``COPY`` (``copy_records_to_table``) into ``shipments`` (the columns of migration
 0001), ``tracking_numbers`` (every shipment) and ``poll_leases`` (the active ones).
+With migration 0002 (branch ``search``: ``shipments.search_text`` and the
+``search_terms`` table) and its ``shipgraph.store.search``, those are filled too,
+by the store's own ``search_terms``/``search_text`` (checked on the first row of
+every batch against the decoded document).
 Every ``document`` is the codec's JSON of a realistic domain Shipment (an Envio
 booking with its addresses, a parcel with an item, price, courier, two tracking
 logs): one template is encoded with ``shipgraph.codec.encode_shipment`` and each row
@@ -50,7 +54,7 @@ import random
 import re
 import time
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -80,6 +84,11 @@ from shipgraph.domain import (
 from shipgraph.store.base import ShipmentFilter
 from shipgraph.store.cursors import micros
 from shipgraph.store.sql import SqlShipmentStore
+
+try:  # migration 0002 and ShipmentFilter.search (branch `search`)
+    from shipgraph.store import search as searching
+except ImportError:
+    searching = None
 
 TENANT = "acme"
 SMALL = 10_000
@@ -142,7 +151,11 @@ SHIPMENT_COLUMNS = (
     "created_at",
     "document",
 )
-"""The columns of migration 0001 (columns a later migration adds stay unset)."""
+"""The columns of migration 0001."""
+SEARCH_COLUMNS = ("search_text",)
+"""Migration 0002's, filled when the database has them."""
+TERM_COLUMNS = ("tenant", "shipment_id", "term", "created_us")
+SEARCH_INDEXES = ("search_terms_by_term",)
 
 LISTED = """
 query Listed($first: Int, $filter: ShipmentFilter) {
@@ -243,20 +256,37 @@ Records = list[tuple[Any, ...]]
 
 
 @dataclass
+class Batch:
+    """Records for COPY: shipments, tracking_numbers, poll_leases, search_terms."""
+
+    shipments: Records = field(default_factory=list)
+    numbers: Records = field(default_factory=list)
+    leases: Records = field(default_factory=list)
+    terms: Records = field(default_factory=list)
+
+
+@dataclass
 class Generator:
     """The rows of one table size, deterministic."""
 
     parts: list[bytes]
     random: random.Random
+    fixed_terms: set[str] | None
+    """With migration 0002: the search terms every row shares (the recipient's name
+    and phone, by the store's own shipgraph.store.search); each row adds its
+    reference and tracking number. None: no search columns to fill."""
 
     @classmethod
-    def new(cls) -> Generator:
-        return cls(template_parts(), random.Random(13))
+    def new(cls, searchable: bool) -> Generator:
+        fixed = None
+        if searchable and searching is not None:
+            template = template_shipment()
+            own = {template.reference.lower(), (template.tracking_number or "").lower()}
+            fixed = searching.search_terms(template) - own
+        return cls(template_parts(), random.Random(13), fixed)
 
-    def rows(
-        self, start: int, stop: int
-    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """(shipments, tracking_numbers, poll_leases) records of rows start..stop-1."""
+    def rows(self, start: int, stop: int) -> Batch:
+        """The records of rows start..stop-1."""
         statuses = list(WEIGHTS)
         cumulative = []
         total = 0
@@ -265,7 +295,8 @@ class Generator:
             cumulative.append(total)
         parts = self.parts
         draw = self.random
-        shipments, numbers, leases = [], [], []
+        batch = Batch()
+        shipments, numbers, leases = batch.shipments, batch.numbers, batch.leases
         epoch_us = micros(datetime(1970, 1, 1, tzinfo=UTC))
         year_start = int(YEAR_START.timestamp())
         for n in range(start, stop):
@@ -292,26 +323,30 @@ class Generator:
                 part if i % 2 == 0 else values[part.decode()].encode()
                 for i, part in enumerate(parts)
             )
-            shipments.append(
-                (
-                    TENANT,
-                    shipment_id,
-                    1,
-                    "ENVIO",
-                    carrier_id,
-                    tracking,
-                    status.value,
-                    reference,
-                    epoch_us + seconds * 1_000_000,
-                    created,
-                    document,
-                )
+            created_us = epoch_us + seconds * 1_000_000
+            row = (
+                TENANT,
+                shipment_id,
+                1,
+                "ENVIO",
+                carrier_id,
+                tracking,
+                status.value,
+                reference,
+                created_us,
+                created,
+                document,
             )
+            if self.fixed_terms is not None and searching is not None:
+                terms = self.fixed_terms | {reference.lower(), tracking.lower()}
+                row += (searching.search_text(terms),)
+                batch.terms += [(TENANT, shipment_id, term, created_us) for term in terms]
+            shipments.append(row)
             numbers.append(("ENVIO", tracking, TENANT, shipment_id))
             if status not in TERMINAL:
                 fresh = seconds * 1000
                 leases.append((TENANT, shipment_id, "ENVIO", fresh, fresh))
-        return shipments, numbers, leases
+        return batch
 
 
 def reference_of(n: int) -> str:
@@ -335,48 +370,74 @@ class Seeded:
     table_mb: float
 
 
-async def check_columns(connection: asyncpg.Connection) -> None:
+async def check_columns(connection: asyncpg.Connection, columns: tuple[str, ...]) -> None:
     """BenchError when a later migration added a column to ``shipments`` that a row
-    must fill (NOT NULL without a default): this seeding fills 0001's columns only."""
+    must fill (NOT NULL without a default) and this seeding does not know."""
     needed = await connection.fetch(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'shipments'"
         " AND is_nullable = 'NO' AND column_default IS NULL"
         " AND column_name <> ALL($1::text[])",
-        list(SHIPMENT_COLUMNS),
+        list(columns),
     )
     if needed:
         names = ", ".join(row["column_name"] for row in needed)
-        raise BenchError(f"bench/scale.py seeds the columns of 0001; shipments also needs {names}")
+        raise BenchError(f"bench/scale.py does not fill {names} of shipments")
+
+
+async def search_columns(connection: asyncpg.Connection) -> bool:
+    """Whether the database has migration 0002's search columns (``search_text`` and
+    the ``search_terms`` table) and this shipgraph has the store's search module."""
+    found = await connection.fetchval(
+        "SELECT count(*) FROM information_schema.columns WHERE"
+        " (table_name = 'shipments' AND column_name = 'search_text')"
+        " OR (table_name = 'search_terms' AND column_name = 'term')"
+    )
+    return found == 2 and searching is not None
+
+
+def check_document(batch: Batch, searchable: bool) -> None:
+    """The batch's first document decodes, and its search terms are the store's."""
+    first = batch.shipments[0]
+    shipment = decode_shipment(first[SHIPMENT_COLUMNS.index("document")])
+    if searchable and searching is not None:
+        expected = searching.search_text(searching.search_terms(shipment))
+        if first[len(SHIPMENT_COLUMNS)] != expected:
+            raise BenchError(f"seeded search_text differs from the store's: {expected!r}")
 
 
 async def seed(url: str, rows: int) -> Seeded:
     """COPY ``rows`` shipments of TENANT into the (empty, migrated) database at ``url``."""
-    generator = Generator.new()
     connection = await asyncpg.connect(asyncpg_dsn(url))
     started = time.perf_counter()
     try:
-        await check_columns(connection)
+        searchable = await search_columns(connection)
+        generator = Generator.new(searchable)
+        columns = (*SHIPMENT_COLUMNS, *SEARCH_COLUMNS) if searchable else SHIPMENT_COLUMNS
+        await check_columns(connection, columns)
         await connection.execute("SET session_replication_role = replica")
+        indexes = [*SECONDARY_INDEXES, *(SEARCH_INDEXES if searchable else ())]
         definitions = [
             row["indexdef"]
             for row in await connection.fetch(
-                "SELECT indexdef FROM pg_indexes WHERE tablename = 'shipments'"
-                " AND indexname = ANY($1::text[])",
-                list(SECONDARY_INDEXES),
+                "SELECT indexdef FROM pg_indexes WHERE indexname = ANY($1::text[])", indexes
             )
         ]
-        if len(definitions) != len(SECONDARY_INDEXES):
-            raise BenchError(f"expected the indexes {SECONDARY_INDEXES}, found {definitions}")
-        for name in SECONDARY_INDEXES:
+        if len(definitions) != len(indexes):
+            raise BenchError(f"expected the indexes {indexes}, found {definitions}")
+        for name in indexes:
             await connection.execute(f'DROP INDEX "{name}"')
         for start in range(0, rows, BATCH):
-            shipments, numbers, leases = generator.rows(start, min(rows, start + BATCH))
-            decode_shipment(shipments[0][-1])  # the documents decode
+            batch = generator.rows(start, min(rows, start + BATCH))
+            check_document(batch, searchable)
             await connection.copy_records_to_table(
-                "shipments", records=shipments, columns=SHIPMENT_COLUMNS
+                "shipments", records=batch.shipments, columns=columns
             )
-            await connection.copy_records_to_table("tracking_numbers", records=numbers)
-            await connection.copy_records_to_table("poll_leases", records=leases)
+            await connection.copy_records_to_table("tracking_numbers", records=batch.numbers)
+            await connection.copy_records_to_table("poll_leases", records=batch.leases)
+            if searchable:
+                await connection.copy_records_to_table(
+                    "search_terms", records=batch.terms, columns=TERM_COLUMNS
+                )
         copied = time.perf_counter()
         for definition in definitions:
             await connection.execute(definition)
