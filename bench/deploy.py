@@ -1,6 +1,8 @@
 """A deployment in processes: the simulators (`shipgraph sandbox`), gateways (`shipgraph
-serve`, uvicorn with uvloop and httptools as in production), optionally a private
-redis-server and bench/plain.py. The benchmark's own process only runs the client."""
+serve`, uvicorn with uvloop and httptools as in production) on one database (a
+PostgreSQL URL, or a SQLite database in each gateway's memory), optionally a private
+redis-server (cache, event bus, breakers) and bench/plain.py (on the same database).
+The benchmark's own process only runs the client."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from bench.common import private_redis
 from bench.http import Endpoint, Http
 from bench.procs import Child
 from shipgraph.sandbox.mounts import SandboxWiring
+from shipgraph.store.sql.engine import MEMORY_URL
 
 
 @dataclass
@@ -24,6 +27,8 @@ class Deployment:
     gateways: list[Child]
     http: Http
     """The one client every request of the benchmark goes through."""
+    database: str
+    """The gateways' SHIPGRAPH_DATABASE_URL."""
     redis: RedisServer | None = None
     plain: Child | None = None
     apart: dict[str, Child] = field(default_factory=dict)
@@ -70,10 +75,14 @@ async def deployment(
     gateways: int = 1,
     redis: bool = False,
     plain: bool = False,
+    database: str | None = None,
     apart: tuple[str, ...] = (),
     **settings: object,
 ) -> AsyncIterator[Deployment | None]:
-    """None (after a printed note) when Redis is wanted and there is no redis-server."""
+    """None (after a printed note) when Redis is wanted and there is no redis-server.
+    ``database``: a PostgreSQL URL every gateway and the plain server share; without
+    it each gateway has a SQLite database in its memory (for benchmarks that do not
+    read what another gateway wrote)."""
     async with AsyncExitStack() as exits:
         server = private_redis(exits, "the Redis benchmarks") if redis else None
         if redis and server is None:
@@ -82,6 +91,7 @@ async def deployment(
         sandbox = await exits.enter_async_context(procs.sandbox(procs.port()))
         wiring = SandboxWiring(base_url=sandbox.url, gateway_url=None)
         config: dict[str, object] = {**wiring.gateway_settings(), **settings}
+        config["database_url"] = database or MEMORY_URL
         own: dict[str, Child] = {}
         for name in apart:
             own[name] = await exits.enter_async_context(procs.sandbox(procs.port()))
@@ -94,10 +104,10 @@ async def deployment(
         ]
         baseline = None
         if plain:
-            args = ["--redis-url", server.url] if server is not None else []
+            args = ["--database-url", database] if database is not None else []
             baseline = await exits.enter_async_context(
                 procs.module("bench.plain", procs.port(), *args)
             )
         http = Http()
         exits.push_async_callback(http.aclose)
-        yield Deployment(sandbox, started, http, server, baseline, own)
+        yield Deployment(sandbox, started, http, str(config["database_url"]), server, baseline, own)

@@ -13,9 +13,10 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from tests.integration.operations import CREATE, DELIVER_BY, GET, PICKUP_AT, create_input
+from tests.support.postgres_server import PostgresServer
 from tests.support.stack import Stack, running_stack
 
-from bench.common import BenchError, Booked, created, gql, graphql_at, private_redis
+from bench.common import BenchError, Booked, created, fresh_database, gql, graphql_at
 from bench.common import book as book_at
 from bench.http import Answer, Endpoint, Http
 from bench.measure import Call, Latency, Throughput, latencies, throughputs
@@ -31,7 +32,9 @@ THROUGHPUT_ROUNDS = 4
 ENVIO_AUTH = {"Authorization": ENVIO_API_KEY}
 
 MEMORY = "gateway (memory)"
-REDIS = "gateway (redis)"
+"""The store on a SQLite database in the gateway's memory (as `shipgraph dev`)."""
+POSTGRES = "gateway (postgres)"
+"""The store on the run's private PostgreSQL (as production)."""
 DIRECT_CREATE = "direct Envio"
 DIRECT_TRACK = "direct tracking"
 
@@ -153,8 +156,8 @@ async def booking(http: Http, stack: Stack) -> list[LatencyRow]:
 def pairs(names: list[str]) -> list[tuple[str, str]]:
     """(subject, baseline) of each figure printed for the reads."""
     found = [(MEMORY, DIRECT_TRACK)]
-    if REDIS in names:
-        found += [(REDIS, MEMORY), (REDIS, DIRECT_TRACK)]
+    if POSTGRES in names:
+        found += [(POSTGRES, MEMORY), (POSTGRES, DIRECT_TRACK)]
     return found
 
 
@@ -170,30 +173,26 @@ async def read_throughput(calls: dict[str, Call]) -> list[ThroughputRow]:
     return [ThroughputRow("read", s, found[s], b, found[b]) for s, b in pairs(list(calls))]
 
 
-async def redis_stack(exits: AsyncExitStack) -> Stack | None:
-    """A stack on a private redis-server (stopped on exit), or None with a note."""
-    server = private_redis(exits, "the Redis reads")
-    if server is None:
-        return None
-    return await exits.enter_async_context(running_stack(redis_url=server.url))
-
-
 async def read_calls(
-    http: Http, memory: Stack, redis: Stack | None, read_target: Booked
+    http: Http, memory: Stack, postgres: Stack | None, read_target: Booked
 ) -> dict[str, Call]:
     calls = {
         MEMORY: gateway_read(http, memory, read_target.shipment_id),
         DIRECT_TRACK: direct_track(http, memory, read_target.tracking_number),
     }
-    if redis is not None:
-        target = await book(http, redis, "BENCH-READ")
-        calls[REDIS] = gateway_read(http, redis, target.shipment_id)
+    if postgres is not None:
+        target = await book(http, postgres, "BENCH-READ")
+        calls[POSTGRES] = gateway_read(http, postgres, target.shipment_id)
     return calls
 
 
-async def run() -> None:
+async def run(database: PostgresServer | None) -> None:
+    """``database``: the run's PostgreSQL (None: the memory rows only)."""
     async with AsyncExitStack() as exits:
-        redis = await redis_stack(exits)
+        postgres = None
+        if database is not None:
+            stack = running_stack(database_url=fresh_database(database))
+            postgres = await exits.enter_async_context(stack)
         memory = await exits.enter_async_context(running_stack())
         # One client for every subject and baseline, so all pay the same client costs.
         http = Http()
@@ -206,7 +205,7 @@ async def run() -> None:
             " rounds\n(ratio = left / right; above 1x the left one is slower)"
         )
         show(await booking(http, memory))
-        calls = await read_calls(http, memory, redis, read_target)
+        calls = await read_calls(http, memory, postgres, read_target)
         show(await read_latency(calls))
 
         section(

@@ -1,38 +1,67 @@
-"""Lists: ``shipments(first: 100)`` on a tenant with 120 shipments in the Redis store.
+"""Lists: the page of 100 shipments a dashboard shows, through the gateway, against a
+plain Starlette endpoint returning the same rows as JSON from the same PostgreSQL
+database (bench/plain.py ``GET /page``).
 
-Latency of the page (edges with id, reference, status; pageInfo) alternates with two
-baselines: ``shipment(id)`` of one of those shipments through the same gateway, and
-``RedisShipmentStore.list(tenant, 100)`` called directly from this process (the
-store's own cost: Redis round trips and decoding 101 shipments, without GraphQL or
-HTTP). Redis commands per page are counted on the private redis-server with
-``CONFIG RESETSTAT`` then ``INFO commandstats`` around a batch of pages (our own INFO
-and CONFIG left out).
+A tenant gets 120 Envio bookings; then, in alternating rounds:
+
+- ``dashboard page``: ``shipments(first: 100)`` selecting exactly the dashboard's
+  fields (id, status, tracking number, reference, created, the origin's and the
+  destination's city and country, the parcels' weight);
+- ``plain page``: ``GET /page``: one SELECT of the newest 100 documents on an
+  asyncpg pool, each decoded with ``json.loads``, the same fields picked, the list
+  encoded with ``json.dumps``;
+- ``shipment(id)`` of one of them through the same gateway;
+- ``store.list direct``: ``SqlShipmentStore.list(tenant, 100)`` called from this
+  process (the store's own cost: the query and decoding 101 shipments, without
+  GraphQL or HTTP).
+
+The two pages are checked once to hold the same shipments in the same order. The
+SQL statements of one ``store.list`` call are counted on its engine.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from typing import Any
 
-from redis.asyncio import Redis
-from tests.integration.operations import GET, LIST
+from sqlalchemy import event
+from tests.integration.operations import GET
 
 from bench.common import BenchError, book, data, gql, graphql_at
 from bench.deploy import Deployment
+from bench.http import Endpoint
 from bench.measure import Call, Latency, latencies
-from bench.report import Target, section
-from shipgraph.store.redis import RedisShipmentStore
+from bench.report import Target, at_most, section
+from shipgraph.store.sql import SqlShipmentStore
 
 TENANT = "globex"
 SHIPMENTS = 120
 PAGE = 100
 ROUNDS = 200
 WARMUP = 10
-COUNTED = 20
-"""Pages (and reads) whose Redis commands are counted."""
 BOOKING_AT_ONCE = 8
 
-LISTED = f"shipments(first: {PAGE})"
+DASHBOARD_QUERY = """
+query Dashboard($first: Int) {
+  shipments(first: $first) {
+    edges {
+      node {
+        id
+        status
+        trackingNumber
+        reference
+        createdAt
+        origin { city countryCode }
+        destination { city countryCode }
+        parcels { weightKg }
+      }
+    }
+  }
+}
+"""
+
+DASHBOARD = "dashboard page"
+PLAIN = "plain page"
 READ = "shipment(id)"
 STORE = "store.list direct"
 
@@ -49,14 +78,41 @@ async def fill(env: Deployment) -> str:
     return (await asyncio.gather(*(one(n) for n in range(SHIPMENTS))))[0]
 
 
-def page(env: Deployment) -> Call:
+async def dashboard_ids(env: Deployment) -> list[str]:
+    at = graphql_at(env.gateway)
+    found = data(await gql(env.http, at, DASHBOARD_QUERY, {"first": PAGE}, TENANT), "shipments")
+    return [edge["node"]["id"] for edge in found["edges"]]
+
+
+def dashboard(env: Deployment) -> Call:
     at = graphql_at(env.gateway)
     variables = {"first": PAGE}
 
     async def call() -> None:
-        found = data(await gql(env.http, at, LIST, variables, TENANT), "shipments")
-        if len(found["edges"]) != PAGE or not found["pageInfo"]["hasNextPage"]:
+        found = data(await gql(env.http, at, DASHBOARD_QUERY, variables, TENANT), "shipments")
+        if len(found["edges"]) != PAGE:
             raise BenchError(f"shipments(first: {PAGE}) gave {len(found['edges'])} edges")
+
+    return call
+
+
+async def plain_rows(env: Deployment) -> list[dict[str, Any]]:
+    assert env.plain is not None
+    answer = await env.http.get(Endpoint.of(f"{env.plain.url}/page", {"tenant": TENANT}), {})
+    if answer.status != 200:
+        raise BenchError(f"plain page answered {answer.status}: {answer.body[:200]!r}")
+    rows: list[dict[str, Any]] = answer.json()
+    return rows
+
+
+def plain(env: Deployment) -> Call:
+    assert env.plain is not None
+    at = Endpoint.of(f"{env.plain.url}/page", {"tenant": TENANT})
+
+    async def call() -> None:
+        answer = await env.http.get(at, {})
+        if answer.status != 200 or answer.body.count(b'"trackingNumber"') != PAGE:
+            raise BenchError(f"plain page answered {answer.status}: {answer.body[:200]!r}")
 
     return call
 
@@ -71,7 +127,7 @@ def read(env: Deployment, shipment_id: str) -> Call:
     return call
 
 
-def direct(store: RedisShipmentStore) -> Call:
+def direct(store: SqlShipmentStore) -> Call:
     async def call() -> None:
         found = await store.list(TENANT, PAGE)
         if len(found.shipments) != PAGE:
@@ -80,49 +136,47 @@ def direct(store: RedisShipmentStore) -> Call:
     return call
 
 
-async def commands(redis: Redis, call: Call, times: int) -> Counter[str]:
-    """Redis commands per call of ``call`` (averaged over ``times`` calls)."""
-    await redis.config_resetstat()
-    for _ in range(times):
-        await call()
-    stats = await redis.info("commandstats")
-    counts: Counter[str] = Counter()
-    for name, figures in stats.items():
-        command = name.removeprefix("cmdstat_")
-        if command.split("|")[0] not in ("info", "config"):
-            counts[command] = figures["calls"]
-    return counts
+async def statements(store: SqlShipmentStore) -> list[str]:
+    """The SQL statements one ``store.list(TENANT, PAGE)`` sends."""
+    sent: list[str] = []
 
+    def seen(*args: Any) -> None:
+        sent.append(" ".join(str(args[2]).split()))
 
-def per_call(counts: Counter[str], times: int) -> str:
-    total = sum(counts.values()) / times
-    each = ", ".join(f"{name} {n / times:g}" for name, n in sorted(counts.items()))
-    return f"{total:g} ({each})"
+    event.listen(store.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await direct(store)()
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", seen)
+    return sent
 
 
 async def run(env: Deployment) -> list[Target]:
-    assert env.redis is not None
     sample = await fill(env)
-    store = RedisShipmentStore.from_url(env.redis.url)
-    redis = Redis.from_url(env.redis.url)
+    gateway_ids = await dashboard_ids(env)
+    plain_ids = [row["id"] for row in await plain_rows(env)]
+    if gateway_ids != plain_ids:
+        raise BenchError("the gateway's page and the plain page differ")
+    store = SqlShipmentStore.from_url(env.database)
     try:
-        calls = {LISTED: page(env), READ: read(env, sample), STORE: direct(store)}
+        calls = {DASHBOARD: dashboard(env), PLAIN: plain(env), READ: read(env, sample)}
+        calls[STORE] = direct(store)
         found: dict[str, Latency] = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
-        listed = await commands(redis, calls[LISTED], COUNTED)
-        single = await commands(redis, calls[READ], COUNTED)
+        sent = await statements(store)
     finally:
         await store.aclose()
-        await redis.aclose()
     section(
-        f"lists: {LISTED} on a tenant with {SHIPMENTS} shipments (Redis store);"
-        f" {ROUNDS} alternating rounds after {WARMUP} warm-up"
+        f"lists: shipments(first: {PAGE}) with the dashboard's fields, on a tenant with"
+        f" {SHIPMENTS} shipments (PostgreSQL); {ROUNDS} alternating rounds after {WARMUP} warm-up"
     )
-    listing = found[LISTED]
-    for name in (LISTED, READ, STORE):
+    page = found[DASHBOARD]
+    for name in (DASHBOARD, PLAIN, READ, STORE):
         one = found[name]
-        ratio = listing.p50_ms / one.p50_ms
-        versus = "" if name == LISTED else f"  ratio p50 page / this {ratio:6.2f}x"
+        ratio = page.p50_ms / one.p50_ms
+        versus = "" if name == DASHBOARD else f"  ratio p50 dashboard / this {ratio:6.2f}x"
         print(f"lists    {name:<22} p50 {one.p50_ms:6.2f} ms  p99 {one.p99_ms:6.2f} ms{versus}")
-    print(f"         Redis commands per page {per_call(listed, COUNTED)}")
-    print(f"         Redis commands per shipment(id) {per_call(single, COUNTED)}")
-    return []  # the issue sets no bar for lists
+    print(f"         SQL statements per store.list: {len(sent)}")
+    for statement in sent:
+        print(f"           {statement[:160]}")
+    ratio = page.p50_ms / found[PLAIN].p50_ms
+    return [at_most("lists", "dashboard page p50 / plain page p50", ratio, 1.5)]

@@ -3,7 +3,7 @@
 Everything the gateway does for a status change is on the clock: the Envio webhook
 POSTed to ``/webhooks/envio`` with the carrier's token (the body the simulator sends
 for a driver assignment, a new driver each time so that every webhook changes the
-shipment), verified, stored in Redis, published on the Redis bus, and executed and
+shipment), verified, stored in PostgreSQL, published on the Redis bus, and executed and
 sent by every subscription (graphql-transport-ws). A receipt is timed from just
 before the POST to the moment its frame's bytes reach the client.
 
@@ -16,12 +16,12 @@ Four set-ups, all connected at once and measured in alternating rounds:
 - ``plain``: bench/plain.py in its own process, 1 000 connections; the trigger
   (``POST /publish``) queues the same bytes the gateway sends for an event to every
   connection. The floor of this machine, this client and uvicorn's WebSocket.
-- ``gateway x1``: one `shipgraph serve` process on the private Redis, 1 000
+- ``gateway x1``: one `shipgraph serve` process on the private Redis and PostgreSQL, 1 000
   subscribers of tenant acme, the webhook POSTed to it.
-- ``gateway x2``: two `shipgraph serve` processes on the same Redis, 500 subscribers
+- ``gateway x2``: two `shipgraph serve` processes on the same Redis and database, 500 subscribers
   of tenant globex on each, the webhook POSTed to the first.
 
-Client, servers and redis-server share the machine's two cores.
+Client, servers, redis-server and PostgreSQL share the machine's two cores.
 """
 
 from __future__ import annotations
@@ -33,8 +33,10 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.postgres_server import PostgresServer
+
 from bench import procs
-from bench.common import BenchError, auth, book, graphql_at
+from bench.common import BenchError, auth, book, fresh_database, graphql_at
 from bench.deploy import Deployment, deployment
 from bench.http import Endpoint, Http
 from bench.measure import NS_PER_MS, quantile, rotated
@@ -204,9 +206,14 @@ def report(setups: list[Setup], usage: dict[str, Usage], rss: dict[str, float]) 
     return targets
 
 
-async def run() -> list[Target]:
+async def run(database: PostgresServer | None) -> list[Target]:
+    """``database``: the run's PostgreSQL, which the three gateways share (without it
+    each has a SQLite database in memory, and gateway x2's second process would not
+    know the shipment its subscribers follow)."""
     raise_fd_limit(4 * SUBSCRIBERS + 1_000)
-    async with deployment(gateways=3, redis=True, plain=True) as env, AsyncExitStack() as exits:
+    url = fresh_database(database) if database is not None else None
+    setup = deployment(gateways=3, redis=True, plain=True, database=url)
+    async with setup as env, AsyncExitStack() as exits:
         if env is None:
             return []
         assert env.plain is not None

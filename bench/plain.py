@@ -1,54 +1,100 @@
 """The baselines' server: plain Starlette, served by uvicorn the way `shipgraph serve`
-serves the gateway (``uvicorn.run``, same options), in its own process.
+serves the gateway (``uvicorn.run``, same options), in its own process, on the same
+PostgreSQL database as the gateway (``--database-url``, the gateway's URL).
 
-- ``GET /shipment/{id}``: the bytes the Redis store keeps for that shipment
-  (``shipgraph:shipment:<id>``, see shipgraph.store.redis), as they are; no
-  authentication, no GraphQL, no decoding.
+The database is read through an asyncpg pool directly, not through SQLAlchemy:
+that is the least a Python endpoint can do with PostgreSQL (the gateway's store runs
+SQLAlchemy Core over the same asyncpg driver), so the baseline is the floor, and a
+ratio against it counts SQLAlchemy's own cost against the gateway, not for it.
+
+- ``GET /shipment/{id}?tenant=acme``: the stored ``document`` bytes of the row
+  ``shipments (tenant, id)``, as they are; no authentication, no GraphQL, no decoding.
+- ``GET /page?tenant=globex``: the tenant's newest 100 shipments (the listing's
+  order, ``created_us DESC, id DESC``) with the fields a dashboard shows, as a JSON
+  array: each document decoded with ``json.loads``, the fields picked, and the list
+  encoded with ``json.dumps`` (what a plain endpoint would do).
 - ``WebSocket /ws``: a connection that only listens; ``POST /publish`` hands the
   request body to every open connection's queue and answers; each connection's task
   sends it as one text frame. The same shape as a subscription (one task per
   subscriber, woken by a queue), without GraphQL or Redis.
 
-Run: ``python -m bench.plain --port PORT [--redis-url URL]``.
+Run: ``python -m bench.plain --port PORT [--database-url URL]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import asyncpg
 import uvicorn
-from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-SHIPMENT_KEY = "shipgraph:shipment:{id}"
+PAGE = 100
+POOL_SIZE = 20
+"""As many connections as a gateway process's pool (database_max_connections)."""
+SHIPMENT = "SELECT document FROM shipments WHERE tenant = $1 AND id = $2"
+NEWEST = (
+    "SELECT document FROM shipments WHERE tenant = $1 ORDER BY created_us DESC, id DESC LIMIT $2"
+)
 
 
-def create_app(redis_url: str | None) -> Starlette:
+def asyncpg_dsn(url: str) -> str:
+    """SQLAlchemy's ``postgresql+asyncpg://`` URL as asyncpg's DSN."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def dashboard_row(document: bytes) -> dict[str, Any]:
+    """The dashboard's fields of a stored document, named as the GraphQL query names them."""
+    shipment = json.loads(document)
+    origin, destination = shipment["origin"], shipment["destination"]
+    return {
+        "id": shipment["id"],
+        "status": shipment["status"],
+        "trackingNumber": shipment["tracking_number"],
+        "reference": shipment["reference"],
+        "createdAt": shipment["created_at"],
+        "origin": {"city": origin["city"], "countryCode": origin["country_code"]},
+        "destination": {"city": destination["city"], "countryCode": destination["country_code"]},
+        "parcels": [{"weightKg": parcel["weight_kg"]} for parcel in shipment["parcels"]],
+    }
+
+
+def create_app(database_url: str | None) -> Starlette:
     listeners: set[asyncio.Queue[str]] = set()
-    redis: list[Redis] = []
+    pools: list[asyncpg.Pool] = []
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if redis_url is not None:
-            redis.append(Redis.from_url(redis_url))
+        if database_url is not None:
+            dsn = asyncpg_dsn(database_url)
+            pools.append(await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE))
         try:
             yield
         finally:
-            for client in redis:
-                await client.aclose()
+            for pool in pools:
+                await pool.close()
 
     async def shipment(request: Request) -> Response:
-        raw = await redis[0].get(SHIPMENT_KEY.format(id=request.path_params["id"]))
+        tenant = request.query_params.get("tenant", "acme")
+        raw = await pools[0].fetchval(SHIPMENT, tenant, request.path_params["id"])
         if raw is None:
             return Response(b'{"error": "not found"}', 404, media_type="application/json")
         return Response(raw, media_type="application/json")
+
+    async def page(request: Request) -> Response:
+        tenant = request.query_params.get("tenant", "acme")
+        rows = await pools[0].fetch(NEWEST, tenant, PAGE)
+        body = json.dumps([dashboard_row(row["document"]) for row in rows])
+        return Response(body.encode(), media_type="application/json")
 
     async def publish(request: Request) -> Response:
         text = (await request.body()).decode()
@@ -84,6 +130,7 @@ def create_app(redis_url: str | None) -> Starlette:
     return Starlette(
         routes=[
             Route("/shipment/{id}", shipment, methods=["GET"]),
+            Route("/page", page, methods=["GET"]),
             Route("/publish", publish, methods=["POST"]),
             WebSocketRoute("/ws", listen),
         ],
@@ -94,11 +141,11 @@ def create_app(redis_url: str | None) -> Starlette:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.plain")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--redis-url", default=None)
+    parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     # As shipgraph.cli._serve runs the gateway.
     uvicorn.run(
-        create_app(args.redis_url),
+        create_app(args.database_url),
         host="127.0.0.1",
         port=args.port,
         log_level="warning",

@@ -1,28 +1,37 @@
 """Reads: ``shipment(id)`` through the gateway against a plain Starlette endpoint that
-returns the same stored JSON from the same Redis (bench/plain.py), both served by
-uvicorn in their own process the way `shipgraph serve` runs (uvloop, httptools).
+returns the same stored JSON from the same PostgreSQL database (bench/plain.py), both
+served by uvicorn in their own process the way `shipgraph serve` runs (uvloop,
+httptools).
 
 The gateway authenticates, parses and validates the query, reads the shipment
-through its store (one Redis GET), decodes it and serialises the fields asked for
-(all those the integration tests ask for). The plain endpoint does one Redis GET and
-returns the bytes. Throughput: 20 concurrent keep-alive clients (bench/http.py) in
-rounds alternating between the two; the CPU each server and the client used shows
-which side was the bottleneck.
+through its store (SQLAlchemy Core on asyncpg), decodes it and serialises the fields
+asked for (all those the integration tests ask for); a repeated read is answered
+from its response cache after one query of the shipment's version. The plain
+endpoint does one ``SELECT document`` on an asyncpg pool and returns the bytes.
+Throughput: 20 concurrent keep-alive clients (bench/http.py) in rounds alternating
+between the two; the CPU each server, PostgreSQL and the client used shows which side
+was the bottleneck.
 """
 
 from __future__ import annotations
 
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any
 
+import asyncpg
 from tests.integration.operations import GET
+from tests.support.postgres_server import PostgresServer
 
-from bench.common import BenchError, book, data, gql, graphql_at
+from bench.common import BenchError, book, data, gql, graphql_at, postgres_cpu_s
 from bench.deploy import Deployment
 from bench.http import Endpoint
 from bench.measure import Call, Latency, drive, latencies, rotated
-from bench.procs import Child, cpu_s
+from bench.plain import SHIPMENT, asyncpg_dsn
+from bench.procs import Child
 from bench.report import Target, at_least, section
+from shipgraph.store.sql import SqlShipmentStore
 
 ROUNDS = 200
 WARMUP = 20
@@ -31,7 +40,7 @@ REQUESTS = 4_000
 THROUGHPUT_ROUNDS = 4
 
 GATEWAY = "gateway shipment(id)"
-PLAIN = "plain GET from Redis"
+PLAIN = "plain SELECT by id"
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Load:
     requests: int = 0
     wall_s: float = 0.0
     server_cpu_s: float = 0.0
-    redis_cpu_s: float = 0.0
+    database_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
 
     @property
@@ -49,11 +58,14 @@ class Load:
         return self.requests / self.wall_s
 
     def busy(self) -> str:
-        server, redis, client = (
+        server, database, client = (
             100 * cpu / self.wall_s
-            for cpu in (self.server_cpu_s, self.redis_cpu_s, self.client_cpu_s)
+            for cpu in (self.server_cpu_s, self.database_cpu_s, self.client_cpu_s)
         )
-        return f"CPU server {server:3.0f} %  redis {redis:3.0f} %  client {client:3.0f} % of a core"
+        return (
+            f"CPU server {server:3.0f} %  postgres {database:3.0f} %"
+            f"  client {client:3.0f} % of a core"
+        )
 
 
 def gateway_read(env: Deployment, shipment_id: str) -> Call:
@@ -68,7 +80,7 @@ def gateway_read(env: Deployment, shipment_id: str) -> Call:
 
 def plain_read(env: Deployment, shipment_id: str) -> Call:
     assert env.plain is not None
-    at = Endpoint.of(f"{env.plain.url}/shipment/{shipment_id}")
+    at = Endpoint.of(f"{env.plain.url}/shipment/{shipment_id}", {"tenant": "acme"})
     wanted = shipment_id.encode()
 
     async def call() -> None:
@@ -80,7 +92,7 @@ def plain_read(env: Deployment, shipment_id: str) -> Call:
 
 
 async def loads(
-    calls: dict[str, Call], servers: dict[str, Child], redis_pid: int
+    calls: dict[str, Call], servers: dict[str, Child], database: PostgresServer
 ) -> dict[str, Load]:
     found = {name: Load() for name in calls}
     per_round = REQUESTS // THROUGHPUT_ROUNDS
@@ -90,10 +102,10 @@ async def loads(
         for name in rotated(list(calls), turn):
             load, server = found[name], servers[name]
             server_cpu, client_cpu = server.cpu_s(), time.process_time()
-            redis_cpu = cpu_s(redis_pid)
+            database_cpu = postgres_cpu_s(database)
             load.wall_s += await drive(calls[name], clients=CLIENTS, requests=per_round) / 1e9
             load.server_cpu_s += server.cpu_s() - server_cpu
-            load.redis_cpu_s += cpu_s(redis_pid) - redis_cpu
+            load.database_cpu_s += postgres_cpu_s(database) - database_cpu
             load.client_cpu_s += time.process_time() - client_cpu
             load.requests += per_round
     return found
@@ -115,8 +127,50 @@ def lines(found: dict[str, Latency], load: dict[str, Load]) -> list[str]:
     return out
 
 
-async def run(env: Deployment) -> list[Target]:
-    assert env.plain is not None and env.redis is not None
+STORE_AS_BUILT = "store.get, as the app"
+STORE_NO_PING = "store.get, no pre-ping"
+STORE_AUTOCOMMIT = "... and autocommit"
+ASYNCPG = "asyncpg fetchval"
+ENGINES: dict[str, dict[str, Any]] = {
+    STORE_AS_BUILT: {},
+    STORE_NO_PING: {"pool_pre_ping": False},
+    STORE_AUTOCOMMIT: {"pool_pre_ping": False, "isolation_level": "AUTOCOMMIT"},
+}
+"""Engine options over the app's (shipgraph.app.build_services: create_engine's
+defaults, which ping each connection as it leaves the pool, and a transaction per
+read), to show what a read's round trips cost."""
+
+
+async def store_reads(url: str, shipment_id: str) -> dict[str, Latency]:
+    """One read of the shipment from this process: through SqlShipmentStore as the
+    app builds it and with two of its engine options changed, and asyncpg alone."""
+    async with AsyncExitStack() as exits:
+        calls: dict[str, Call] = {}
+        for name, options in ENGINES.items():
+            store = SqlShipmentStore.from_url(url, pool_size=4, max_overflow=0, **options)
+            exits.push_async_callback(store.aclose)
+            calls[name] = store_get(store, shipment_id)
+        pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=4, max_size=4)
+        exits.push_async_callback(pool.close)
+
+        async def fetch() -> None:
+            if await pool.fetchval(SHIPMENT, "acme", shipment_id) is None:
+                raise BenchError("asyncpg found no shipment")
+
+        calls[ASYNCPG] = fetch
+        return await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+
+
+def store_get(store: SqlShipmentStore, shipment_id: str) -> Call:
+    async def call() -> None:
+        if await store.get("acme", shipment_id) is None:
+            raise BenchError("store.get found no shipment")
+
+    return call
+
+
+async def run(env: Deployment, database: PostgresServer) -> list[Target]:
+    assert env.plain is not None
     target = await book(env.http, graphql_at(env.gateway), "BENCH-READ")
     calls = {
         GATEWAY: gateway_read(env, target.shipment_id),
@@ -124,12 +178,18 @@ async def run(env: Deployment) -> list[Target]:
     }
     found = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
     servers = {GATEWAY: env.gateways[0], PLAIN: env.plain}
-    load = await loads(calls, servers, env.redis.process.pid)
+    load = await loads(calls, servers, database)
     section(
         f"reads: {ROUNDS} one at a time, alternating; then {CLIENTS} concurrent clients,"
         f" {REQUESTS} requests each in {THROUGHPUT_ROUNDS} alternating rounds"
     )
     for line in lines(found, load):
         print(line)
+    direct = await store_reads(env.database, target.shipment_id)
+    base = direct[ASYNCPG]
+    print("         the same read from this process, alternating (where the gateway's time goes):")
+    for name, one in direct.items():
+        ratio = "" if name == ASYNCPG else f"  ratio p50 / asyncpg {one.p50_ms / base.p50_ms:5.2f}x"
+        print(f"         {name:<22} p50 {one.p50_ms:6.3f} ms  p99 {one.p99_ms:6.3f} ms{ratio}")
     ratio = load[GATEWAY].per_second / load[PLAIN].per_second
     return [at_least("reads", "req/s gateway / plain", ratio, 0.5)]

@@ -40,14 +40,14 @@ class ThroughputRow:
     def line(self) -> str:
         ratio = self.measured.per_second / self.reference.per_second
         return (
-            f"{self.case:<8} {self.subject:<17} {self.measured.per_second:7.0f} req/s"
-            f"  vs  {self.baseline:<17} {self.reference.per_second:7.0f} req/s"
+            f"{self.case:<8} {self.subject:<18} {self.measured.per_second:7.0f} req/s"
+            f"  vs  {self.baseline:<18} {self.reference.per_second:7.0f} req/s"
             f"  ratio {ratio:6.3f}x"
         )
 
 
 def _latency(name: str, latency: Latency) -> str:
-    return f"{name:<17} p50 {latency.p50_ms:6.2f} ms  p95 {latency.p95_ms:6.2f} ms"
+    return f"{name:<18} p50 {latency.p50_ms:6.2f} ms  p95 {latency.p95_ms:6.2f} ms"
 
 
 def machine() -> str:
@@ -118,7 +118,7 @@ def at_least(benchmark: str, figure: str, value: float, bar: float) -> Target:
 
 
 def show_targets(targets: list[Target]) -> None:
-    section("targets (issue 6)")
+    section("targets (issues 6 and 13)")
     for target in targets:
         print(target.line())
     sys.stdout.flush()
