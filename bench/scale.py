@@ -257,9 +257,13 @@ Records = list[tuple[Any, ...]]
 
 @dataclass
 class Batch:
-    """Records for COPY: shipments, tracking_numbers, poll_leases, search_terms."""
+    """Records for COPY: shipments, its lookup tables (shipment_ids, carrier_ids,
+    tracking_numbers, poll_leases) and search_terms: what SqlShipmentStore.create
+    writes (store.sql.store.stored_rows), built here from a template for speed."""
 
     shipments: Records = field(default_factory=list)
+    ids: Records = field(default_factory=list)
+    carriers: Records = field(default_factory=list)
     numbers: Records = field(default_factory=list)
     leases: Records = field(default_factory=list)
     terms: Records = field(default_factory=list)
@@ -342,6 +346,8 @@ class Generator:
                 row += (searching.search_text(terms),)
                 batch.terms += [(TENANT, shipment_id, term, created_us) for term in terms]
             shipments.append(row)
+            batch.ids.append((shipment_id, TENANT))
+            batch.carriers.append(("ENVIO", carrier_id, TENANT, shipment_id))
             numbers.append(("ENVIO", tracking, TENANT, shipment_id))
             if status not in TERMINAL:
                 fresh = seconds * 1000
@@ -432,6 +438,8 @@ async def seed(url: str, rows: int) -> Seeded:
             await connection.copy_records_to_table(
                 "shipments", records=batch.shipments, columns=columns
             )
+            await connection.copy_records_to_table("shipment_ids", records=batch.ids)
+            await connection.copy_records_to_table("carrier_ids", records=batch.carriers)
             await connection.copy_records_to_table("tracking_numbers", records=batch.numbers)
             await connection.copy_records_to_table("poll_leases", records=batch.leases)
             if searchable:

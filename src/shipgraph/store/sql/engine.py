@@ -39,7 +39,8 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     parsed = sa.make_url(url)
     options.setdefault("pool_timeout", POOL_WAIT_S)
     if parsed.get_backend_name() != "sqlite":
-        options.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip before every statement): a connection found dead
+        # fails its request (SERVICE_UNAVAILABLE, a webhook 503) and the pool drops it.
         connect_args = options.setdefault("connect_args", {})
         connect_args.setdefault("timeout", CONNECT_TIMEOUT_S)
         connect_args.setdefault("command_timeout", COMMAND_TIMEOUT_S)

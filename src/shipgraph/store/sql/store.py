@@ -244,6 +244,9 @@ class SqlShipmentStore:
         self._in_progress_ttl_s = in_progress_ttl_s
         self._clock = clock
         self._owns_engine = owns_engine
+        # Reads are single statements (or a walk whose each step stands alone): in
+        # autocommit they cost no BEGIN and ROLLBACK round trips of their own.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._updating = KeyedLocks()
         self._schema_checked = False
 
@@ -326,7 +329,7 @@ class SqlShipmentStore:
         query = sa.select(shipments.c.document).where(
             shipments.c.tenant == tenant, shipments.c.id == shipment_id
         )
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             raw = (await conn.execute(query)).scalar_one_or_none()
         return owned(tenant, shipment_id, raw)
 
@@ -341,7 +344,7 @@ class SqlShipmentStore:
     async def versions(self, tenant: str, shipment_ids: Sequence[str]) -> list[int | None]:
         found: dict[str, int] = {}
         if shipment_ids and storable(tenant):
-            async with self._engine.connect() as conn:
+            async with self._reads.connect() as conn:
                 for batch in _batches(shipment_ids):
                     query = sa.select(shipments.c.id, shipments.c.version).where(
                         shipments.c.tenant == tenant, shipments.c.id.in_(batch)
@@ -354,7 +357,7 @@ class SqlShipmentStore:
         found: dict[str, bytes] = {}
         if not storable(tenant):
             return found
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             for batch in _batches(ids):
                 query = sa.select(shipments.c.id, shipments.c.document).where(
                     shipments.c.tenant == tenant, shipments.c.id.in_(batch)
@@ -409,7 +412,7 @@ class SqlShipmentStore:
         return await self._find(query)
 
     async def _find(self, query: sa.Select[Any]) -> Shipment | None:
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             row = (await conn.execute(query)).first()
         return None if row is None else read_shipment(row.id, row.document)
 
@@ -564,7 +567,7 @@ class SqlShipmentStore:
         """Up to ``size + 1`` matches past the position ``start``, read along the
         index of the filter's column (or the search's terms) in the listing's order."""
         source = _source(tenant, filter)
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
@@ -600,7 +603,7 @@ class SqlShipmentStore:
             raise ValueError(f"at_most must be >= 0, not {at_most}")
         if at_most == 0 or not storable(tenant) or not _can_match(filter):
             return 0
-        async with self._engine.connect() as conn:
+        async with self._engine.connect() as conn:  # a stream needs its transaction
             prefixes = _prefixes(filter)
             if prefixes and not _matching(filter):
                 # a search alone (and its dates) is counted from its terms, index only
@@ -805,7 +808,7 @@ class SqlShipmentStore:
             self._uncertain(tenant, carrier, reference),
             uncertain_bookings.c.expires_at > self._clock(),
         )
-        async with self._engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return (await conn.execute(query)).first() is not None
 
     @_reachable
