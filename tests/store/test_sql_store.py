@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
@@ -37,7 +38,7 @@ from shipgraph.store import (
 from shipgraph.store.sql import SqlShipmentStore, current_is_head, upgrade
 from shipgraph.store.sql import engine as sql_engine
 from shipgraph.store.sql.engine import MEMORY_URL
-from shipgraph.store.sql.migrate import current_revisions, head_revisions
+from shipgraph.store.sql.migrate import alembic_config, current_revisions, head_revisions
 from shipgraph.store.sql.tables import metadata
 from shipgraph.store.sql.tables import poll_leases as poll_leases_table
 from shipgraph.store.sql.tables import shipments as shipments_table
@@ -191,6 +192,40 @@ async def test_upgrading_from_0001_keeps_every_shipment_findable(url: str) -> No
             await store.create(shipment("s1", tenant="globex", carrier_shipment_id="C-9"))
         with pytest.raises(DuplicateShipment):
             await store.create(shipment("s2", carrier_shipment_id="C-1"))
+    finally:
+        await store.aclose()
+
+
+async def downgrade(url: str, revision: str) -> None:
+    engine = sql_engine.create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_downgrade, url, revision)
+    finally:
+        await engine.dispose()
+
+
+def _downgrade(connection: Connection, url: str, revision: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_0003_goes_down_and_up_again_keeping_what_0002_had(url: str) -> None:
+    await upgrade(url)
+    store = SqlShipmentStore.from_url(url)
+    try:
+        await store.create(shipment("s1", carrier_shipment_id="C-1", tracking_number="T-1"))
+    finally:
+        await store.aclose()
+    await downgrade(url, "0002")
+    assert await current_revisions(url) == ("0002",)
+    await upgrade(url)
+    store = SqlShipmentStore.from_url(url)
+    try:
+        found = await store.find_by_tracking_number(CarrierCode.ENVIO, "T-1")
+        assert found is not None and found.id == "s1"
+        assert await store.find_by_carrier_id(CarrierCode.ENVIO, "C-1") == found
     finally:
         await store.aclose()
 

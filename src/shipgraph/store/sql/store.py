@@ -371,22 +371,8 @@ class SqlShipmentStore:
     ) -> Shipment | None:
         if not storable(carrier_shipment_id):
             return None
-        joined = carrier_ids.join(
-            shipments,
-            sa.and_(
-                shipments.c.tenant == carrier_ids.c.tenant,
-                shipments.c.id == carrier_ids.c.shipment_id,
-            ),
-        )
-        query = (
-            sa.select(shipments.c.id, shipments.c.document)
-            .select_from(joined)
-            .where(
-                carrier_ids.c.carrier == carrier.value,
-                carrier_ids.c.carrier_shipment_id == carrier_shipment_id,
-            )
-        )
-        return await self._find(query)
+        key = carrier_ids.c.carrier_shipment_id == carrier_shipment_id
+        return await self._find_through(carrier_ids, carrier, key)
 
     @_reachable
     async def find_by_tracking_number(
@@ -394,20 +380,20 @@ class SqlShipmentStore:
     ) -> Shipment | None:
         if not storable(tracking_number):
             return None
-        joined = tracking_numbers.join(
-            shipments,
-            sa.and_(
-                shipments.c.tenant == tracking_numbers.c.tenant,
-                shipments.c.id == tracking_numbers.c.shipment_id,
-            ),
+        key = tracking_numbers.c.tracking_number == tracking_number
+        return await self._find_through(tracking_numbers, carrier, key)
+
+    async def _find_through(
+        self, lookup: sa.Table, carrier: CarrierCode, key: Any
+    ) -> Shipment | None:
+        """The shipment a lookup table's row (carrier, key) points at."""
+        owner = sa.and_(
+            shipments.c.tenant == lookup.c.tenant, shipments.c.id == lookup.c.shipment_id
         )
         query = (
             sa.select(shipments.c.id, shipments.c.document)
-            .select_from(joined)
-            .where(
-                tracking_numbers.c.carrier == carrier.value,
-                tracking_numbers.c.tracking_number == tracking_number,
-            )
+            .select_from(lookup.join(shipments, owner))
+            .where(lookup.c.carrier == carrier.value, key)
         )
         return await self._find(query)
 

@@ -48,12 +48,9 @@ def upgrade() -> None:
     )
     # The foreign keys go before shipments is altered: SQLite alters a table by copying
     # it and dropping the old one, and that drop would cascade to every row they hold.
-    with op.batch_alter_table("tracking_numbers") as tracking_numbers:
-        tracking_numbers.drop_constraint("tracking_numbers_shipment_fkey", type_="foreignkey")
-    with op.batch_alter_table("poll_leases") as poll_leases:
-        poll_leases.drop_constraint("poll_leases_shipment_fkey", type_="foreignkey")
-    with op.batch_alter_table("search_terms") as search_terms:
-        search_terms.drop_constraint("search_terms_shipment_fkey", type_="foreignkey")
+    for table in ("tracking_numbers", "poll_leases", "search_terms"):
+        with op.batch_alter_table(table) as altered:
+            altered.drop_constraint(f"{table}_shipment_fkey", type_="foreignkey")
     with op.batch_alter_table("shipments") as shipments:
         shipments.drop_constraint("shipments_id_key", type_="unique")
         shipments.drop_constraint("shipments_carrier_id_key", type_="unique")
@@ -88,34 +85,20 @@ def downgrade() -> None:
     op.drop_index("uncertain_bookings_expiry", table_name="uncertain_bookings")
     op.drop_table("uncertain_bookings")
     op.drop_table("tracking_events")
-    with op.batch_alter_table("search_terms") as search_terms:
-        search_terms.create_foreign_key(
-            "search_terms_shipment_fkey",
-            "shipments",
-            ["tenant", "shipment_id"],
-            ["tenant", "id"],
-            ondelete="CASCADE",
-        )
-    with op.batch_alter_table("poll_leases") as poll_leases:
-        poll_leases.create_foreign_key(
-            "poll_leases_shipment_fkey",
-            "shipments",
-            ["tenant", "shipment_id"],
-            ["tenant", "id"],
-            ondelete="CASCADE",
-        )
-    with op.batch_alter_table("tracking_numbers") as tracking_numbers:
-        tracking_numbers.create_foreign_key(
-            "tracking_numbers_shipment_fkey",
-            "shipments",
-            ["tenant", "shipment_id"],
-            ["tenant", "id"],
-            ondelete="CASCADE",
-        )
     with op.batch_alter_table("shipments") as shipments:
         shipments.create_unique_constraint(
             "shipments_carrier_id_key", ["carrier", "carrier_shipment_id"]
         )
         shipments.create_unique_constraint("shipments_id_key", ["id"])
+    # after shipments is altered (on SQLite, copied): see upgrade
+    for table in ("search_terms", "poll_leases", "tracking_numbers"):
+        with op.batch_alter_table(table) as altered:
+            altered.create_foreign_key(
+                f"{table}_shipment_fkey",
+                "shipments",
+                ["tenant", "shipment_id"],
+                ["tenant", "id"],
+                ondelete="CASCADE",
+            )
     op.drop_table("carrier_ids")
     op.drop_table("shipment_ids")
