@@ -27,9 +27,10 @@ status, tracking number, reference, created, both cities and countries, parcel w
 Karrio's REST answer is always the whole shipment). Every answer is checked (100
 shipments, no errors).
 
-Karrio's per-user throttle (600 requests a minute by default) would answer 429 within
-a run: ``USER_RATE_LIMIT`` is raised for it. Its REST requests are logged to its
-database by drf-api-tracking, as in production.
+Karrio's throttles (600 requests a minute per user, 300 for the shipments endpoints,
+by default) would answer 429 within a run: ``USER_RATE_LIMIT`` and
+``CARRIER_REQUEST_RATE_LIMIT`` are raised (the throttles still run). Its REST
+requests are logged to its database by drf-api-tracking, as in production.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ ROUNDS = int(os.environ.get("BENCH_KARRIO_ROUNDS", "200"))
 WARMUP = 10
 BOOKING_AT_ONCE = 8
 MIGRATE_TIMEOUT_S = 900
+CPU_PAGES = 100
+"""Pages per subject, one after another, whose server CPU is read from /proc."""
 
 KARRIO_QUERY = """
 query Dashboard($filter: ShipmentFilter) {
@@ -195,6 +198,7 @@ def karrio_environment(work: Path, dbs: Databases) -> dict[str, str]:
         SECRET_KEY="bench-only-secret-key-0123456789abcdef",
         ALLOWED_HOSTS="*",
         USER_RATE_LIMIT="1000000/minute",
+        CARRIER_REQUEST_RATE_LIMIT="1000000/minute",
         WORK_DIR=str(work),
         LOG_DIR=str(work),
         WORKER_DB_DIR=str(work),
@@ -297,6 +301,37 @@ async def fill_shipgraph(http: Http, base: str) -> None:
     await asyncio.gather(*(one(n) for n in range(SHIPMENTS)))
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (gunicorn's master and its workers), from /proc."""
+    found = [pid]
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as children:
+                for child in children.read().split():
+                    found += process_tree(int(child))
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu_s(pid: int) -> float:
+    total = 0.0
+    for one in process_tree(pid):
+        try:
+            total += procs.cpu_s(one)
+        except OSError:
+            continue
+    return total
+
+
+async def cpu_per_call_ms(call: Call, pid: int) -> float:
+    """Server CPU (``pid`` and its children; not PostgreSQL's) per call, in ms."""
+    before = tree_cpu_s(pid)
+    for _ in range(CPU_PAGES):
+        await call()
+    return (tree_cpu_s(pid) - before) * 1000 / CPU_PAGES
+
+
 async def body_size(http: Http, call_at: tuple[str, Endpoint, dict[str, str], Any]) -> int:
     method, at, headers, body = call_at
     answer = await (http.get(at, headers) if method == "GET" else http.post_json(at, headers, body))
@@ -341,6 +376,12 @@ async def run(work: Path) -> None:
             )),
         }  # fmt: skip
         found: dict[str, Latency] = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
+        pids = {
+            "karrio GraphQL": karrio.process.pid,
+            "karrio REST": karrio.process.pid,
+            "shipgraph GraphQL": env_sg.gateways[0].process.pid,
+        }
+        cpu = {name: await cpu_per_call_ms(call, pids[name]) for name, call in calls.items()}
     section(
         f"karrio: a page of {PAGE} shipments (dashboard fields) of {SHIPMENTS}, {dbs.kind};"
         f" {ROUNDS} alternating rounds after {WARMUP} warm-up;"
@@ -355,6 +396,11 @@ async def run(work: Path) -> None:
             f"karrio   {name:<18} p50 {one.p50_ms:7.2f} ms  p95 {one.p95_ms:7.2f} ms"
             f"  p99 {one.p99_ms:7.2f} ms  body {sizes[name] / 1024:6.1f} KiB{ratio}"
         )
+    theirs = cpu["shipgraph GraphQL"]
+    print(f"         server CPU per page ({CPU_PAGES} pages each, PostgreSQL's own not counted):")
+    for name, ms in cpu.items():
+        versus = "" if name == "shipgraph GraphQL" else f"  ratio {ms / theirs:5.2f}x"
+        print(f"karrio   {name:<18} {ms:7.2f} ms CPU{versus}")
 
 
 def main() -> None:
