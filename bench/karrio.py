@@ -31,6 +31,9 @@ Karrio's throttles (600 requests a minute per user, 300 for the shipments endpoi
 by default) would answer 429 within a run: ``USER_RATE_LIMIT`` and
 ``CARRIER_REQUEST_RATE_LIMIT`` are raised (the throttles still run). Its REST
 requests are logged to its database by drf-api-tracking, as in production.
+
+Knobs: ``KARRIO_VENV``, ``KARRIO_WORKERS``, ``BENCH_KARRIO_ROUNDS``, and
+``BENCH_KARRIO_<NAME>=value`` to give Karrio its setting ``<NAME>`` for a variant.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ ROUNDS = int(os.environ.get("BENCH_KARRIO_ROUNDS", "200"))
 WARMUP = 10
 BOOKING_AT_ONCE = 8
 MIGRATE_TIMEOUT_S = 900
+TUNING = "BENCH_KARRIO_"
 CPU_PAGES = 100
 """Pages per subject, one after another, whose server CPU is read from /proc."""
 
@@ -206,7 +210,19 @@ def karrio_environment(work: Path, dbs: Databases) -> dict[str, str]:
         DETACHED_WORKER="False",
         **dbs.karrio,
     )
+    # BENCH_KARRIO_<NAME>=value sets Karrio's <NAME> for a variant, e.g.
+    # BENCH_KARRIO_DATABASE_CONN_MAX_AGE=60 (its default 0 opens a connection per request).
+    env.update(tuning())
     return env
+
+
+def tuning() -> dict[str, str]:
+    """Karrio settings given as BENCH_KARRIO_<NAME> (BENCH_KARRIO_ROUNDS is ours)."""
+    return {
+        name.removeprefix(TUNING): value
+        for name, value in os.environ.items()
+        if name.startswith(TUNING) and name != f"{TUNING}ROUNDS"
+    }
 
 
 def run_tool(argv: list[str], env: dict[str, str], work: Path, stdin: str = "") -> str:
@@ -386,6 +402,7 @@ async def run(work: Path) -> None:
         f"karrio: a page of {PAGE} shipments (dashboard fields) of {SHIPMENTS}, {dbs.kind};"
         f" {ROUNDS} alternating rounds after {WARMUP} warm-up;"
         f" karrio-server {karrio_version()} ({KARRIO_WORKERS} gunicorn workers)"
+        + "".join(f", {name}={value}" for name, value in tuning().items())
     )
     ours = found["shipgraph GraphQL"]
     for name, one in found.items():
