@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint bench conformance redis-server postgresql chromium clean
+.PHONY: run test lint bench bench-karrio conformance redis-server postgresql chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,5 +68,32 @@ conformance: $(STAMP) redis-server chromium
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Optional: Karrio's server (the open-source peer of issue 13) in a venv of its own, then
+# its page of 100 shipments against ours (bench/karrio.py). Not part of `make bench`.
+# The modules its Docker image installs, minus karrio-server-documents (it fetches a
+# stylesheet from a CDN as it is imported, so it cannot start offline); the pins are
+# Karrio's requirements.txt at that version where Python 3.11 allows (its Django 6
+# needs 3.12; graphql-core 3.3 breaks its error formatting).
+KARRIO_VENV := .venv-karrio
+KARRIO_VERSION ?= 2026.1.32
+KARRIO_PACKAGES := karrio-server==$(KARRIO_VERSION) karrio-server-core==$(KARRIO_VERSION) \
+  karrio-server-graph==$(KARRIO_VERSION) karrio-server-manager==$(KARRIO_VERSION) \
+  karrio-server-events==$(KARRIO_VERSION) karrio-server-orders==$(KARRIO_VERSION) \
+  karrio-server-proxy==$(KARRIO_VERSION) karrio-server-pricing==$(KARRIO_VERSION) \
+  karrio-server-data==$(KARRIO_VERSION) karrio-generic==$(KARRIO_VERSION)
+KARRIO_PINS := graphql-core==3.2.11 strawberry-graphql==0.319.0 uvicorn==0.49.0 \
+  gunicorn==26.0.0 djangorestframework==3.17.1 django-filter==25.2
+KARRIO_STAMP := $(KARRIO_VENV)/.installed-$(KARRIO_VERSION)
+
+$(KARRIO_STAMP):
+	rm -rf $(KARRIO_VENV)
+	$(PYTHON) -m venv $(KARRIO_VENV)
+	$(KARRIO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(KARRIO_VENV)/bin/python -m pip install --quiet $(KARRIO_PACKAGES) $(KARRIO_PINS)
+	touch $(KARRIO_STAMP)
+
+bench-karrio: $(STAMP) $(KARRIO_STAMP) postgresql
+	KARRIO_VENV=$(KARRIO_VENV) $(BIN)/python -m bench.karrio
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(KARRIO_VENV) .pytest_cache .mypy_cache .ruff_cache
