@@ -39,13 +39,15 @@ def clear_shipgraph_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m shipgraph <args>`` with only ``env`` set, in ``cwd``."""
     return subprocess.run(
         [sys.executable, "-m", "shipgraph", *args],
         env=clean_env(**env),
         capture_output=True,
         text=True,
         timeout=30,
+        cwd=cwd,
     )
 
 

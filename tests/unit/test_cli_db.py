@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from shipgraph.store.sql import current_is_head, upgrade
 from shipgraph.store.sql.engine import MEMORY_URL
 from shipgraph.store.sql.migrate import head_revisions
 from tests.support.redis_server import free_port
-from tests.unit.test_cli import clean_env, clear_shipgraph_env, run
+from tests.unit.test_cli import clear_shipgraph_env, run
 
 [HEAD] = head_revisions()
 
@@ -31,19 +29,8 @@ def test_db_upgrade_creates_the_schema_then_has_nothing_to_do(tmp_path: Path) ->
     assert asyncio.run(current_is_head(url))
 
 
-def run_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shipgraph", *args],
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=folder,
-    )
-
-
 def test_without_a_database_url_both_use_the_embedded_file(tmp_path: Path) -> None:
-    result = run_in(tmp_path, "db", "upgrade")
+    result = run("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert f"revision {HEAD} (head)" in result.stdout
     made = tmp_path / DEFAULT_DATABASE_FILE
@@ -52,7 +39,7 @@ def test_without_a_database_url_both_use_the_embedded_file(tmp_path: Path) -> No
 
 def test_serve_refuses_a_database_file_not_made_yet_and_leaves_none(tmp_path: Path) -> None:
     """The embedded default's first start: no file until `shipgraph db upgrade`."""
-    result = run_in(tmp_path, "serve", "--port", str(free_port()))
+    result = run("serve", "--port", str(free_port()), cwd=tmp_path)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last == (
@@ -65,7 +52,7 @@ def test_serve_refuses_a_database_file_not_made_yet_and_leaves_none(tmp_path: Pa
 def test_serve_refuses_an_empty_database_and_says_the_command(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "empty.db").close()
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    result = run_in(tmp_path, "serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    result = run("serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url, cwd=tmp_path)
     assert result.returncode == 1
     assert f"the database schema is behind (at empty, this version needs {HEAD})" in result.stderr
     assert "run `shipgraph db upgrade`" in result.stderr
@@ -73,7 +60,7 @@ def test_serve_refuses_an_empty_database_and_says_the_command(tmp_path: Path) ->
 
 def test_dev_on_a_database_file_behind_says_the_command_too(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
-    result = run_in(tmp_path, "dev", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    result = run("dev", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url, cwd=tmp_path)
     assert result.returncode == 1
     assert "shipgraph dev: there is no database at" in result.stderr
     assert "Traceback" not in result.stderr
@@ -84,7 +71,7 @@ def test_serve_refuses_a_database_a_newer_version_migrated(tmp_path: Path) -> No
     asyncio.run(upgrade(url))
     with sqlite3.connect(tmp_path / "shipgraph.db") as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
-    result = run_in(tmp_path, "serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url)
+    result = run("serve", "--port", str(free_port()), SHIPGRAPH_DATABASE_URL=url, cwd=tmp_path)
     assert result.returncode == 1
     assert "newer than this version" in result.stderr
 
