@@ -7,6 +7,7 @@ format follows the model without a hand-kept mirror of every field.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -30,6 +31,17 @@ class Unencodable(ValueError):
     written as null, a lone surrogate cannot be written at all)."""
 
 
+DECODED_KEPT = 4096
+"""Shipments kept decoded, by their encoding (each some KB): decoding is pure and a
+Shipment is immutable, so the same bytes read again (a dashboard's page refreshed)
+cost a dictionary lookup, not a validation of every field."""
+
+
+@functools.lru_cache(maxsize=DECODED_KEPT)
+def _decoded(raw: bytes) -> Shipment:
+    return _shipment.validate_json(raw)
+
+
 def encode_shipment(shipment: Shipment) -> bytes:
     """The shipment's JSON, checked to decode again: what cannot be read back is
     refused here rather than stored and found unreadable at every later read."""
@@ -38,7 +50,7 @@ def encode_shipment(shipment: Shipment) -> bytes:
     except PydanticSerializationError as error:
         raise Unencodable(str(error)) from None
     try:
-        _shipment.validate_json(raw)
+        _decoded(raw)  # the check, and the decoding the next read of it needs
     except ValidationError as error:
         raise Unencodable(_first_problem(error)) from None
     return raw
@@ -47,9 +59,11 @@ def encode_shipment(shipment: Shipment) -> bytes:
 def decode_shipment(raw: bytes | str) -> Shipment:
     """The shipment, or Undecodable saying where its encoding is wrong."""
     try:
-        return _shipment.validate_json(raw)
+        return _decoded(raw.encode() if isinstance(raw, str) else bytes(raw))
     except ValidationError as error:
         raise Undecodable(_first_problem(error)) from None
+    except UnicodeEncodeError as error:  # a lone surrogate in text: no JSON of ours
+        raise Undecodable(str(error)) from None
 
 
 def _first_problem(error: ValidationError) -> str:

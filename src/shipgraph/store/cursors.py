@@ -52,7 +52,9 @@ def position_of(shipment: Shipment) -> str:
 
 def encode_cursor(pos: str) -> str:
     us, _, shipment_id = pos.partition(":")
-    raw = json.dumps([int(us), shipment_id], separators=(",", ":")).encode()
+    # json.dumps([us, id], separators=(",", ":")), spelled out: one per listed row,
+    # and json.dumps with arguments builds an encoder each call
+    raw = f"[{int(us)},{json.dumps(shipment_id)}]".encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
