@@ -13,7 +13,11 @@ A tenant gets 120 Envio bookings; then, in alternating rounds:
 - ``shipment(id)`` of one of them through the same gateway;
 - ``store.list direct``: ``SqlShipmentStore.list(tenant, 100)`` called from this
   process (the store's own cost: the query and decoding 101 shipments, without
-  GraphQL or HTTP).
+  GraphQL or HTTP);
+- ``graphql-core alone``: a floor for any GraphQL server on graphql-core: the same
+  query executed in this process by graphql-core's own executor (no Strawberry, no
+  HTTP, no database) on a schema of just these fields whose resolvers read the plain
+  page's 100 rows as dicts, the result encoded with ``json.dumps``.
 
 The two pages are checked once to hold the same shipments in the same order. The
 SQL statements of one ``store.list`` call are counted on its engine.
@@ -22,8 +26,10 @@ SQL statements of one ``store.list`` call are counted on its engine.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+from graphql import build_schema, execute, parse
 from sqlalchemy import event
 from tests.integration.operations import GET
 
@@ -64,6 +70,19 @@ DASHBOARD = "dashboard page"
 PLAIN = "plain page"
 READ = "shipment(id)"
 STORE = "store.list direct"
+FLOOR = "graphql-core alone"
+
+FLOOR_SDL = """
+type Query { shipments(first: Int): Connection! }
+type Connection { edges: [Edge!]! }
+type Edge { node: Shipment! }
+type Address { city: String countryCode: String! }
+type Parcel { weightKg: Float! }
+type Shipment {
+  id: ID! status: String! trackingNumber: String reference: String! createdAt: String!
+  origin: Address! destination: Address! parcels: [Parcel!]!
+}
+"""
 
 
 async def fill(env: Deployment) -> str:
@@ -117,6 +136,19 @@ def plain(env: Deployment) -> Call:
     return call
 
 
+def graphql_floor(rows: list[dict[str, Any]]) -> Call:
+    schema, document = build_schema(FLOOR_SDL), parse(DASHBOARD_QUERY)
+    root = {"shipments": {"edges": [{"node": row} for row in rows]}}
+
+    async def call() -> None:
+        result = execute(schema, document, root, variable_values={"first": PAGE})
+        if result.errors or result.data is None:
+            raise BenchError(f"graphql-core alone: {result.errors}")
+        json.dumps(result.data)
+
+    return call
+
+
 def read(env: Deployment, shipment_id: str) -> Call:
     at = graphql_at(env.gateway)
     variables = {"id": shipment_id}
@@ -154,13 +186,15 @@ async def statements(store: SqlShipmentStore) -> list[str]:
 async def run(env: Deployment) -> list[Target]:
     sample = await fill(env)
     gateway_ids = await dashboard_ids(env)
-    plain_ids = [row["id"] for row in await plain_rows(env)]
+    rows = await plain_rows(env)
+    plain_ids = [row["id"] for row in rows]
     if gateway_ids != plain_ids:
         raise BenchError("the gateway's page and the plain page differ")
     store = SqlShipmentStore.from_url(env.database)
     try:
         calls = {DASHBOARD: dashboard(env), PLAIN: plain(env), READ: read(env, sample)}
         calls[STORE] = direct(store)
+        calls[FLOOR] = graphql_floor(rows)
         found: dict[str, Latency] = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
         sent = await statements(store)
     finally:
@@ -170,7 +204,7 @@ async def run(env: Deployment) -> list[Target]:
         f" {SHIPMENTS} shipments (PostgreSQL); {ROUNDS} alternating rounds after {WARMUP} warm-up"
     )
     page = found[DASHBOARD]
-    for name in (DASHBOARD, PLAIN, READ, STORE):
+    for name in (DASHBOARD, PLAIN, READ, STORE, FLOOR):
         one = found[name]
         ratio = page.p50_ms / one.p50_ms
         versus = "" if name == DASHBOARD else f"  ratio p50 dashboard / this {ratio:6.2f}x"
@@ -178,5 +212,7 @@ async def run(env: Deployment) -> list[Target]:
     print(f"         SQL statements per store.list: {len(sent)}")
     for statement in sent:
         print(f"           {statement[:160]}")
+    floor = found[FLOOR].p50_ms / found[PLAIN].p50_ms
+    print(f"         floor: graphql-core alone / plain page p50 {floor:5.2f}x")
     ratio = page.p50_ms / found[PLAIN].p50_ms
     return [at_most("lists", "dashboard page p50 / plain page p50", ratio, 1.5)]
