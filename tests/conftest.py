@@ -4,6 +4,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import redis
@@ -90,6 +91,18 @@ def migrated_postgres_url(
         yield url
     finally:
         postgres_server.drop_database(url.rsplit("/", 1)[1])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def migrated_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database at the schema's head, once a SQLite file and once on the
+    session's PostgreSQL (what two processes would share)."""
+    if request.param == "postgresql":
+        migrated: str = request.getfixturevalue("migrated_postgres_url")
+        return migrated
+    database = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
+    await upgrade(database)
+    return database
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from shipgraph.sandbox.mounts import ENVIO_WEBHOOK_TOKEN, SandboxWiring, build_sandboxes
-from shipgraph.store.sql import upgrade
 from tests.integration.operations import CREATE, GET, LIST, create_input
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
@@ -22,16 +20,6 @@ from tests.unit.test_cli import clean_env, command
 
 KEY = "key-acme"
 STARTUP_S = 20
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        url: str = request.getfixturevalue("migrated_postgres_url")
-        return url
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shipgraph.db'}"
-    await upgrade(url)
-    return url
 
 
 @asynccontextmanager
@@ -76,7 +64,10 @@ async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) ->
     return data
 
 
-async def test_shipments_and_applied_webhooks_survive_a_killed_gateway(database: str) -> None:
+async def test_shipments_and_applied_webhooks_survive_a_killed_gateway(
+    migrated_database_url: str,
+) -> None:
+    database = migrated_database_url
     port, sandbox_port = free_port(), free_port()
     wiring = SandboxWiring(
         base_url=f"http://127.0.0.1:{sandbox_port}", gateway_url=f"http://127.0.0.1:{port}"

@@ -7,7 +7,6 @@ import base64
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,30 +22,18 @@ from shipgraph.store import (
     ShipmentStore,
     StoreError,
 )
-from shipgraph.store.sql import SqlShipmentStore, upgrade
+from shipgraph.store.sql import SqlShipmentStore
 from tests.store.shipments import at, orphan, shipment
 
 StoreFactory = Callable[..., ShipmentStore]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh SQLite file or PostgreSQL database migrated to head (two stores made
-    on it share it, as two processes would)."""
-    if request.param == "postgresql":
-        migrated: str = request.getfixturevalue("migrated_postgres_url")
-        return migrated
-    database = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
-    await upgrade(database)
-    return database
-
-
 @pytest.fixture
-async def make_store(backend_url: str) -> AsyncIterator[StoreFactory]:
+async def make_store(migrated_database_url: str) -> AsyncIterator[StoreFactory]:
     made: list[ShipmentStore] = []
 
     def make(**options: Any) -> ShipmentStore:
-        store = SqlShipmentStore.from_url(backend_url, **options)
+        store = SqlShipmentStore.from_url(migrated_database_url, **options)
         made.append(store)
         return store
 
