@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from shipgraph.domain import CarrierCode, Shipment, ShipmentStatus
 from shipgraph.store import (
@@ -529,13 +530,22 @@ async def test_an_active_shipment_is_due_an_interval_after_it_was_fresh(
     assert await claim(store, 10) == ["s1"]  # a poll that failed: due again
 
 
+async def database_clock(store: ShipmentStore) -> datetime:
+    """The database server's own time (not this process's, which may differ)."""
+    assert isinstance(store, SqlShipmentStore)
+    async with store.engine.connect() as conn:
+        now = (await conn.execute(sa.select(sa.func.now(type_=sa.DateTime())))).scalar_one()
+    assert isinstance(now, datetime)
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
 async def test_without_a_now_claims_go_by_the_databases_clock(store: ShipmentStore) -> None:
     """Relative to the database's clock, whatever the date: a shipment fresh a day ago
     is due, one stamped a day ahead (a process whose clock runs fast) is not, and a
     claim is a lease for the interval."""
-    real_now = datetime.now(UTC)
-    await store.create(replace(shipment("old"), updated_at=real_now - timedelta(days=1)))
-    await store.create(replace(shipment("ahead"), updated_at=real_now + timedelta(days=1)))
+    database_now = await database_clock(store)
+    await store.create(replace(shipment("old"), updated_at=database_now - timedelta(days=1)))
+    await store.create(replace(shipment("ahead"), updated_at=database_now + timedelta(days=1)))
     claimed = await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10)
     assert [s.id for s in claimed] == ["old"]
     assert await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10) == []
