@@ -541,14 +541,19 @@ async def database_clock(store: ShipmentStore) -> datetime:
 
 async def test_without_a_now_claims_go_by_the_databases_clock(store: ShipmentStore) -> None:
     """Relative to the database's clock, whatever the date: a shipment fresh a day ago
-    is due, one stamped a day ahead (a process whose clock runs fast) is not, and a
-    claim is a lease for the interval."""
+    is due, one stamped a day ahead (a process whose clock runs fast) is taken as
+    fresh now, and a claim is a lease for the interval."""
     database_now = await database_clock(store)
     await store.create(replace(shipment("old"), updated_at=database_now - timedelta(days=1)))
     await store.create(replace(shipment("ahead"), updated_at=database_now + timedelta(days=1)))
     claimed = await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10)
     assert [s.id for s in claimed] == ["old"]
     assert await store.claim_due(CarrierCode.ENVIO, interval_s=INTERVAL_S, limit=10) == []
+    # an interval on, both are due: the one stamped a day ahead was taken as fresh at
+    # the database's time, and the claim of the other was a lease for one interval
+    later = database_now + timedelta(seconds=INTERVAL_S + 5)
+    again = await store.claim_due(CarrierCode.ENVIO, now=later, interval_s=INTERVAL_S, limit=10)
+    assert sorted(s.id for s in again) == ["ahead", "old"]
 
 
 async def test_claims_come_in_bounded_batches_longest_due_first(store: ShipmentStore) -> None:

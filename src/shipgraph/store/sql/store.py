@@ -300,8 +300,13 @@ class SqlShipmentStore:
 
     async def _freshen(self, conn: AsyncConnection, shipment: Shipment) -> None:
         """Put the shipment in its carrier's due index, fresh as of its updated_at
-        unless it is fresher there already (a claim is never shortened)."""
-        fresh = fresh_ms(shipment.updated_at)
+        unless it is fresher there already (a claim is never shortened). A writer
+        whose clock runs ahead of the database's is taken at the database's time:
+        leases are judged by the database's clock, and a stamp in its future would
+        hold the shipment back from its polls."""
+        stamped = sa.literal(fresh_ms(shipment.updated_at), sa.BigInteger)
+        now = _database_now_ms(self._engine)
+        fresh = sa.case((stamped < now, stamped), else_=now)
         carrier = shipment.carrier.value
         upsert = _insert(conn, poll_leases).values(
             tenant=shipment.tenant,
