@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -151,7 +151,6 @@ class Rig:
             self.registry,
             self.updater,
             INTERVAL_S,
-            clock=self.clock,
             lease_clock=self.clock,
             batch=batch,
             concurrency=concurrency,
@@ -311,7 +310,7 @@ async def test_store_down_is_one_warning_and_the_round_ends(log: Log) -> None:
     down = SqlShipmentStore.from_url(f"postgresql+asyncpg://x@127.0.0.1:{free_port()}/x")
     try:
         rig.poller = TrackingPoller(
-            down, rig.registry, rig.updater, INTERVAL_S, clock=rig.clock, lease_clock=rig.clock
+            down, rig.registry, rig.updater, INTERVAL_S, lease_clock=rig.clock
         )
         stats = await rig.poller.run_once()
     finally:
@@ -350,9 +349,7 @@ class Flaky(SqlShipmentStore):
 
 
 def real_time_poller(rig: Rig, interval_s: float = 0.01) -> TrackingPoller:
-    return TrackingPoller(
-        rig.store, rig.registry, rig.updater, interval_s, clock=lambda: datetime.now(UTC)
-    )
+    return TrackingPoller(rig.store, rig.registry, rig.updater, interval_s)
 
 
 async def eventually(check: Any, timeout_s: float = 3.0) -> None:

@@ -59,7 +59,6 @@ class TrackingPoller:
         updater: ShipmentUpdater,
         interval_s: float,
         *,
-        clock: Callable[[], datetime],
         lease_clock: Callable[[], datetime] | None = None,
         batch: int = POLL_BATCH,
         concurrency: int = POLL_CONCURRENCY,
@@ -71,7 +70,6 @@ class TrackingPoller:
         self._registry = registry
         self._updater = updater
         self._interval_s = interval_s
-        self._clock = clock
         self._lease_clock = lease_clock
         self._batch = batch
         self._concurrency = concurrency

@@ -42,7 +42,8 @@ class Services:
     registry: CarrierRegistry
     cache: Cache
     redis: Redis | None = None
-    """The process's one Redis client (the cache, bus and breakers use it), if any."""
+    """The process's one Redis client (the cache, bus, breakers and Borzo's budget use
+    it), if any."""
     clock: Callable[[], datetime] = utc_now
 
     @cached_property
@@ -67,8 +68,7 @@ class Services:
 
     @cached_property
     def poller(self) -> TrackingPoller:
-        settings, clock = self.settings, self.clock
-        return TrackingPoller(self.store, self.registry, self.updater, settings.poll_s, clock=clock)
+        return TrackingPoller(self.store, self.registry, self.updater, self.settings.poll_s)
 
     def tenant_for(self, authorization: str | None) -> str | None:
         """The tenant of ``Bearer <key>``, or None for no or an unknown key."""
