@@ -259,7 +259,7 @@ Records = list[tuple[Any, ...]]
 class Batch:
     """Records for COPY: shipments, its lookup tables (shipment_ids, carrier_ids,
     tracking_numbers, poll_leases) and search_terms: what SqlShipmentStore.create
-    writes (store.sql.store.stored_rows), built here from a template for speed."""
+    writes, built here from a template for speed."""
 
     shipments: Records = field(default_factory=list)
     ids: Records = field(default_factory=list)

@@ -20,7 +20,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from shipgraph import safe_json
-from shipgraph.domain import Shipment
 from shipgraph.store.base import InvalidCursor
 
 _EPOCH = datetime(1, 1, 1, tzinfo=UTC)
@@ -46,10 +45,6 @@ def position(us: int, shipment_id: str) -> str:
     return f"{time_prefix(us)}:{shipment_id}"
 
 
-def position_of(shipment: Shipment) -> str:
-    return position(micros(shipment.created_at), shipment.id)
-
-
 def encode_cursor(pos: str) -> str:
     us, _, shipment_id = pos.partition(":")
     # json.dumps([us, id], separators=(",", ":")), spelled out: one per listed row,
@@ -71,19 +66,3 @@ def decode_cursor(cursor: str) -> str:
         case [int(us), str(shipment_id)] if not isinstance(us, bool) and 0 <= us < 10**_WIDTH:
             return position(us, shipment_id)
     raise InvalidCursor(cursor)
-
-
-def listing_bounds(
-    after: str | None, created_after: datetime | None, created_before: datetime | None
-) -> tuple[str | None, str | None]:
-    """``(upper, lower)``: the listing continues with the positions p, newest first,
-    where ``lower <= p < upper`` (a None bound is open). ``after`` is a cursor."""
-    uppers = []
-    if after is not None:
-        uppers.append(decode_cursor(after))
-    if created_before is not None:
-        uppers.append(time_prefix(micros(created_before)))
-    lower = None
-    if created_after is not None:
-        lower = time_prefix(micros(created_after) + 1)
-    return min(uppers, default=None), lower

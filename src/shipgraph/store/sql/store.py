@@ -272,12 +272,12 @@ class SqlShipmentStore:
     @_reachable
     async def create(self, shipment: Shipment) -> Shipment:
         stored = replace(shipment, version=1)
-        rows = stored_rows(stored)
+        inserted = _inserted_rows(stored)
         try:
             async with self._engine.begin() as conn:
-                for table in (shipment_ids, carrier_ids, shipments, search_terms):
-                    if rows.get(table):
-                        await conn.execute(sa.insert(table), rows[table])
+                for table, rows in inserted.items():
+                    if rows:
+                        await conn.execute(sa.insert(table), rows)
                 if stored.tracking_number:
                     await self._take_tracking_number(conn, stored)
                 if is_active(stored):
@@ -1175,14 +1175,13 @@ def _term_range(prefix: str) -> Any:
     return lower if upper is None else sa.and_(lower, search_terms.c.term < upper)
 
 
-def stored_rows(stored: Shipment) -> dict[sa.Table, builtins.list[dict[str, Any]]]:
-    """The rows a shipment newly stored has, table by table: what ``create`` writes,
-    and what a bulk load (bench/scale.py) copies. UnstorableShipment for text the
-    columns cannot hold."""
+def _inserted_rows(stored: Shipment) -> dict[sa.Table, builtins.list[dict[str, Any]]]:
+    """The rows a shipment newly stored inserts, table by table (its tracking number
+    and its poll lease are upserts of their own: _take_tracking_number, _freshen).
+    UnstorableShipment for text the columns cannot hold."""
     encoded = write_shipment(stored)
     _check_columns(stored)
-    owner = {"tenant": stored.tenant, "shipment_id": stored.id}
-    rows: dict[sa.Table, builtins.list[dict[str, Any]]] = {
+    return {
         shipments: [
             {
                 "tenant": stored.tenant,
@@ -1196,14 +1195,6 @@ def stored_rows(stored: Shipment) -> dict[sa.Table, builtins.list[dict[str, Any]
         carrier_ids: [_carrier_key(stored)],
         search_terms: _term_rows(stored),
     }
-    if stored.tracking_number:
-        number = {"carrier": stored.carrier.value, "tracking_number": stored.tracking_number}
-        rows[tracking_numbers] = [{**number, **owner}]
-    if is_active(stored):
-        fresh = fresh_ms(stored.updated_at)
-        lease = {"carrier": stored.carrier.value, "fresh_ms": fresh, "prior_fresh_ms": fresh}
-        rows[poll_leases] = [{**lease, **owner}]
-    return rows
 
 
 def _term_rows(shipment: Shipment) -> builtins.list[dict[str, Any]]:
