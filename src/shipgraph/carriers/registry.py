@@ -31,13 +31,9 @@ class CarrierRegistry:
         self,
         carriers: Mapping[CarrierCode, CarrierBase],
         guards: Mapping[CarrierCode, CallGuard] | None = None,
-        *,
-        redis: Redis | None = None,
     ) -> None:
-        """``redis``: the client the guards keep their state through, closed with them."""
         self._carriers = dict(carriers)
         self._guards = dict(guards or {})
-        self._redis = redis
 
     def info(self, code: CarrierCode) -> CarrierInfo:
         carrier = self._carriers.get(code)
@@ -76,8 +72,6 @@ class CarrierRegistry:
     async def aclose(self) -> None:
         for carrier in self._carriers.values():
             await carrier.aclose()
-        if self._redis is not None:
-            await self._redis.aclose()
 
 
 # borzo.txt, "Error codes": requests_limit_exceeded past these, per token.
@@ -93,11 +87,8 @@ def build_registry(
 ) -> CarrierRegistry:
     """Adapters for every carrier whose credentials are set, each behind its breaker.
 
-    ``redis``: the process's shared client for the breakers' state (left open);
-    without it, one of the registry's own when SHIPGRAPH_REDIS_URL is set."""
-    owned = redis is None and settings.redis_url is not None
-    if owned and settings.redis_url:
-        redis = Redis.from_url(settings.redis_url)
+    ``redis``: the process's shared client for the breakers' state and Borzo's
+    budget (its owner closes it); without it they live in this process's memory."""
     guards = {
         code: CarrierBreaker(
             code,
@@ -125,7 +116,7 @@ def build_registry(
     if access is not None and secret is not None:
         carriers[CarrierCode.ENTREGO] = _entrego(settings, access, secret, cache, transport, guards)
     enabled = {code: guards[code] for code in carriers}
-    return CarrierRegistry(carriers, enabled, redis=redis if owned else None)
+    return CarrierRegistry(carriers, enabled)
 
 
 _Guards = Mapping[CarrierCode, CallGuard]
