@@ -21,6 +21,9 @@ counts as unavailable (a request must not hang on a server that stopped answerin
 SQLITE_BUSY_TIMEOUT_MS = 5000
 """How long a SQLite writer waits for the write lock before the store says busy."""
 
+MEMORY_TURN_WAIT_S = 30.0
+"""How long a statement may wait for the one connection of a database in memory."""
+
 MEMORY_URL = "sqlite+aiosqlite:///:memory:"
 """A database in this process's memory, gone when the process ends."""
 
@@ -65,6 +68,9 @@ def _memory_engine(**options: Any) -> AsyncEngine:
     from shipgraph.store.sql.migrate import upgrade_sync  # it builds on this module
 
     uri = f"file:shipgraph-{uuid.uuid4().hex}?mode=memory&cache=shared"
+    # every statement queues for that one connection: a burst waits its turn longer
+    # than a request waits on a pool of many (300 reads at once took over 5 s)
+    options["pool_timeout"] = max(options.get("pool_timeout", POOL_WAIT_S), MEMORY_TURN_WAIT_S)
     keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
     upgrade_sync(f"sqlite:///{uri}&uri=true")
     options.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
