@@ -17,6 +17,7 @@ from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentOrder
 from shipgraph.store.cursors import micros
 from shipgraph.store.sql import SqlShipmentStore, upgrade
 from shipgraph.store.sql import store as sql_store
+from shipgraph.store.sql.listing import listing_of
 from shipgraph.store.sql.tables import search_terms, shipments
 from tests.store.shipments import at, shipment
 
@@ -329,6 +330,35 @@ async def test_a_search_and_a_filter_few_of_its_matches_pass(store: SqlShipmentS
     assert [one.id for one in page.shipments] == ["s03"] and not page.has_next_page
     assert await store.count("acme", lost) == 2
     assert await store.count("acme", lost, at_most=1) == 1
+
+
+async def test_no_status_at_all_matches_nothing(store: SqlShipmentStore) -> None:
+    await seed(store)
+    for query in (
+        ShipmentFilter(statuses=frozenset()),
+        ShipmentFilter(statuses=frozenset(), search="so"),
+    ):
+        assert (await store.list("acme", 10, filter=query)).shipments == []
+        assert await store.count("acme", query) == 0
+
+
+def test_a_listing_is_built_once_per_shape() -> None:
+    """Two listings of one shape share their statements (the values are bound);
+    another shape gets its own."""
+    first = listing_of("acme", ShipmentFilter(search="budi", created_after=at(1)), 10)
+    second = listing_of("other", ShipmentFilter(search="siti", created_after=at(7)), 10)
+    assert first.shape == second.shape
+    for by_terms in (True, False):
+        statement, params = first.page("2:x", True, 5, by_terms=by_terms)
+        again, other_params = second.page("1:s", True, 9, by_terms=by_terms)
+        assert statement is again
+        assert (params["tenant"], params["term_0"], params["batch"]) == ("acme", "budi", 5)
+        assert (other_params["start_us"], other_params["start_id"]) == (1, "s")
+    undated = listing_of("acme", ShipmentFilter(search="budi"), 10)
+    assert (
+        undated.page(None, True, 5, by_terms=True)[0]
+        is not first.page(None, True, 5, by_terms=True)[0]
+    )
 
 
 # --- count ---------------------------------------------------------------------------

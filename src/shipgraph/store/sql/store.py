@@ -14,7 +14,7 @@ import functools
 import hashlib
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -23,8 +23,6 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from shipgraph.domain import CarrierCode, Shipment, TrackingUpdate
 from shipgraph.observability import DATABASE_POOL_EXHAUSTED, get_logger
@@ -73,14 +71,14 @@ from shipgraph.store.base import (
     UnstorableShipment,
 )
 from shipgraph.store.cursors import decode_cursor, micros, position
-from shipgraph.store.search import SEPARATOR, search_prefixes, search_text, successor
+from shipgraph.store.search import search_prefixes, search_text
 from shipgraph.store.search import search_terms as search_terms_of
 from shipgraph.store.sql import migrate
 from shipgraph.store.sql.engine import create_engine, is_memory_url
+from shipgraph.store.sql.listing import listing_of
 from shipgraph.store.sql.tables import (
     carrier_ids,
     idempotency_keys,
-    ordered_text,
     orphan_events,
     poll_leases,
     search_terms,
@@ -94,6 +92,24 @@ from shipgraph.store.sql.tables import (
 log = get_logger("shipgraph.store")
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# The hottest reads, built once: a statement built per call costs more CPU in
+# SQLAlchemy (construction, cache key) than its round trip (bench/reads.py).
+_TENANT: sa.BindParameter[str] = sa.bindparam("tenant")
+_ID: sa.BindParameter[str] = sa.bindparam("id")
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_VERSION = sa.select(shipments.c.id, shipments.c.version).where(
+    shipments.c.tenant == _TENANT, shipments.c.id == _ID
+)
+_ONE_DOCUMENT = sa.select(shipments.c.id, shipments.c.document).where(
+    shipments.c.tenant == _TENANT, shipments.c.id == _ID
+)
+_VERSIONS = sa.select(shipments.c.id, shipments.c.version).where(
+    shipments.c.tenant == _TENANT, shipments.c.id.in_(_IDS)
+)
+_DOCUMENTS = sa.select(shipments.c.id, shipments.c.document).where(
+    shipments.c.tenant == _TENANT, shipments.c.id.in_(_IDS)
+)
 
 
 class _Lost(Exception):
@@ -198,6 +214,16 @@ def key_text(value: str) -> str:
 def _batches(ids: Sequence[str]) -> list[list[str]]:
     unique = sorted({i for i in ids if storable(i)})
     return [unique[n : n + IN_BATCH] for n in range(0, len(unique), IN_BATCH)]
+
+
+def _by_ids(
+    one: sa.Select[Any], many: sa.Select[Any], tenant: str, ids: builtins.list[str]
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """The statement and parameters reading ``ids``: one id by ``one`` (no IN list
+    to expand per call), more by ``many``."""
+    if len(ids) == 1:
+        return one, {"tenant": tenant, "id": ids[0]}
+    return many, {"tenant": tenant, "ids": ids}
 
 
 def _insert(conn: AsyncConnection, table: sa.Table) -> Any:
@@ -331,12 +357,10 @@ class SqlShipmentStore:
     async def get(self, tenant: str, shipment_id: str) -> Shipment | None:
         if not (storable(tenant) and storable(shipment_id)):
             return None
-        query = sa.select(shipments.c.document).where(
-            shipments.c.tenant == tenant, shipments.c.id == shipment_id
-        )
         async with self._reads.connect() as conn:
-            raw = (await conn.execute(query)).scalar_one_or_none()
-        return owned(tenant, shipment_id, raw)
+            found = await conn.execute(_ONE_DOCUMENT, {"tenant": tenant, "id": shipment_id})
+            row = found.first()
+        return owned(tenant, shipment_id, None if row is None else row.document)
 
     @_reachable
     async def get_many(self, tenant: str, shipment_ids: Sequence[str]) -> list[Shipment | None]:
@@ -351,10 +375,8 @@ class SqlShipmentStore:
         if shipment_ids and storable(tenant):
             async with self._reads.connect() as conn:
                 for batch in _batches(shipment_ids):
-                    query = sa.select(shipments.c.id, shipments.c.version).where(
-                        shipments.c.tenant == tenant, shipments.c.id.in_(batch)
-                    )
-                    found.update((row.id, row.version) for row in await conn.execute(query))
+                    read = await conn.execute(*_by_ids(_VERSION, _VERSIONS, tenant, batch))
+                    found.update((row.id, row.version) for row in read)
         return [found.get(i) for i in shipment_ids]
 
     async def _documents(self, tenant: str, ids: Sequence[str]) -> dict[str, bytes]:
@@ -364,10 +386,8 @@ class SqlShipmentStore:
             return found
         async with self._reads.connect() as conn:
             for batch in _batches(ids):
-                query = sa.select(shipments.c.id, shipments.c.document).where(
-                    shipments.c.tenant == tenant, shipments.c.id.in_(batch)
-                )
-                found.update((row.id, row.document) for row in await conn.execute(query))
+                read = await conn.execute(*_by_ids(_ONE_DOCUMENT, _DOCUMENTS, tenant, batch))
+                found.update((row.id, row.document) for row in read)
         return found
 
     @_reachable
@@ -557,28 +577,29 @@ class SqlShipmentStore:
     ) -> builtins.list[tuple[str, Shipment]]:
         """Up to ``size + 1`` matches past the position ``start``, read along the
         index of the filter's column (or the search's terms) in the listing's order."""
-        source = _source(tenant, filter)
+        listing = listing_of(tenant, filter, SEARCH_PROBE)
+        # the search is the index's to check (its terms, or search_text in SQL):
+        # recomputing each shipment's terms here cost more than the query
+        checked = replace(filter, search=None) if filter is not None else None
         async with self._reads.connect() as conn:
             # only unreadable records (skipped) make a batch come short of its matches
             batch = size + 1
             found: list[tuple[str, Shipment]] = []
-            # a search alone: its term index (a rare prefix), else the listing walked
-            rare = source.ranges is not None
+            # a search: its term index first (a rare prefix), else the listing walked
+            by_terms = listing.searched
             while len(found) <= size:
-                if rare:
-                    rows = (await conn.execute(source.page(start, descending, batch))).all()
-                    seen = rows[0].seen if rows else (await conn.scalar(source.probe())) or 0
+                read = listing.page(start, descending, batch, by_terms=by_terms)
+                rows = (await conn.execute(*read)).all()
+                if by_terms:
+                    seen = rows[0].seen if rows else (await conn.scalar(*listing.probe())) or 0
                     if seen >= SEARCH_PROBE:
-                        rare = False  # what it read may be short: walk the listing instead
+                        by_terms = False  # what it read may be short: walk the listing instead
                         continue
-                else:
-                    query = source.common().page(start, descending, batch)
-                    rows = (await conn.execute(query)).all()
                 for row in rows:
                     if found and found[-1][1].id == row.id:
                         continue  # a search's term index names a shipment once a term
                     shipment = readable_shipment(row.id, row.document)
-                    if shipment is not None and (filter is None or filter.matches(shipment)):
+                    if shipment is not None and (checked is None or checked.matches(shipment)):
                         found.append((position(row.created_us, row.id), shipment))
                 if len(rows) < batch:
                     break
@@ -594,27 +615,15 @@ class SqlShipmentStore:
             raise ValueError(f"at_most must be >= 0, not {at_most}")
         if at_most == 0 or not storable(tenant) or not _can_match(filter):
             return 0
+        listing = listing_of(tenant, filter, SEARCH_PROBE)
         async with self._engine.connect() as conn:  # a stream needs its transaction
-            prefixes = _prefixes(filter)
-            if prefixes and not _matching(filter):
+            if listing.searched and not listing.shape.columns:
                 # a search alone (and its dates) is counted from its terms, index only
-                ranges = [_term_range(prefix) for prefix in prefixes]
-                return await _count_distinct(conn, _terms(tenant, ranges, filter), at_most)
-            source = _source(tenant, filter)
-            if prefixes and (await conn.scalar(source.probe()) or 0) < SEARCH_PROBE:
-                # a rare prefix and a column filter: the few shipments the terms name
-                ranges = [_term_range(prefix) for prefix in prefixes]
-                named = _terms(tenant, ranges, filter).distinct().subquery("named")
-                joined = shipments.join(
-                    named,
-                    sa.and_(shipments.c.tenant == tenant, shipments.c.id == named.c.shipment_id),
-                )
-                matches = sa.select(shipments.c.id).select_from(joined).where(*source.where)
-            else:
-                # the index answers, with no document read: unreadable records count too
-                matches = sa.select(shipments.c.id).where(*source.common().conditions())
-            query = sa.select(sa.func.count()).select_from(matches.limit(at_most).subquery())
-            return int((await conn.execute(query)).scalar_one())
+                return await _count_distinct(conn, *listing.named(), at_most)
+            # a rare prefix and a column filter: the few shipments the terms name;
+            # else the index answers, with no document read
+            rare = listing.searched and (await conn.scalar(*listing.probe()) or 0) < SEARCH_PROBE
+            return int((await conn.execute(*listing.count(at_most, by_terms=rare))).scalar_one())
 
     # --- tracking polls ----------------------------------------------------------
 
@@ -968,211 +977,20 @@ def _database_now_ms(engine: AsyncEngine) -> Any:
     return sa.cast((sa.func.julianday("now") - 2440587.5) * 86_400_000, sa.BigInteger)
 
 
-def _bounds(tenant: str, filter: ShipmentFilter | None) -> builtins.list[Any]:
-    """The WHERE terms of the tenant's shipments the filter matches, but its search."""
-    return [
-        shipments.c.tenant == tenant,
-        *_matching(filter),
-        *_dated(shipments.c.created_us, filter),
-    ]
-
-
-def _source(tenant: str, filter: ShipmentFilter | None) -> _Source:
-    """Where a listing reads its matches, in its order.
-
-    Without a search, the shipments by the index of the filter's column. With a
-    search alone (and dates), its term index first, which holds the listing's time:
-    a prefix with fewer than SEARCH_PROBE entries (a rare one) is read whole, sorted,
-    and only a page of it is joined to its shipments. One with as many (a common
-    one) is checked along the listing's index instead (or the index of the filter's
-    column), which soon meets enough of its shipments. From the term index, the
-    filter's columns are checked on the shipments read (filter.matches): a rare
-    prefix names few."""
-    where = _bounds(tenant, filter)
-    prefixes = _prefixes(filter)
-    if not prefixes:
-        return _Source(where, filter=filter)
-    ranges = [_term_range(prefix) for prefix in prefixes]
-    return _Source(where, ranges, tenant, filter, prefixes)
-
-
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """Where a listing reads its shipments: the shipments' indexes under the WHERE
-    terms; or, for a search that may be rare, the term ranges of its index."""
-
-    where: builtins.list[Any]
-    ranges: builtins.list[Any] | None = None
-    tenant: str = ""
-    filter: ShipmentFilter | None = None
-    prefixes: builtins.list[str] = field(default_factory=builtins.list)
-
-    def _read(self) -> sa.Subquery:
-        """Each range's first SEARCH_PROBE entries (shipment_id, created_us), whatever
-        their time: scans of the term index that stop early."""
-        scans = [
-            sa.select(search_terms.c.shipment_id, search_terms.c.created_us)
-            .where(search_terms.c.tenant == self.tenant, term_range)
-            .limit(SEARCH_PROBE)
-            for term_range in self.ranges or []
-        ]
-        if len(scans) == 1:
-            return scans[0].subquery("probed")
-        # SQLite takes no LIMIT in a UNION's members but in their subqueries
-        members = [sa.select(scan.subquery()) for scan in scans]
-        return sa.union_all(*members).subquery("probed")
-
-    def probe(self) -> sa.Select[Any]:
-        """How many entries the search's ranges hold, up to SEARCH_PROBE each."""
-        return sa.select(sa.func.count()).select_from(self._read())
-
-    def common(self) -> _Source:
-        """The search checked along the shipments' indexes: in the listing's index
-        itself (it holds search_text), else in the rows the filter's index names."""
-        if self.ranges is None:
-            return self
-        return _Source(self.where, filter=self.filter, prefixes=self.prefixes)
-
-    def conditions(self) -> builtins.list[Any]:
-        """The WHERE terms of a walk along the shipments' indexes."""
-        return [*self.where, self._held(shipments.c.search_text)] if self.prefixes else self.where
-
-    def _held(self, search_text: Any) -> Any:
-        parts = (sa.literal(SEPARATOR + p, ordered_text()) for p in self.prefixes)
-        return sa.or_(*(_holds(search_text, part) for part in parts))
-
-    def _listed(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
-        """A page along the shipments' indexes: its positions from the index alone
-        (the listing's holds search_text, so a search is checked there), then only
-        the page's rows are read. Several statuses are read each along its own
-        index and merged, each scan stopping after a page."""
-        by: tuple[Any, Any] = (shipments.c.created_us, shipments.c.id)
-        chosen = sa.select(*by).where(*self.conditions())
-        if start is not None:
-            chosen = chosen.where(_past(by, start, descending))
-        chosen = chosen.order_by(*_ordering(by, descending)).limit(batch)
-        statuses = self.filter.statuses if self.filter is not None else None
-        if statuses is not None and len(statuses) > 1:
-            each = [
-                sa.select(chosen.where(shipments.c.status == status.value).subquery())
-                for status in sorted(statuses, key=lambda status: status.value)
-            ]
-            merged = sa.union_all(*each).subquery("merged")
-            order = _ordering((merged.c.created_us, merged.c.id), descending)
-            chosen = sa.select(merged.c.created_us, merged.c.id).order_by(*order).limit(batch)
-        listed = chosen.subquery("listed")
-        joined = shipments.join(listed, sa.and_(self.where[0], shipments.c.id == listed.c.id))
-        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
-        return (
-            sa.select(*wanted)
-            .select_from(joined)
-            .order_by(*_ordering((listed.c.created_us, listed.c.id), descending))
-        )
-
-    def page(self, start: str | None, descending: bool, batch: int) -> sa.Select[Any]:
-        """The next ``batch`` matches past the listing position ``start``. From the
-        term index, each row also says how many entries the ranges hold (``seen``,
-        counted up to SEARCH_PROBE each, whatever their time): the page is right
-        only when that is fewer. A shipment comes once per matching term."""
-        if self.ranges is None:
-            return self._listed(start, descending, batch)
-        wanted = (shipments.c.id, shipments.c.created_us, shipments.c.document)
-        # Dates and the cursor are applied to what the scans read; its count (seen)
-        # says whether that was all there is.
-        probed = self._read()
-        counted = sa.select(probed, sa.func.count().over().label("seen")).subquery("counted")
-        read: tuple[Any, Any] = (counted.c.created_us, counted.c.shipment_id)
-        chosen = sa.select(counted).where(*_dated(counted.c.created_us, self.filter))
-        if start is not None:
-            chosen = chosen.where(_past(read, start, descending))
-        # sorted and cut in the subquery: only the page's shipments are read
-        page = chosen.order_by(*_ordering(read, descending)).limit(batch).subquery("page")
-        joined = shipments.join(
-            page, sa.and_(shipments.c.tenant == self.tenant, shipments.c.id == page.c.shipment_id)
-        )
-        paged = (page.c.created_us, page.c.shipment_id)
-        return (
-            sa.select(*wanted, page.c.seen)
-            .select_from(joined)
-            .order_by(*_ordering(paged, descending))
-        )
-
-
-class _holds(FunctionElement[bool]):
-    """``_holds(text, part)``: text holds part, no pattern (PostgreSQL's strpos,
-    SQLite's instr, both ``(text, part)``)."""
-
-    inherit_cache = True
-    type = sa.Boolean()
-    name = "holds"
-
-
-@compiles(_holds, "postgresql")
-def _holds_postgresql(element: _holds, compiler: Any, **kw: Any) -> str:
-    return f"(strpos({compiler.process(element.clauses, **kw)}) > 0)"
-
-
-@compiles(_holds)
-def _holds_sqlite(element: _holds, compiler: Any, **kw: Any) -> str:
-    return f"(instr({compiler.process(element.clauses, **kw)}) > 0)"
-
-
-def _ordering(by: tuple[Any, Any], descending: bool) -> builtins.list[Any]:
-    return [by[0].desc(), by[1].desc()] if descending else list(by)
-
-
-def _past(by: tuple[Any, Any], start: str, descending: bool) -> Any:
-    """``(created_us, id)`` past the listing position ``start`` the way it is read."""
-    us, _, shipment_id = start.partition(":")
-    listed = sa.tuple_(*by)
-    bound = sa.tuple_(int(us), shipment_id)
-    return listed < bound if descending else listed > bound
-
-
-def _prefixes(filter: ShipmentFilter | None) -> builtins.list[str]:
-    return sorted(search_prefixes(filter.search)) if filter and filter.search else []
-
-
-def _terms(tenant: str, ranges: Sequence[Any], filter: ShipmentFilter | None) -> sa.Select[Any]:
-    """The shipments (id and listing time) with a term in the ranges (once a term)
-    within the filter's dates: read from the term index alone."""
-    query = sa.select(search_terms.c.shipment_id, search_terms.c.created_us).where(
-        search_terms.c.tenant == tenant, sa.or_(*ranges)
-    )
-    return query.where(*_dated(search_terms.c.created_us, filter))
-
-
-def _dated(created_us: Any, filter: ShipmentFilter | None) -> builtins.list[Any]:
-    """The WHERE terms of the filter's dates on that listing time column."""
-    terms = []
-    if filter is not None and filter.created_after is not None:
-        terms.append(created_us > micros(filter.created_after))
-    if filter is not None and filter.created_before is not None:
-        terms.append(created_us < micros(filter.created_before))
-    return terms
-
-
-async def _count_distinct(conn: AsyncConnection, terms: sa.Select[Any], at_most: int) -> int:
+async def _count_distinct(
+    conn: AsyncConnection, named: sa.Select[Any], params: dict[str, Any], at_most: int
+) -> int:
     """How many shipments the terms name, read as a stream until at_most are seen:
     a shipment has a handful of terms, so that is a few times at_most entries."""
     seen: set[str] = set()
-    plain = terms.with_only_columns(search_terms.c.shipment_id)
     async with conn.begin():  # PostgreSQL streams through a cursor, in a transaction
-        result = await conn.stream(plain.execution_options(yield_per=COUNT_CHUNK))
+        result = await conn.stream(named.execution_options(yield_per=COUNT_CHUNK), params)
         async for chunk in result.partitions():
             seen.update(row.shipment_id for row in chunk)
             if len(seen) >= at_most:
                 break
         await result.close()
     return min(len(seen), at_most)
-
-
-def _term_range(prefix: str) -> Any:
-    """The terms starting with ``prefix``: a range of the term index (no LIKE, so
-    nothing in the text is a pattern)."""
-    lower = search_terms.c.term >= prefix
-    upper = successor(prefix)
-    return lower if upper is None else sa.and_(lower, search_terms.c.term < upper)
 
 
 def _inserted_rows(stored: Shipment) -> dict[sa.Table, builtins.list[dict[str, Any]]]:
@@ -1208,22 +1026,6 @@ def _term_rows(shipment: Shipment) -> builtins.list[dict[str, Any]]:
         }
         for term in sorted(search_terms_of(shipment))
     ]
-
-
-def _matching(filter: ShipmentFilter | None) -> builtins.list[Any]:
-    """The WHERE terms of a filter (its date range is the listing's bounds)."""
-    if filter is None:
-        return []
-    terms = []
-    if filter.carrier is not None:
-        terms.append(shipments.c.carrier == filter.carrier.value)
-    if filter.statuses is not None:
-        terms.append(shipments.c.status.in_(sorted(s.value for s in filter.statuses)))
-    if filter.reference is not None:
-        terms.append(shipments.c.reference == filter.reference)
-    if filter.tracking_number is not None:
-        terms.append(shipments.c.tracking_number == filter.tracking_number)
-    return terms
 
 
 def _addressed(
