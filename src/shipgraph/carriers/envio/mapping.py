@@ -37,6 +37,10 @@ TRACKING_STATUS = StatusTable(
         "on_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
         "delivered": ShipmentStatus.DELIVERED,
         "disputed": ShipmentStatus.DELIVERY_FAILED,
+        # envio.md's tracking list stops at disputed: a cancelled or returned shipment is
+        # read with the words of its "Cancelled" / "Returned" callback (the simulator's too).
+        "cancelled": ShipmentStatus.CANCELLED,
+        "returned": ShipmentStatus.RETURNED,
     },
 )
 
