@@ -53,11 +53,16 @@ def walked(path: tuple[str, ...]) -> tuple[Shipment, Webhook | None]:
     return simulated, webhook
 
 
-def everything_sent() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Each tracking answer by its status and each webhook by its event, reached by every
-    step the simulator's table allows from every state it can reach."""
-    answers: dict[str, dict[str, Any]] = {}
-    webhooks: dict[str, dict[str, Any]] = {}
+Sent = dict[str, dict[str, Any]]
+
+
+def everything_sent() -> tuple[Sent, Sent, Sent]:
+    """Each tracking answer by its status, and each webhook and the tracking answer right
+    after it by its event, reached by every step the simulator's table allows from every
+    state it can reach."""
+    answers: Sent = {}
+    webhooks: Sent = {}
+    answers_after: Sent = {}
     seen: set[tuple[str, bool]] = set()
     paths: deque[tuple[str, ...]] = deque([()])
     while paths:
@@ -66,15 +71,16 @@ def everything_sent() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, An
         answers.setdefault(simulated.status, simulated.tracking())
         if webhook is not None:
             webhooks.setdefault(webhook.event, webhook.body)
+            answers_after.setdefault(webhook.event, simulated.tracking())
         state = (simulated.status, simulated.driver is not None)
         if state in seen:
             continue
         seen.add(state)
         paths.extend((*path, name) for name, step in STEPS.items() if state[0] in step.allowed_from)
-    return answers, webhooks
+    return answers, webhooks, answers_after
 
 
-ANSWERS, WEBHOOKS = everything_sent()
+ANSWERS, WEBHOOKS, ANSWERS_AFTER = everything_sent()
 DOCUMENT_WEBHOOKS = sorted(path.stem for path in (FIXTURES / "envio").glob("webhook_*.json"))
 
 
@@ -155,3 +161,27 @@ async def test_a_cancelled_or_returned_shipment_says_so_when_tracked(
     ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
     refreshed = await carrier(data).refresh(ours)
     assert refreshed.status == status and refreshed.carrier_status == value
+
+
+# Callbacks for a moment within the state a tracking read then shows: picked up (then
+# on_transit, "on the way to envio hubs") and a failed pick-up (still on_pickup).
+MOMENTS = {"picked_up", "picked_up_failed"}
+STATUS_EVENTS = sorted(event for event, body in WEBHOOKS.items() if "status" in body)
+
+
+@pytest.mark.parametrize("event", [e for e in STATUS_EVENTS if e not in MOMENTS])
+async def test_a_status_callback_and_the_next_tracking_read_agree(event: str) -> None:
+    [update] = carrier({}).parse_webhook(json.dumps(WEBHOOKS[event]).encode())
+    after = ANSWERS_AFTER[event]
+    tracking = await carrier(after).track(after["code"])
+    assert update.status == tracking.status
+
+
+def test_resend_is_in_transit_back_to_the_hubs_in_both_tables() -> None:
+    [update] = carrier({}).parse_webhook(json.dumps(WEBHOOKS["resend"]).encode())
+    assert update.status == ShipmentStatus.IN_TRANSIT
+    assert ANSWERS_AFTER["resend"]["status"] == "on_transit"
+
+
+def test_the_moments_left_out_are_callbacks_the_simulator_sends() -> None:
+    assert set(STATUS_EVENTS) > MOMENTS

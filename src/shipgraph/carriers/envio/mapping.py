@@ -52,6 +52,8 @@ WEBHOOK_STATUS = StatusTable(
         "picked_up_failed": ShipmentStatus.PICKUP_FAILED,
         "delivered": ShipmentStatus.DELIVERED,
         "delivery_failed": ShipmentStatus.DELIVERY_FAILED,
+        # A failed delivery sent again: back to the hubs ("disputed ... will back to envio
+        # hubs"), delivered by the event's new eta_at; a tracking read says on_transit.
         "resend": ShipmentStatus.IN_TRANSIT,
         "cancelled": ShipmentStatus.CANCELLED,
         "returned": ShipmentStatus.RETURNED,
