@@ -230,6 +230,29 @@ async def test_track_any_number_and_refresh(stack: Stack) -> None:
     assert refreshed["status"] == "AT_HUB" and refreshed["carrierStatus"] == "Console"
 
 
+async def test_each_envio_log_is_in_the_timeline_once_across_polls(stack: Stack) -> None:
+    shipment = await create(stack)
+    code = shipment["trackingNumber"]
+    refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { status } }"
+    for step in ("manifest", "assign_driver", "pickup", "hub", "out_for_delivery", "deliver"):
+        await stack.advance(code, step)
+        await stack.gql(refresh, {"id": shipment["id"]})
+    [simulated] = await sandbox_shipments(stack)
+    envio_messages = [log["message"] for log in simulated["logs"]]
+    stored = (await stack.gql(GET, {"id": shipment["id"]}))["data"]["shipment"]
+    timeline = [log for log in stored["trackingLogs"] if log["message"] in envio_messages]
+    assert sorted(log["message"] for log in timeline) == sorted(envio_messages)
+    by_message = {log["message"]: log for log in timeline}
+    hub = by_message["Pengiriman telah dijadwalkan untuk menuju lokasi penerima"]
+    out = by_message["Pengiriman dalam perjalanan menuju lokasi anda"]
+    assert (hub["status"], hub["carrierStatus"]) == ("AT_HUB", "Console")
+    assert (out["status"], out["carrierStatus"]) == ("OUT_FOR_DELIVERY", "on_delivery")
+    query = """query T($n: String!) { track(carrier: ENVIO, trackingNumber: $n) {
+        logs { status carrierStatus message occurredAt } } }"""
+    tracked = (await stack.gql(query, {"n": code}))["data"]["track"]["logs"]
+    assert [log["message"] for log in tracked] == envio_messages
+
+
 async def test_refresh_when_envio_is_down_is_an_error_with_a_code(stack: Stack) -> None:
     shipment = await create(stack)
     await stack.control("POST", "/faults", json={"status": 502})

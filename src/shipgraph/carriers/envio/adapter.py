@@ -227,7 +227,7 @@ class EnvioCarrier(CarrierBase):
             )
             raise self._http.fail("track", ErrorCode.CARRIER_UNAVAILABLE, message)
         status_value = str(data.get("status") or "")
-        logs = mapping.tracking_logs(data)
+        logs = mapping.tracking_logs(data, shipment.tracking_logs)
         return TrackingUpdate(
             carrier=CarrierCode.ENVIO,
             event_id=f"envio:track:{status_value}:{len(logs)}:{data.get('ata_at')}",

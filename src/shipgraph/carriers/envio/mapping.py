@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -37,6 +37,10 @@ TRACKING_STATUS = StatusTable(
         "on_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
         "delivered": ShipmentStatus.DELIVERED,
         "disputed": ShipmentStatus.DELIVERY_FAILED,
+        # envio.md's tracking list stops at disputed: a cancelled or returned shipment is
+        # read with the words of its "Cancelled" / "Returned" callback (the simulator's too).
+        "cancelled": ShipmentStatus.CANCELLED,
+        "returned": ShipmentStatus.RETURNED,
     },
 )
 
@@ -48,6 +52,8 @@ WEBHOOK_STATUS = StatusTable(
         "picked_up_failed": ShipmentStatus.PICKUP_FAILED,
         "delivered": ShipmentStatus.DELIVERED,
         "delivery_failed": ShipmentStatus.DELIVERY_FAILED,
+        # A failed delivery sent again: back to the hubs ("disputed ... will back to envio
+        # hubs"), delivered by the event's new eta_at; a tracking read says on_transit.
         "resend": ShipmentStatus.IN_TRANSIT,
         "cancelled": ShipmentStatus.CANCELLED,
         "returned": ShipmentStatus.RETURNED,
@@ -252,12 +258,17 @@ def field_errors(
     return found
 
 
-def tracking_logs(data: Mapping[str, Any]) -> tuple[TrackingLog, ...]:
+def tracking_logs(
+    data: Mapping[str, Any], known: Sequence[TrackingLog] = ()
+) -> tuple[TrackingLog, ...]:
     """The ``logs`` of a tracking answer, newest first.
 
     Envio's log entries carry no status of their own (see the tracking example): the
-    newest is the shipment's current status, the older ones are UNKNOWN with an
-    empty carrier status rather than a guess from their Indonesian text.
+    newest is the shipment's current status, the older ones are UNKNOWN with an empty
+    carrier status rather than a guess from their Indonesian text. An entry already in
+    ``known`` (the shipment's timeline: same time and message) comes back as it is
+    there, so that one read as the newest with its status is not read again, once
+    newer entries exist, as a second, UNKNOWN entry beside it.
     """
     current = identifier(data.get("status")) or ""
     entries = data.get("logs")
@@ -279,15 +290,19 @@ def tracking_logs(data: Mapping[str, Any]) -> tuple[TrackingLog, ...]:
         )
     logs.sort(key=lambda log: log.occurred_at, reverse=True)
     if logs and current:
-        newest = logs[0]
-        logs[0] = TrackingLog(
-            status=TRACKING_STATUS[current],
-            carrier_status=current,
-            occurred_at=newest.occurred_at,
-            message=newest.message,
-            location=newest.location,
-        )
-    return tuple(logs)
+        logs[0] = replace(logs[0], status=TRACKING_STATUS[current], carrier_status=current)
+    recorded = _recorded(known)
+    return tuple(recorded.get((log.occurred_at, log.message), log) for log in logs)
+
+
+def _recorded(known: Sequence[TrackingLog]) -> dict[tuple[datetime, str | None], TrackingLog]:
+    """The known entries by time and message, one with a status before an UNKNOWN one."""
+    recorded: dict[tuple[datetime, str | None], TrackingLog] = {}
+    for log in known:
+        key = (log.occurred_at, log.message)
+        if key not in recorded or recorded[key].status == ShipmentStatus.UNKNOWN:
+            recorded[key] = log
+    return recorded
 
 
 def geo_point(latitude: object, longitude: object) -> GeoPoint | None:

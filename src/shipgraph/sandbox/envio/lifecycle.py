@@ -122,7 +122,9 @@ def delivery_failed(s: Shipment, inp: StepInput, now: datetime) -> Webhook:
 
 
 def resend(s: Shipment, inp: StepInput, now: datetime) -> Webhook:
-    s.status = ON_DELIVERY
+    # envio.md: a disputed shipment "will back to envio hubs", which on_transit is ("on the
+    # way to envio hubs"); it is out for delivery again only from there, by the new eta_at.
+    s.status = ON_TRANSIT
     s.eta_at = now + RESEND_DELAY
     s.log(f"Pengiriman dijadwalkan ulang, estimasi tiba {fmt(s.eta_at)}", now, *HUB_POSITION)
     # "Delivery Resend" carries the failed attempt's time (ata_at) and the new estimate.
