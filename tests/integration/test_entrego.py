@@ -20,6 +20,14 @@ from tests.support.redis_server import free_port
 from tests.support.servers import serve
 from tests.support.stack import Backend, Stack, running_stack
 
+REFRESH = """
+mutation R($id: ID!) {
+  refreshShipment(id: $id) { status carrierStatus trackingLogs { status carrierStatus } }
+}
+"""
+TRACK = "query T($n: String!) { track(carrier: ENTREGO, trackingNumber: $n) { status } }"
+POLL_S = 0.2
+
 LABELS = """
 mutation L($ids: [ID!]!) {
   labels(input: {ids: $ids, format: PDF}) {
@@ -372,3 +380,57 @@ async def test_what_entrego_did_apply_is_kept_when_the_rest_conflicts(stack: Sta
     order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
     assert order["weightActual"] == 2.5
     assert order["deliveryInstructions"] == "Leave at guard house"
+
+
+async def quietly(stack: Stack, tracking: str, **step: Any) -> str:
+    """One step at the simulator whose webhook never reaches the gateway."""
+    answer = await control(
+        stack, "POST", f"/orders/{tracking}/advance", json={**step, "webhook": False}
+    )
+    assert answer["webhooks"] == []
+    status: str = answer["status"]
+    return status
+
+
+async def test_refresh_reads_the_step_whose_webhook_never_came(stack: Stack) -> None:
+    booked = await book(stack)
+    assert await quietly(stack, booked["trackingNumber"]) == "RECEIVED_AT_HUB"
+    stored = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+    assert stored["status"] == "CREATED"
+    body = await stack.gql(REFRESH, {"id": booked["id"]})
+    refreshed = body["data"]["refreshShipment"]
+    assert (refreshed["status"], refreshed["carrierStatus"]) == ("AT_HUB", "RECEIVED_AT_HUB")
+    assert refreshed["trackingLogs"][0] == {"status": "AT_HUB", "carrierStatus": "RECEIVED_AT_HUB"}
+    await quietly(stack, booked["trackingNumber"], status="LOST")
+    again = (await stack.gql(REFRESH, {"id": booked["id"]}))["data"]["refreshShipment"]
+    assert (again["status"], again["carrierStatus"]) == ("LOST", "LOST")
+
+
+async def test_refresh_of_an_order_entrego_lost_is_not_found(stack: Stack) -> None:
+    booked = await book(stack)
+    await control(stack, "POST", "/reset")
+    body = await stack.gql(REFRESH, {"id": booked["id"]})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["extensions"]["carrier"] == "ENTREGO"
+
+
+async def test_track_by_number_is_unsupported_and_says_why(stack: Stack) -> None:
+    booked = await book(stack)
+    body = await stack.gql(TRACK, {"n": booked["trackingNumber"]})
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "UNSUPPORTED"
+    assert error["extensions"]["carrier"] == "ENTREGO"
+    assert "refreshShipment" in error["message"]
+
+
+async def test_the_poller_catches_up_a_missed_webhook(backend: Backend) -> None:
+    async with running_stack(backend, poll_s=POLL_S) as stack:
+        booked = await book(stack)
+        await quietly(stack, booked["trackingNumber"])
+        for _ in range(100):
+            shipment = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+            if shipment["status"] != "CREATED":
+                break
+            await asyncio.sleep(POLL_S / 2)
+        assert (shipment["status"], shipment["carrierStatus"]) == ("AT_HUB", "RECEIVED_AT_HUB")

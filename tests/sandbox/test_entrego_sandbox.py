@@ -951,3 +951,25 @@ async def test_the_control_api_finds_an_order_by_either_number(sandbox: Sandbox)
     for unknown in ("0031-000000000000", "x" * 5000):
         missing = await sandbox.client.post(f"/_control/orders/{unknown}/advance")
         assert missing.status_code == 404 and len(missing.json()["message"]) < 120
+
+
+async def test_a_step_without_its_webhook_shows_at_the_location(
+    sandbox: Sandbox, receiver: Receiver
+) -> None:
+    response = await sandbox.call("POST", "/v1/sales-order", json=order_body())
+    location, created = response.headers["location"], response.json()
+    quiet = await sandbox.step(created["trackingNumber"], webhook=False)
+    assert quiet["status"] == "RECEIVED_AT_HUB" and quiet["webhooks"] == []
+    await sandbox.state.webhooks.wait_idle()
+    assert receiver.received == []
+    shown = await sandbox.call("GET", location)
+    assert shown.status_code == 200
+    # The create answer's shape, fsmState moved on (the document shows no GET answer).
+    assert shown.json() == {**created, "fsmState": "RECEIVED_AT_HUB"}
+    replayed = await sandbox.client.post(f"/_control/orders/{created['trackingNumber']}/replay")
+    assert replayed.status_code == 200
+    assert receiver.statuses() == ["RECEIVED_AT_HUB"]
+    bad = await sandbox.client.post(
+        f"/_control/orders/{created['trackingNumber']}/advance", json={"webhook": "no"}
+    )
+    assert bad.status_code == 422

@@ -155,7 +155,7 @@ async def fails(call: Awaitable[Any]) -> CarrierError:
 
 def test_info() -> None:
     assert INFO.code == CarrierCode.ENTREGO and INFO.countries == ("PH",)
-    assert Capability.TRACK not in INFO.capabilities
+    assert Capability.TRACK in INFO.capabilities  # refresh by the order's Location
     assert Capability.LOCATIONS in INFO.capabilities
     assert Capability.CASH_ON_DELIVERY in INFO.capabilities
 

@@ -1,6 +1,7 @@
 """The Entrego carrier: book (standard and marketplace), patch, cancel, waybills,
-places, webhooks (entrego.txt). No TRACK: the document offers no tracking read,
-statuses arrive by webhook only."""
+places, webhooks (entrego.txt), and refresh by reading the order its booking answer
+named. ``track`` by number stays UNSUPPORTED: the document offers no lookup by
+tracking number."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -44,6 +45,7 @@ from shipgraph.domain import (
     ShipmentPatch,
     ShipmentRequest,
     ShipmentStatus,
+    Tracking,
     TrackingLog,
     TrackingUpdate,
 )
@@ -57,6 +59,7 @@ INFO = CarrierInfo(
             Capability.CREATE,
             Capability.UPDATE,
             Capability.CANCEL,
+            Capability.TRACK,  # refresh and the poller only; see EntregoCarrier.track
             Capability.WEBHOOKS,
             Capability.LABELS,
             Capability.LOCATIONS,
@@ -106,6 +109,7 @@ class EntregoCarrier(CarrierBase):
         def http(url: str) -> CarrierHttp:
             return CarrierHttp(CARRIER, url, timeout_s=timeout_s, transport=transport, guard=guard)
 
+        self._base_url = base_url.rstrip("/") + "/"
         self._api = http(base_url)
         self._core = http(core_url)
         self._keys = {"accessKey": access_key, "secretKey": secret_key}
@@ -247,6 +251,68 @@ class EntregoCarrier(CarrierBase):
             carrier_status=state,
             log=log,
         )
+
+    # --- reading an order back ---------------------------------------------------------
+
+    async def track(self, tracking_number: str) -> Tracking:
+        message = (
+            "Entrego offers no lookup by tracking number (entrego.txt reads an order only "
+            "at the Location its booking answer named): refreshShipment reads a shipment "
+            "booked through shipgraph"
+        )
+        raise CarrierError(CARRIER, ErrorCode.UNSUPPORTED, message)
+
+    async def refresh(self, shipment: Shipment) -> TrackingUpdate:
+        # entrego.txt: a 201's Location names the created resource and GET retrieves a
+        # resource, but no GET answer is shown. We take it to be the sales order as the
+        # create answer gives it, its fsmState moving on through Appendix C's statuses
+        # (the webhook's), and read trackingNumber, orderNumber and fsmState only.
+        response = await self._call("refresh", self._api, "GET", self._order_url(shipment))
+        if response.status_code != 200:
+            raise self._rejected("refresh", response)
+        order = self._api.json_object("refresh", response)
+        self._check_same_order(shipment, order)
+        state = identifier(order.get("fsmState"), 64)
+        if state is None:
+            raise self._unavailable("refresh", "Entrego's order has no readable fsmState")
+        status = ORDER_STATE[state]
+        log = None
+        if state != shipment.carrier_status:
+            # The order carries no time of its change: the log is dated when it was read.
+            log = TrackingLog(status=status, carrier_status=state, occurred_at=self._clock())
+        return TrackingUpdate(
+            carrier=CARRIER,
+            event_id=f"entrego:order:{shipment.carrier_shipment_id}:{state}:"
+            f"{len(shipment.tracking_logs)}",
+            carrier_shipment_id=shipment.carrier_shipment_id,
+            tracking_number=shipment.tracking_number,
+            status=status,
+            carrier_status=state,
+            log=log,
+        )
+
+    def _order_url(self, shipment: Shipment) -> str:
+        """The order's URL: the 201's Location, resolved against the API host. Without
+        one on that host, the path both of the document's 201 examples show."""
+        location = shipment.carrier_data.get("location")
+        if isinstance(location, str) and location.strip():
+            url = urljoin(self._base_url, location.strip())
+            # Our token goes only to the API host, wherever a Location points.
+            if _origin(url) == _origin(self._base_url):
+                return url
+        order_number = quote(shipment.carrier_shipment_id, safe="")
+        return urljoin(self._base_url, f"v1/sales-order/{order_number}")
+
+    def _check_same_order(self, shipment: Shipment, order: Mapping[str, Any]) -> None:
+        answered = _id(order.get("orderNumber"))
+        tracking = identifier(order.get("trackingNumber"))
+        if (answered is not None and answered != shipment.carrier_shipment_id) or (
+            tracking is not None
+            and shipment.tracking_number is not None
+            and tracking != shipment.tracking_number
+        ):
+            message = f"Entrego answered about order {answered or tracking}, not this one"
+            raise self._unavailable("refresh", message)
 
     # --- waybills ---------------------------------------------------------------------
 
@@ -471,6 +537,11 @@ def _id(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return identifier(value)
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -15,37 +15,33 @@ PH_TIME = timezone(timedelta(hours=8), "PHT")
 
 _S = ShipmentStatus
 # ARCHITECTURE "Status mapping", Entrego webhook `status` (Appendix C values).
-WEBHOOK_STATUS = StatusTable(
-    "entrego.webhook",
-    {
-        "PICKUP_PENDING": _S.PICKUP_SCHEDULED,
-        "PICKED_UP": _S.PICKED_UP,
-        "PICKUP_FAILED": _S.PICKUP_FAILED,
-        "RECEIVED_AT_HUB": _S.AT_HUB,
-        "BAGGED": _S.AT_HUB,
-        "IN_TRANSIT": _S.IN_TRANSIT,
-        "HANDOVER_TO_TRANSPORT": _S.IN_TRANSIT,
-        "HANDOVER_TO_3PL": _S.IN_TRANSIT,
-        "DELIVERY_PENDING": _S.OUT_FOR_DELIVERY,
-        "DELIVERED": _S.DELIVERED,
-        "DELIVERY_FAILED": _S.DELIVERY_FAILED,
-        "READY_FOR_RTC": _S.RETURNING,
-        "RECEIVED_AT_HUB_RTC": _S.RETURNING,
-        "IN_TRANSIT_RTC": _S.RETURNING,
-        "DELIVERY_PENDING_RTC": _S.RETURNING,
-        "RETURNED_TO_SENDER": _S.RETURNED,
-        "REJECTED_AND_RETURNED": _S.RETURNED,
-        "CANCELLED": _S.CANCELLED,
-        "LOST": _S.LOST,
-        "NOT_RECEIVED": _S.EXCEPTION,
-        "REJECTED": _S.EXCEPTION,
-    },
-)
-# ARCHITECTURE: order `fsmState` NEW -> CREATED; the cancel answer's `state` too.
-ORDER_STATE = StatusTable(
-    "entrego.order",
-    {"NEW": _S.CREATED, "CANCELLED": _S.CANCELLED},
-)
+_APPENDIX_C: dict[str, ShipmentStatus] = {
+    "PICKUP_PENDING": _S.PICKUP_SCHEDULED,
+    "PICKED_UP": _S.PICKED_UP,
+    "PICKUP_FAILED": _S.PICKUP_FAILED,
+    "RECEIVED_AT_HUB": _S.AT_HUB,
+    "BAGGED": _S.AT_HUB,
+    "IN_TRANSIT": _S.IN_TRANSIT,
+    "HANDOVER_TO_TRANSPORT": _S.IN_TRANSIT,
+    "HANDOVER_TO_3PL": _S.IN_TRANSIT,
+    "DELIVERY_PENDING": _S.OUT_FOR_DELIVERY,
+    "DELIVERED": _S.DELIVERED,
+    "DELIVERY_FAILED": _S.DELIVERY_FAILED,
+    "READY_FOR_RTC": _S.RETURNING,
+    "RECEIVED_AT_HUB_RTC": _S.RETURNING,
+    "IN_TRANSIT_RTC": _S.RETURNING,
+    "DELIVERY_PENDING_RTC": _S.RETURNING,
+    "RETURNED_TO_SENDER": _S.RETURNED,
+    "REJECTED_AND_RETURNED": _S.RETURNED,
+    "CANCELLED": _S.CANCELLED,
+    "LOST": _S.LOST,
+    "NOT_RECEIVED": _S.EXCEPTION,
+    "REJECTED": _S.EXCEPTION,
+}
+WEBHOOK_STATUS = StatusTable("entrego.webhook", _APPENDIX_C)
+# ARCHITECTURE: order `fsmState` NEW -> CREATED; the cancel answer's `state` too. An
+# order read later (refresh) has moved on: its fsmState is then an Appendix C status.
+ORDER_STATE = StatusTable("entrego.order", {"NEW": _S.CREATED, **_APPENDIX_C})
 
 # Appendix A: failed reasons.
 FAILED_REASONS: dict[str, str] = {

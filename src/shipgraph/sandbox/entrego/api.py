@@ -104,7 +104,8 @@ def vendor_routes(state: EntregoSandboxState) -> list[Route]:
         return LmsResponse(answer)
 
     async def show(request: Request) -> Response:
-        # Not in the document beyond the 201's Location header, which names this resource.
+        # The document names this resource only in the 201's Location header ("GET: used
+        # to retrieve a resource") and shows no answer: we answer the create's shape.
         order = state.by_order_number(request.path_params["order_number"])
         if order is None:
             raise ApiError(404, "SalesOrder not found")

@@ -2,8 +2,9 @@
 
 GET  /_control/orders                        every order (answer view + counters, history)
 GET  /_control/orders/{key}                  one order, by trackingNumber or orderNumber
-POST /_control/orders/{key}/advance          {"status"?, "reasonCode"?}: one step (the
-                                             happy path's next one without "status")
+POST /_control/orders/{key}/advance          {"status"?, "reasonCode"?, "webhook"?}: one
+                                             step (the happy path's next one without
+                                             "status"); "webhook": false sends none
 POST /_control/orders/{key}/replay           send the last webhook again
 GET  /_control/steps                         the lifecycle graph and Appendix A codes
 GET  /_control/webhooks[?wait=1]             every delivery attempt
@@ -74,11 +75,16 @@ def control_routes(state: EntregoSandboxState) -> list[Route]:
     async def advance(request: Request) -> Response:
         body = control_body(await request.body())
         status, reason = body.get("status"), body.get("reasonCode")
+        webhook = body.get("webhook", True)
+        if not isinstance(webhook, bool):
+            raise ControlError(422, "webhook: must be true or false")
         if status is not None and status not in STATUSES:
             raise ControlError(422, f"status: must be one of {', '.join(STATUSES)}")
         if reason is not None and reason not in FAILED_REASONS:
             raise ControlError(422, "reasonCode: must be an Appendix A code")
-        order, step, delivery = await state.advance(request.path_params["key"], status, reason)
+        order, step, delivery = await state.advance(
+            request.path_params["key"], status, reason, webhook=webhook
+        )
         async with state.lock:
             view = order.control_view()
         return JSONResponse(

@@ -179,15 +179,17 @@ class EntregoSandboxState(Simulation):
         )
 
     async def advance(
-        self, key: str, status: str | None, reason: str | None
+        self, key: str, status: str | None, reason: str | None, *, webhook: bool = True
     ) -> tuple[Order, str, Delivery | None]:
+        """One step; ``webhook`` False makes it without sending its webhook (one that
+        never arrived), which ``replay`` can still send."""
         async with self.lock:
             order = self.control_get(key)
             target = status or next_happy_step(order)
             if target is None:
                 raise ControlError(409, f"order has no next step in state {order.state}")
             try:
-                delivery = self._step(order, target, reason)
+                delivery = self._step(order, target, reason, webhook=webhook)
             except StepRefused as exc:
                 raise ControlError(409, str(exc)) from exc
             return order, target, delivery
@@ -227,12 +229,14 @@ class EntregoSandboxState(Simulation):
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _step(self, order: Order, status: str, reason: str | None) -> Delivery | None:
+    def _step(
+        self, order: Order, status: str, reason: str | None, *, webhook: bool = True
+    ) -> Delivery | None:
         """Apply a step (the lock is held) and queue its webhook, keeping per-order order."""
         payload = apply_step(order, status, reason, datetime.now(UTC))
         order.last_step_at = time.monotonic()
         order.last_webhook = payload
-        return self._send(payload)
+        return self._send(payload) if webhook else None
 
     def _send(self, payload: dict[str, Any]) -> Delivery | None:
         if self.webhook_url is None:
