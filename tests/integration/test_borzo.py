@@ -187,6 +187,63 @@ async def test_cancel_before_pickup_and_refused_after(stack: Stack) -> None:
     assert current["status"] == "PICKED_UP"
 
 
+TRACK = """query T($n: String!) {
+  track(carrier: BORZO, trackingNumber: $n) {
+    trackingNumber status carrierStatus logs { status carrierStatus }
+  }
+}"""
+
+
+async def test_track_by_the_tracking_number_handed_out_and_by_the_order_id(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    await advance(stack, booked["carrierShipmentId"], "available", "courier_assigned")
+    assert booked["trackingNumber"] != booked["carrierShipmentId"]  # order_name, order_id
+    for number in (booked["trackingNumber"], booked["carrierShipmentId"]):
+        body = await stack.gql(TRACK, {"n": number})
+        assert "errors" not in body, body
+        tracked = body["data"]["track"]
+        assert tracked["trackingNumber"] == booked["trackingNumber"], number
+        assert (tracked["status"], tracked["carrierStatus"]) == (
+            "PICKUP_SCHEDULED",
+            "courier_assigned",
+        )
+    # The one Borzo account serves every tenant: another's number is no one's to them.
+    other = await stack.gql(TRACK, {"n": booked["trackingNumber"]}, tenant="globex")
+    assert other == {"data": {"track": None}}
+
+
+async def test_a_reattempt_sends_a_courier_to_collect_the_parcel_again(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    order_id = booked["carrierShipmentId"]
+    await advance(stack, order_id, "available", "courier_assigned", "courier_departed")
+    await advance(stack, order_id, "courier_at_pickup", "parcel_picked_up", "active")
+    await advance(stack, order_id, "courier_arrived", "reattempt_planned")
+
+    async def shipment() -> dict[str, Any]:
+        await settled(stack, booked["id"])
+        found: dict[str, Any] = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+        return found
+
+    assert (await shipment())["status"] == "DELIVERY_FAILED"
+    await advance(stack, order_id, "reattempt_courier_assigned", "reattempt_courier_departed")
+    current = await shipment()
+    said = [(log["status"], log["carrierStatus"]) for log in current["trackingLogs"]]
+    assert ("PICKUP_SCHEDULED", "reattempt_courier_assigned") in said
+    assert ("PICKUP_SCHEDULED", "reattempt_courier_departed") in said
+    assert ("OUT_FOR_DELIVERY", "reattempt_courier_assigned") not in said
+    # The domain never moves a status back a stage: the failed delivery stands until
+    # the courier has the parcel again.
+    assert current["status"] == "DELIVERY_FAILED"
+    await advance(stack, order_id, "reattempt_courier_picked_up")
+    current = await shipment()
+    assert (current["status"], current["carrierStatus"]) == (
+        "OUT_FOR_DELIVERY",
+        "reattempt_courier_picked_up",
+    )
+    await advance(stack, order_id, "reattempt_finished")
+    assert (await shipment())["status"] == "DELIVERED"
+
+
 async def test_signed_callbacks_reach_a_subscriber(stack: Stack) -> None:
     booked = await book(stack, borzo_shipment())
     socket = await GraphQLSocket.connect(stack.gateway, TRANSPORT_WS, "Bearer key-acme")

@@ -185,6 +185,24 @@ async def test_a_202_past_the_deadline_is_kept_as_a_draft(stack: Stack) -> None:
     assert (await control(stack, "GET", "/counters"))["purchases"] == 0
 
 
+async def test_a_pending_draft_read_while_creating_or_after_failing_stays_a_draft(
+    stack: Stack,
+) -> None:
+    await control(stack, "POST", "/async-create", json={"count": 1, "delay_s": 30})
+    body = await stack.gql(CREATE, {"input": {"carrier": "ENVOY", "shipment": envoy_shipment()}})
+    draft = body["data"]["createShipment"]["shipment"]
+    assert draft["status"] == "DRAFT"
+    refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { status carrierStatus } }"
+    refreshed = (await stack.gql(refresh, {"id": draft["id"]}))["data"]["refreshShipment"]
+    assert refreshed == {"status": "DRAFT", "carrierStatus": "creating"}
+    carriers = (await control(stack, "GET", "/carriers"))["carriers"]
+    for carrier in carriers:
+        await control(stack, "POST", f"/carriers/{carrier['handle']}", json={"quoting": False})
+    await control(stack, "POST", f"/shipments/{draft['carrierShipmentId']}/complete")
+    refreshed = (await stack.gql(refresh, {"id": draft["id"]}))["data"]["refreshShipment"]
+    assert refreshed == {"status": "DRAFT", "carrierStatus": "failed"}
+
+
 @pytest.mark.parametrize("format", ["PDF", "PNG", "ZPL"])
 async def test_labels_in_the_requested_format(stack: Stack, format: str) -> None:
     booked = await book(

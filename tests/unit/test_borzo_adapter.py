@@ -462,6 +462,22 @@ async def test_track_by_order_id(fake: FakeBorzo) -> None:
     ]
 
 
+async def test_the_tracking_number_handed_out_is_tracked_by_its_order_id(fake: FakeBorzo) -> None:
+    """The number a booking hands out is the order_name ("short order ID"); Borzo's list
+    of orders reads by order_id, which the booked shipment keeps."""
+    fake.on("POST /create-order", fixture("borzo", "create_order_response"))
+    fake.on("GET /orders", fixture("borzo", "orders_response"))
+    borzo = carrier(fake)
+    made = await borzo.create(doc_request())
+    handed_out = booked(
+        carrier_shipment_id=made.carrier_shipment_id, tracking_number=made.tracking_number
+    )
+    tracking = await borzo.track(borzo.tracking_key(handed_out))
+    assert fake.seen[-1].url.params["order_id"] == "1250032"
+    assert tracking.tracking_number == made.tracking_number == "50032"
+    assert tracking.carrier_shipment_id == made.carrier_shipment_id
+
+
 @pytest.mark.parametrize("number", ["ORD-50032", "", "12a"])
 async def test_track_by_anything_but_an_order_id_is_not_found(fake: FakeBorzo, number: str) -> None:
     with pytest.raises(CarrierError) as caught:

@@ -37,8 +37,8 @@ DELIVERY = {
     "return_courier_picked_up": ShipmentStatus.RETURNING,
     "return_finished": ShipmentStatus.RETURNED,
     "reattempt_planned": ShipmentStatus.DELIVERY_FAILED,
-    "reattempt_courier_assigned": ShipmentStatus.OUT_FOR_DELIVERY,
-    "reattempt_courier_departed": ShipmentStatus.OUT_FOR_DELIVERY,
+    "reattempt_courier_assigned": ShipmentStatus.PICKUP_SCHEDULED,
+    "reattempt_courier_departed": ShipmentStatus.PICKUP_SCHEDULED,
     "reattempt_courier_picked_up": ShipmentStatus.OUT_FOR_DELIVERY,
 }
 ORDER = {
@@ -46,7 +46,7 @@ ORDER = {
     "new": ShipmentStatus.CREATED,
     "available": ShipmentStatus.CREATED,
     "reactivated": ShipmentStatus.CREATED,
-    "active": ShipmentStatus.IN_TRANSIT,
+    "active": ShipmentStatus.PICKUP_SCHEDULED,
     "completed": ShipmentStatus.DELIVERED,
     "canceled": ShipmentStatus.CANCELLED,
     "delayed": ShipmentStatus.EXCEPTION,
@@ -97,7 +97,10 @@ def test_without_a_delivery_status_the_order_status_decides() -> None:
     data = order()
     set_delivery(data, 1, None)
     data["status"] = "active"
-    assert mapping.order_state(data) == mapping.OrderState(ShipmentStatus.IN_TRANSIT, "active")
+    # "A courier was assigned and is working on the order": the pickup may be ahead.
+    assert mapping.order_state(data) == mapping.OrderState(
+        ShipmentStatus.PICKUP_SCHEDULED, "active"
+    )
     data["status"] = None
     assert mapping.order_state(data) is None
 

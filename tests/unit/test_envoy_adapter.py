@@ -354,6 +354,32 @@ async def test_purchase_refused_in_the_answer(fake: FakeEnvoy) -> None:
     assert raised.value.code == ErrorCode.VALIDATION
 
 
+@pytest.mark.parametrize(
+    ("errors", "code"), [(True, ErrorCode.VALIDATION), (False, ErrorCode.CARRIER_UNAVAILABLE)]
+)
+async def test_a_purchase_answered_failed_is_no_booking(
+    fake: FakeEnvoy, errors: bool, code: ErrorCode
+) -> None:
+    found = doc_shipment()["errors"] if errors else []
+    fake.on(PURCHASE, httpx.Response(200, json=rated(status="failed", rates=[], errors=found)))
+    with pytest.raises(CarrierError) as raised:
+        await carrier(fake).purchase(SHP, "rate_a")
+    assert raised.value.code == code
+
+
+async def test_a_pending_draft_read_while_creating_or_failed_is_a_draft(fake: FakeEnvoy) -> None:
+    fake.on(
+        READ,
+        httpx.Response(200, json=rated(status="creating", rates=None, errors=None)),
+        httpx.Response(200, json=rated(status="failed", rates=None)),
+    )
+    envoy = carrier(fake)
+    pending = booked(status=ShipmentStatus.DRAFT, carrier_status="created")
+    for raw in ("creating", "failed"):
+        update = await envoy.refresh(pending)
+        assert (update.status, update.carrier_status) == (ShipmentStatus.DRAFT, raw)
+
+
 async def test_purchase_conflict_is_invalid_state(fake: FakeEnvoy) -> None:
     fake.on(PURCHASE, httpx.Response(409, json={"message": "already purchased"}))
     with pytest.raises(CarrierError) as raised:

@@ -34,8 +34,10 @@ DOC_DOCUMENT: dict[str, Any] = {
 @pytest.mark.parametrize(
     ("value", "status"),
     [
+        ("creating", ShipmentStatus.DRAFT),
         ("created", ShipmentStatus.DRAFT),
         ("rated", ShipmentStatus.DRAFT),
+        ("failed", ShipmentStatus.DRAFT),
         ("purchased", ShipmentStatus.CREATED),
         ("cancelled", ShipmentStatus.UNKNOWN),
         ("in_transit", ShipmentStatus.UNKNOWN),
@@ -46,8 +48,9 @@ def test_status_table(value: str | None, status: ShipmentStatus) -> None:
     assert mapping.status_of(value) == (status, value or "")
 
 
-def test_status_table_lists_the_architecture_values() -> None:
-    assert mapping.STATUS.values() == ["created", "rated", "purchased"]
+def test_status_table_lists_the_documents_values() -> None:
+    # Buy Shipment's "created & rated", then "purchased"; the Manifest's creating, failed.
+    assert mapping.STATUS.values() == ["creating", "created", "rated", "failed", "purchased"]
 
 
 def doc(**changes: Any) -> dict[str, Any]:

@@ -54,8 +54,12 @@ DELIVERY_STATUS = StatusTable(
         "return_courier_picked_up": ShipmentStatus.RETURNING,
         "return_finished": ShipmentStatus.RETURNED,
         "reattempt_planned": ShipmentStatus.DELIVERY_FAILED,
-        "reattempt_courier_assigned": ShipmentStatus.OUT_FOR_DELIVERY,
-        "reattempt_courier_departed": ShipmentStatus.OUT_FOR_DELIVERY,
+        # "Courier assigned to / departed for reattempt delivery": a courier going to
+        # collect the parcel again (it is "picked up" next), as courier_assigned is.
+        "reattempt_courier_assigned": ShipmentStatus.PICKUP_SCHEDULED,
+        "reattempt_courier_departed": ShipmentStatus.PICKUP_SCHEDULED,
+        # The reattempt has no "active" ("Courier on the way") step: after the pickup
+        # comes reattempt_finished, so the courier is out delivering from here.
         "reattempt_courier_picked_up": ShipmentStatus.OUT_FOR_DELIVERY,
     },
 )
@@ -67,7 +71,8 @@ ORDER_STATUS = StatusTable(
         "new": ShipmentStatus.CREATED,
         "available": ShipmentStatus.CREATED,
         "reactivated": ShipmentStatus.CREATED,
-        "active": ShipmentStatus.IN_TRANSIT,
+        # "A courier was assigned and is working on the order": maybe not picked up yet.
+        "active": ShipmentStatus.PICKUP_SCHEDULED,
         "completed": ShipmentStatus.DELIVERED,
         "canceled": ShipmentStatus.CANCELLED,
         "delayed": ShipmentStatus.EXCEPTION,

@@ -183,7 +183,7 @@ class EnvoyCarrier(CarrierBase):
         summary = self._summary("purchase", response, fallback_id=shipment_id)
         if response.status_code == 202 and not _purchased(summary):
             summary = await self._poll("purchase", shipment_id, deadline, _purchased)
-        if summary.carrier_status in PURCHASING:
+        if summary.carrier_status in PURCHASING | NOT_BOUGHT:
             if summary.errors:
                 raise self._no_rates("purchase", summary.draft())
             message = f"Envoy answered the purchase with status {summary.carrier_status!r}"

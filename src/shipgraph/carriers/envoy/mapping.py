@@ -16,10 +16,19 @@ from shipgraph.domain import ShipmentStatus as _S
 
 CARRIER = CarrierCode.ENVOY
 
-# ARCHITECTURE "Status mapping": Envoy `status`; anything else UNKNOWN (raw value kept).
+# envoy.txt names a shipment "created & rated" before it is "purchased" (Buy Shipment);
+# creating/created/failed are its Manifest statuses, which the simulator's shipments use.
+# Anything else UNKNOWN (raw value kept).
 STATUS = StatusTable(
     "envoy.shipment",
-    {"created": _S.DRAFT, "rated": _S.DRAFT, "purchased": _S.CREATED},
+    {
+        "creating": _S.DRAFT,
+        "created": _S.DRAFT,
+        "rated": _S.DRAFT,
+        # "failed": its creation failed (errors say why); never bought: DRAFT, not EXCEPTION.
+        "failed": _S.DRAFT,
+        "purchased": _S.CREATED,
+    },
 )
 
 LABEL_FORMATS = {DocumentFormat.PDF: "pdf", DocumentFormat.PNG: "png", DocumentFormat.ZPL: "zpl"}

@@ -18,8 +18,10 @@ from shipgraph.sandbox.borzo.model import (
     COURIER_AT_PICKUP,
     COURIER_DEPARTED,
     DELAYED,
+    DELIVERY_STATUSES,
     FINISHED,
     NEW,
+    ORDER_STATUSES,
     PARCEL_PICKED_UP,
     PLANNED,
     REACTIVATED,
@@ -65,12 +67,14 @@ def refuse(step: str, what: str) -> ControlError:
 
 
 def describe(order: Order, status: str, description: str | None = None) -> None:
+    assert status in ORDER_STATUSES, f"not a documented order status: {status}"
     order.status = status
     order.status_description = description or status
 
 
 def set_status(point: Point, status: str, now: datetime) -> None:
     assert point.delivery is not None
+    assert status in DELIVERY_STATUSES, f"not a documented delivery status: {status}"
     point.delivery.status = status
     point.delivery.status_datetime = now
 
