@@ -9,6 +9,10 @@ ratio against it counts SQLAlchemy's own cost against the gateway, not for it.
 
 - ``GET /shipment/{id}?tenant=acme``: the stored ``document`` bytes of the row
   ``shipments (tenant, id)``, as they are; no authentication, no GraphQL, no decoding.
+- ``GET /sqlalchemy/shipment/{id}?tenant=acme``: the same bytes read through
+  SQLAlchemy Core on an engine made as the gateway's store makes it
+  (``shipgraph.store.sql.engine.create_engine``, reads in autocommit, the statement
+  built once): the least the issue's stack can do, a floor for the gateway's reads.
 - ``GET /page?tenant=globex``: the tenant's newest 100 shipments (the listing's
   order, ``created_us DESC, id DESC``) with the fields a dashboard shows, as a JSON
   array: each document decoded with ``json.loads``, the fields picked, and the list
@@ -31,17 +35,25 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
+import sqlalchemy as sa
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from shipgraph.store.sql.engine import create_engine
+from shipgraph.store.sql.tables import shipments
+
 PAGE = 100
 POOL_SIZE = 20
 """As many connections as a gateway process's pool (database_max_connections)."""
 SHIPMENT = "SELECT document FROM shipments WHERE tenant = $1 AND id = $2"
+SHIPMENT_CORE = sa.select(shipments.c.document).where(
+    shipments.c.tenant == sa.bindparam("tenant"), shipments.c.id == sa.bindparam("id")
+)
 NEWEST = (
     "SELECT document FROM shipments WHERE tenant = $1 ORDER BY created_us DESC, id DESC LIMIT $2"
 )
@@ -71,21 +83,37 @@ def dashboard_row(document: bytes) -> dict[str, Any]:
 def create_app(database_url: str | None) -> Starlette:
     listeners: set[asyncio.Queue[str]] = set()
     pools: list[asyncpg.Pool] = []
+    engines: list[AsyncEngine] = []
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if database_url is not None:
             dsn = asyncpg_dsn(database_url)
             pools.append(await asyncpg.create_pool(dsn, min_size=POOL_SIZE, max_size=POOL_SIZE))
+            engine = create_engine(database_url, pool_size=POOL_SIZE, max_overflow=0)
+            engines.append(engine.execution_options(isolation_level="AUTOCOMMIT"))
         try:
             yield
         finally:
             for pool in pools:
                 await pool.close()
+            for engine in engines:
+                await engine.dispose()
 
     async def shipment(request: Request) -> Response:
         tenant = request.query_params.get("tenant", "acme")
         raw = await pools[0].fetchval(SHIPMENT, tenant, request.path_params["id"])
+        if raw is None:
+            return Response(b'{"error": "not found"}', 404, media_type="application/json")
+        return Response(raw, media_type="application/json")
+
+    async def shipment_core(request: Request) -> Response:
+        tenant = request.query_params.get("tenant", "acme")
+        async with engines[0].connect() as conn:
+            read = await conn.execute(
+                SHIPMENT_CORE, {"tenant": tenant, "id": request.path_params["id"]}
+            )
+            raw = read.scalar_one_or_none()
         if raw is None:
             return Response(b'{"error": "not found"}', 404, media_type="application/json")
         return Response(raw, media_type="application/json")
@@ -130,6 +158,7 @@ def create_app(database_url: str | None) -> Starlette:
     return Starlette(
         routes=[
             Route("/shipment/{id}", shipment, methods=["GET"]),
+            Route("/sqlalchemy/shipment/{id}", shipment_core, methods=["GET"]),
             Route("/page", page, methods=["GET"]),
             Route("/publish", publish, methods=["POST"]),
             WebSocketRoute("/ws", listen),

@@ -7,7 +7,9 @@ The gateway authenticates, parses and validates the query, reads the shipment
 through its store (SQLAlchemy Core on asyncpg), decodes it and serialises the fields
 asked for (all those the integration tests ask for); a repeated read is answered
 from its response cache after one query of the shipment's version. The plain
-endpoint does one ``SELECT document`` on an asyncpg pool and returns the bytes.
+endpoint does one ``SELECT document`` on an asyncpg pool and returns the bytes; the
+same endpoint through SQLAlchemy Core (as the store runs it, the statement built once)
+is a floor: what the issue's stack costs before any GraphQL, authentication or cache.
 Throughput: 20 concurrent keep-alive clients (bench/http.py) in rounds alternating
 between the two; the CPU each server, PostgreSQL and the client used shows which side
 was the bottleneck.
@@ -40,6 +42,7 @@ THROUGHPUT_ROUNDS = 4
 
 GATEWAY = "gateway shipment(id)"
 PLAIN = "plain SELECT by id"
+CORE = "plain via SQLAlchemy"
 
 
 @dataclass
@@ -77,9 +80,9 @@ def gateway_read(env: Deployment, shipment_id: str) -> Call:
     return call
 
 
-def plain_read(env: Deployment, shipment_id: str) -> Call:
+def plain_read(env: Deployment, shipment_id: str, path: str = "/shipment") -> Call:
     assert env.plain is not None
-    at = Endpoint.of(f"{env.plain.url}/shipment/{shipment_id}", {"tenant": "acme"})
+    at = Endpoint.of(f"{env.plain.url}{path}/{shipment_id}", {"tenant": "acme"})
     wanted = shipment_id.encode()
 
     async def call() -> None:
@@ -113,12 +116,15 @@ async def loads(
 def lines(found: dict[str, Latency], load: dict[str, Load]) -> list[str]:
     gateway, plain = found[GATEWAY], found[PLAIN]
     out = []
-    for name in (GATEWAY, PLAIN):
+    for name in (GATEWAY, PLAIN, CORE):
         out.append(f"reads    {name:<22} {load[name].per_second:7.0f} req/s  ({load[name].busy()})")
+    base = load[PLAIN].per_second
+    out.append(f"         ratio gateway / plain  {load[GATEWAY].per_second / base:5.3f}x")
     out.append(
-        f"         ratio gateway / plain  {load[GATEWAY].per_second / load[PLAIN].per_second:5.3f}x"
+        f"         floor: plain via SQLAlchemy / plain  {load[CORE].per_second / base:5.3f}x"
+        " (the issue's stack, before GraphQL, authentication or cache)"
     )
-    for name, one in ((GATEWAY, gateway), (PLAIN, plain)):
+    for name, one in ((GATEWAY, gateway), (PLAIN, plain), (CORE, found[CORE])):
         out.append(
             f"         {name:<22} one at a time p50 {one.p50_ms:6.2f} ms  p99 {one.p99_ms:6.2f} ms"
         )
@@ -164,9 +170,10 @@ async def run(env: Deployment, database: PostgresServer) -> list[Target]:
     calls = {
         GATEWAY: gateway_read(env, target.shipment_id),
         PLAIN: plain_read(env, target.shipment_id),
+        CORE: plain_read(env, target.shipment_id, "/sqlalchemy/shipment"),
     }
     found = await latencies(calls, rounds=ROUNDS, warmup=WARMUP)
-    servers = {GATEWAY: env.gateways[0], PLAIN: env.plain}
+    servers = {GATEWAY: env.gateways[0], PLAIN: env.plain, CORE: env.plain}
     load = await loads(calls, servers, database)
     section(
         f"reads: {ROUNDS} one at a time, alternating; then {CLIENTS} concurrent clients,"
