@@ -102,6 +102,13 @@ class ErrorCode(enum.StrEnum):
     INTERNAL = "INTERNAL"
 
 
+class CodStatus(enum.StrEnum):
+    """Where the cash a carrier collects on delivery stands, by the carrier's word."""
+
+    NOT_COLLECTED = "NOT_COLLECTED"
+    COLLECTED = "COLLECTED"
+
+
 class LocationLevel(enum.StrEnum):
     PROVINCE = "PROVINCE"
     MUNICIPALITY = "MUNICIPALITY"
@@ -175,6 +182,10 @@ class ParcelItem:
     sku: str | None = None
     unit_price: Money | None = None
     weight_kg: float | None = None
+    length_cm: float | None = None
+    """The item's own size, when a carrier reports it (an Envio item event)."""
+    width_cm: float | None = None
+    height_cm: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +261,32 @@ class Courier:
     vehicle: str | None = None
     location: GeoPoint | None = None
     located_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodCollection:
+    """The carrier's account of the cash on delivery: what it collects and whether it
+    has (what a merchant reconciles its payouts against)."""
+
+    status: CodStatus
+    carrier_status: str
+    """The carrier's own word, e.g. Envio's cod_status ("" before it collects)."""
+    amount: Money | None = None
+    """The amount the carrier says it collects (Envio cod_value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProofOfDelivery:
+    """What a carrier kept to show a delivery happened."""
+
+    photo_urls: tuple[str, ...] = ()
+    recipient_name: str | None = None
+    recipient_role: str | None = None
+    """Who the recipient is to the addressee, when the carrier asks (Borzo
+    recipient_position)."""
+    location: GeoPoint | None = None
+    """Where the courier checked in at delivery."""
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +378,12 @@ class Shipment:
     estimated_delivery_at: datetime | None = None
     delivered_at: datetime | None = None
     received_by: str | None = None
+    picked_up_at: datetime | None = None
+    """When the carrier actually picked the parcel up."""
+    cod_collection: CodCollection | None = None
+    proof_of_delivery: ProofOfDelivery | None = None
+    tracking_url: str | None = None
+    """A page of the carrier's where a person follows the delivery."""
     carrier_data: dict[str, Any] = field(default_factory=dict)
     """What the carrier's adapter needs later (e.g. the reference it booked with)."""
     applied_event_ids: tuple[str, ...] = ()
@@ -373,6 +416,13 @@ class ItemUpdate:
     quantity: float
     sku: str | None = None
     weight_kg: float | None = None
+    length_cm: float | None = None
+    width_cm: float | None = None
+    height_cm: float | None = None
+
+
+ITEM_MEASURES = ("weight_kg", "length_cm", "width_cm", "height_cm")
+"""What an item update changes beside the quantity, where it names a value."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +447,10 @@ class TrackingUpdate:
     delivered_at: datetime | None = None
     received_by: str | None = None
     cash_on_delivery: Money | None = None
+    picked_up_at: datetime | None = None
+    cod_collection: CodCollection | None = None
+    proof_of_delivery: ProofOfDelivery | None = None
+    tracking_url: str | None = None
     logs: tuple[TrackingLog, ...] = ()
     """A full log snapshot (from a tracking read), merged with what is known."""
 
@@ -530,14 +584,13 @@ def _apply_item(parcels: tuple[Parcel, ...], item: ItemUpdate) -> tuple[Parcel, 
         for existing in parcel.items:
             if not found and matches(existing):
                 found = True
-                weight = item.weight_kg if item.weight_kg is not None else existing.weight_kg
-                existing = replace(existing, quantity=item.quantity, weight_kg=weight)
+                named = {m: getattr(item, m) for m in ITEM_MEASURES if getattr(item, m) is not None}
+                existing = replace(existing, quantity=item.quantity, **named)
             items.append(existing)
         updated.append(replace(parcel, items=tuple(items)))
     if not found:
-        added = ParcelItem(
-            name=item.name, quantity=item.quantity, sku=item.sku, weight_kg=item.weight_kg
-        )
+        measures = {m: getattr(item, m) for m in ITEM_MEASURES}
+        added = ParcelItem(name=item.name, quantity=item.quantity, sku=item.sku, **measures)
         if updated:
             updated[0] = replace(updated[0], items=(*updated[0].items, added))
         else:
@@ -586,7 +639,8 @@ def apply_update(
         if parcels != shipment.parcels:
             changes["parcels"] = parcels
     simple = ("estimated_pickup_at", "estimated_delivery_at", "delivered_at", "received_by")
-    for name in (*simple, "cash_on_delivery"):
+    told = ("picked_up_at", "cod_collection", "proof_of_delivery", "tracking_url")
+    for name in (*simple, "cash_on_delivery", *told):
         value = getattr(update, name)
         if value is not None and value != getattr(shipment, name):
             changes[name] = value

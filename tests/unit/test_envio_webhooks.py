@@ -111,7 +111,13 @@ def test_assign_driver_sets_the_courier() -> None:
 def test_item_event_updates_a_parcel_item() -> None:
     update = parse_one("webhook_item")
     assert update.item == ItemUpdate(
-        name="Air Mineral 300 ML", quantity=2, sku="2192x127y", weight_kg=10
+        name="Air Mineral 300 ML",
+        quantity=2,
+        sku="2192x127y",
+        weight_kg=10,
+        length_cm=10,
+        height_cm=20,
+        width_cm=30,
     )
     assert update.status is None and update.log is None
 

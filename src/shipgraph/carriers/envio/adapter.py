@@ -240,6 +240,8 @@ class EnvioCarrier(CarrierBase):
             delivered_at=_delivered_at(data),
             received_by=text(data.get("received_by"), 200),
             cash_on_delivery=mapping.cod_money(data.get("cod_value")),
+            picked_up_at=parse_time(data.get("atd_at")),
+            cod_collection=mapping.cod_collection(data.get("cod_status"), data.get("cod_value")),
         )
 
     async def labels(

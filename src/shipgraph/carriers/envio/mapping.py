@@ -9,16 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from shipgraph.carriers import parsing
-from shipgraph.carriers.parsing import amount, identifier, parse_time
+from shipgraph.carriers.parsing import amount, identifier, parse_time, url
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     Address,
     CarrierCode,
+    CodCollection,
+    CodStatus,
     ErrorCode,
     FieldError,
     GeoPoint,
     Money,
     Parcel,
+    ProofOfDelivery,
     ShipmentRequest,
     ShipmentStatus,
     TrackingLog,
@@ -318,3 +321,35 @@ def geo_point(latitude: object, longitude: object) -> GeoPoint | None:
 def cod_money(value: object) -> Money | None:
     parsed = amount(value)
     return Money(parsed, CURRENCY) if parsed is not None and parsed > 0 else None
+
+
+COD_STATUS = {"": CodStatus.NOT_COLLECTED, "collected": CodStatus.COLLECTED}
+"""envio.md's cod_status: '' (no cod or not collected by envio) or collected."""
+
+MAX_PHOTOS = 20
+"""Proof-of-delivery photos kept of one delivery (the document's example has two)."""
+
+
+def cod_collection(status: object, value: object) -> CodCollection | None:
+    """The cash on delivery as Envio accounts for it (cod_status with cod_value), or
+    None when the answer says nothing of it: no cod_status, a word the document does
+    not list, or '' with no amount (no cash on delivery at all)."""
+    if not isinstance(status, str):
+        return None
+    word = status.strip().lower()
+    known = COD_STATUS.get(word)
+    collected = cod_money(value)
+    if known is None or (known is CodStatus.NOT_COLLECTED and collected is None):
+        return None
+    return CodCollection(status=known, carrier_status=word, amount=collected)
+
+
+def proof_of_delivery(
+    images: object, received_by: str | None, at: datetime | None
+) -> ProofOfDelivery | None:
+    """The "Delivered" callback's images (http(s) URLs) and who received it."""
+    listed = images[:MAX_PHOTOS] if isinstance(images, list) else []
+    photos = tuple(found for found in (url(image) for image in listed) if found is not None)
+    if not photos and received_by is None:
+        return None
+    return ProofOfDelivery(photo_urls=photos, recipient_name=received_by, recorded_at=at)

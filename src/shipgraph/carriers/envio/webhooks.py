@@ -18,7 +18,9 @@ from shipgraph.carriers.base import WebhookRejected
 from shipgraph.carriers.envio.mapping import (
     CARRIER,
     WEBHOOK_STATUS,
+    cod_collection,
     cod_money,
+    proof_of_delivery,
 )
 from shipgraph.carriers.parsing import (
     body_event_id,
@@ -41,6 +43,7 @@ ASSIGN_DRIVER = "assign_driver"
 ITEM_UPDATE = "item_update"
 MAX_QUANTITY = 1_000_000.0
 MAX_WEIGHT_KG = 100_000.0
+MAX_SIDE_CM = 100_000.0
 
 
 def verify(
@@ -97,6 +100,10 @@ def _item_event(event: dict[str, Any]) -> TrackingUpdate:
             quantity=quantity,
             sku=identifier(item.get("item_code")),
             weight_kg=number(item.get("weight"), 0, MAX_WEIGHT_KG),
+            # centimetres, as we book them (envio.md names no unit for long/high/wide)
+            length_cm=number(item.get("long"), 0, MAX_SIDE_CM),
+            height_cm=number(item.get("high"), 0, MAX_SIDE_CM),
+            width_cm=number(item.get("wide"), 0, MAX_SIDE_CM),
         ),
     )
 
@@ -140,6 +147,8 @@ def _status_event(
         message=text(event.get("message")) or _delivered_message(received_by),
     )
     cod = cod_money(event.get("cod_value"))
+    # "Pick-up Succeed" names the pick-up time ata_at; "Delivered" carries the photos.
+    picked_up = carrier_status == "picked_up"
     return TrackingUpdate(
         carrier=CARRIER,
         event_id=event_id(event),
@@ -151,6 +160,13 @@ def _status_event(
         received_by=received_by,
         estimated_delivery_at=parse_time(event.get("eta_at")),
         cash_on_delivery=cod,
+        picked_up_at=(happened or received_at) if picked_up else None,
+        cod_collection=cod_collection(event.get("cod_status"), event.get("cod_value")),
+        proof_of_delivery=(
+            proof_of_delivery(event.get("images"), received_by, happened or received_at)
+            if delivered
+            else None
+        ),
     )
 
 
