@@ -117,3 +117,127 @@ async def test_malformed_variables_or_extensions_are_never_answered_from_the_cac
         body = {"query": "{ __typename }", **malformed}
         response = await stack.http.post(url, json=body, headers=headers)
         assert response.status_code == 400, (malformed, response.text)
+
+
+# --- listings ---------------------------------------------------------------------------
+
+PAGE = """
+query P($first: Int, $after: String, $filter: ShipmentFilter) {
+  shipments(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { id status version } }
+    pageInfo { hasNextPage }
+  }
+}
+"""
+
+
+async def page(
+    stack: Stack, query: str = PAGE, tenant: str = "acme", **variables: Any
+) -> httpx.Response:
+    return await stack.http.post(
+        f"{stack.gateway}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {KEYS[tenant]}"},
+    )
+
+
+def ids(response: httpx.Response) -> list[str]:
+    return [edge["node"]["id"] for edge in data(response)["shipments"]["edges"]]
+
+
+async def test_a_repeated_page_is_answered_from_the_cache_until_the_listing_changes(
+    stack: Stack,
+) -> None:
+    first = await create(stack, "SO-L1")
+    second = await create(stack, "SO-L2")
+    read = await page(stack, first=2)
+    again = await page(stack, first=2)
+    assert again.headers["shipgraph-cache"] == "hit" and again.content == read.content
+    assert ids(again) == [second["id"], first["id"]]
+    newest = await create(stack, "SO-L3")  # a new shipment tops the listing
+    after = await page(stack, first=2)
+    assert "shipgraph-cache" not in after.headers
+    assert ids(after) == [newest["id"], second["id"]]
+    assert data(after)["shipments"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_a_changed_shipment_of_the_page_is_a_miss(stack: Stack) -> None:
+    shipment = await create(stack, "SO-L4")
+    await page(stack, first=5)
+    body = fixture("envio", "webhook_manifested")
+    body["shipment"] = {"code": shipment["trackingNumber"], "ref_code": "SO-L4"}
+    webhook = await stack.http.post(
+        f"{stack.gateway}/webhooks/envio", params={"token": ENVIO_WEBHOOK_TOKEN}, json=body
+    )
+    assert webhook.status_code == 200
+    after = await page(stack, first=5)
+    assert "shipgraph-cache" not in after.headers
+    assert data(after)["shipments"]["edges"][0]["node"]["status"] == "PICKUP_SCHEDULED"
+
+
+async def test_a_filtered_page_leaves_when_a_shipment_stops_matching(stack: Stack) -> None:
+    shipment = await create(stack, "SO-L5")
+    created = {"status": ["CREATED"]}
+    assert ids(await page(stack, first=5, filter=created)) == [shipment["id"]]
+    assert (await page(stack, first=5, filter=created)).headers["shipgraph-cache"] == "hit"
+    body = fixture("envio", "webhook_manifested")
+    body["shipment"] = {"code": shipment["trackingNumber"], "ref_code": "SO-L5"}
+    await stack.http.post(
+        f"{stack.gateway}/webhooks/envio", params={"token": ENVIO_WEBHOOK_TOKEN}, json=body
+    )
+    after = await page(stack, first=5, filter=created)
+    assert "shipgraph-cache" not in after.headers and ids(after) == []
+
+
+async def test_the_next_page_appearing_is_a_miss(stack: Stack) -> None:
+    await create(stack, "SO-L6")
+    assert data(await page(stack, first=1))["shipments"]["pageInfo"]["hasNextPage"] is False
+    assert (await page(stack, first=1)).headers["shipgraph-cache"] == "hit"
+    await create(stack, "SO-L7")
+    after = await page(stack, first=1)
+    assert "shipgraph-cache" not in after.headers
+    assert data(after)["shipments"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_a_backward_page_is_checked_the_way_it_was_read(stack: Stack) -> None:
+    oldest = await create(stack, "SO-L10")
+    last = "query B { shipments(last: 1) { edges { node { id } } pageInfo { hasPreviousPage } } }"
+    assert ids(await page(stack, last)) == [oldest["id"]]
+    kept = await page(stack, last)
+    assert kept.headers["shipgraph-cache"] == "hit"
+    assert data(kept)["shipments"]["pageInfo"]["hasPreviousPage"] is False
+    await create(stack, "SO-L11")  # newer: the oldest is still last, with one before it
+    after = await page(stack, last)
+    assert "shipgraph-cache" not in after.headers and ids(after) == [oldest["id"]]
+    assert data(after)["shipments"]["pageInfo"]["hasPreviousPage"] is True
+
+
+async def test_a_search_a_count_or_no_cache_is_never_answered_from_the_cache(
+    stack: Stack,
+) -> None:
+    await create(stack, "SO-L8")
+    searched = {"search": "SO-L8"}
+    counted = "query C { shipments(first: 5) { totalCount edges { node { id } } } }"
+    counted_in_fragment = (
+        "query F { shipments(first: 5) { ...Counted } }"
+        " fragment Counted on ShipmentConnection { totalCount }"
+    )
+    for _ in range(2):
+        assert "shipgraph-cache" not in (await page(stack, first=5, filter=searched)).headers
+        assert "shipgraph-cache" not in (await page(stack, counted)).headers
+        assert "shipgraph-cache" not in (await page(stack, counted_in_fragment)).headers
+    await page(stack, first=5)
+    fresh = await stack.http.post(
+        f"{stack.gateway}/graphql",
+        json={"query": PAGE, "variables": {"first": 5}},
+        headers={"Authorization": f"Bearer {KEYS['acme']}", "Cache-Control": "no-cache"},
+    )
+    assert "shipgraph-cache" not in fresh.headers and len(ids(fresh)) == 1
+
+
+async def test_another_tenants_page_is_its_own(stack: Stack) -> None:
+    await create(stack, "SO-L9")
+    await page(stack, first=5)
+    await page(stack, first=5)
+    theirs = await page(stack, tenant="globex", first=5)
+    assert "shipgraph-cache" not in theirs.headers and ids(theirs) == []

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from shipgraph.domain import Address, CarrierCode, Shipment, ShipmentStatus
-from shipgraph.store.base import InvalidCursor, ShipmentFilter, ShipmentOrder
+from shipgraph.store.base import InvalidCursor, PageRead, ShipmentFilter, ShipmentOrder
 from shipgraph.store.cursors import micros
 from shipgraph.store.sql import SqlShipmentStore, upgrade
 from shipgraph.store.sql import store as sql_store
@@ -359,6 +359,38 @@ def test_a_listing_is_built_once_per_shape() -> None:
         undated.page(None, True, 5, by_terms=True)[0]
         is not first.page(None, True, 5, by_terms=True)[0]
     )
+
+
+@pytest.mark.parametrize("order", list(ShipmentOrder))
+async def test_a_pages_versions_are_what_its_listing_reads(
+    store: SqlShipmentStore, order: ShipmentOrder
+) -> None:
+    await seed(store)
+    lost = frozenset({ShipmentStatus.DELIVERED, ShipmentStatus.CREATED})
+    for query in (None, ShipmentFilter(statuses=lost), ShipmentFilter(created_after=at(2))):
+        for size in (0, 1, 2, 5):
+            forward = await store.list("acme", size, None, query, order=order)
+            read = PageRead.of("acme", forward, size, None, query, order=order)
+            assert await store.page_versions(read) == read
+            after = forward.cursors[-1] if forward.cursors else None
+            onward = await store.list("acme", size, after, query, order=order)
+            read = PageRead.of("acme", onward, size, after, query, order=order)
+            assert await store.page_versions(read) == read
+            back = await store.list("acme", 0, None, query, last=size, order=order)
+            read = PageRead.of("acme", back, 0, None, query, last=size, order=order)
+            assert await store.page_versions(read) == read
+    with pytest.raises(ValueError, match="search"):
+        page = await store.list("acme", 2, filter=ShipmentFilter(search="so"))
+        await store.page_versions(PageRead.of("acme", page, 2, None, ShipmentFilter(search="so")))
+
+
+async def test_a_pages_versions_follow_a_change(store: SqlShipmentStore) -> None:
+    await seed(store)
+    page = await store.list("acme", 1)
+    read = PageRead.of("acme", page, 1)
+    await store.update("acme", page.shipments[0].id, lambda s: replace(s, reference="SO-9"))
+    now = await store.page_versions(read)
+    assert now.versions == ((page.shipments[0].id, page.shipments[0].version + 1),)
 
 
 # --- count ---------------------------------------------------------------------------

@@ -190,6 +190,13 @@ class MethodNotAllowed(HTTPException):
         self.allow = allow
 
 
+def _fresh_asked(request: Request) -> bool:
+    """``Cache-Control: no-cache`` (or ``no-store``): answer by running the operation,
+    not from a kept answer (RFC 9111: a stored response is not used unvalidated)."""
+    directives = request.headers.get("cache-control", "").lower()
+    return any(d.strip() in ("no-cache", "no-store") for d in directives.split(","))
+
+
 def _wants_ide(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
@@ -285,7 +292,7 @@ class GraphQLView(GraphQL[RequestContext, None]):
             operation = await operation_of(request)
             if operation is not None and len(str(operation.get("query"))) <= MAX_QUERY_CHARS:
                 key = self._answers.key(tenant, operation, media_type)
-        if key is not None:
+        if key is not None and not _fresh_asked(request):
             try:
                 kept = await self._answers.get(key)
             except StoreUnavailable:
@@ -298,9 +305,10 @@ class GraphQLView(GraphQL[RequestContext, None]):
         context = getattr(request.state, "graphql_context", None)
         if key is not None and response.status_code == 200 and context is not None:
             body = bytes(response.body)
-            if b'"errors"' not in body:
+            listings = tuple(read for read in context.listed if read is not None)
+            if b'"errors"' not in body and len(listings) == len(context.listed):
                 versions = read_versions(context.loaders.shipment.loaded)
-                answer = CachedAnswer(body, with_charset(key[-1]), versions)
+                answer = CachedAnswer(body, with_charset(key[-1]), versions, listings)
                 self._answers.put(key, answer)
         return response
 

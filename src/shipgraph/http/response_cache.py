@@ -2,8 +2,11 @@
 every shipment they read is still at the version it was read at.
 
 A query qualifies when the operation it runs is a query whose root fields are only
-``shipment(id:)``, ``node(id:)`` and ``__typename``, without directives: its answer
-depends on nothing but those shipments (a Shipment's fields are all stored data).
+``shipment(id:)``, ``node(id:)``, ``shipments`` and ``__typename``, without
+directives and without ``totalCount``: its answer depends on nothing but those
+shipments (a Shipment's fields are all stored data) and, for a listing, on which
+shipments its page holds and whether there is more. A listing is checked again from
+its index and the version column (no document is read); a search's is not kept.
 Every hit reads the shipments' versions again and compares them, so a changed
 shipment is never answered from the cache; nothing needs invalidating. The hits of
 one turn of the event loop read their versions together (a DataLoader without a
@@ -24,19 +27,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    Node,
+    OperationDefinitionNode,
+    OperationType,
+    parse,
+)
 from starlette.requests import Request
 from strawberry.http.parse_content_type import parse_content_type
 
 from shipgraph import safe_json
 from shipgraph.domain import Shipment
-from shipgraph.store.base import ShipmentStore
+from shipgraph.store.base import PageRead, ShipmentStore
 
 ENTRIES_KEPT = 10_000
 MAX_TOKENS = 2_000
 """A longer document is not kept (and not parsed to the end here): this parse runs
 before the schema's own token limit, on whatever a stranger sent."""
-_ROOT_FIELDS = frozenset({"shipment", "node", "__typename"})
+_ROOT_FIELDS = frozenset({"shipment", "node", "shipments", "__typename"})
+_UNKEPT_FIELDS = frozenset({"totalCount"})
+"""Fields whose value depends on more than the shipments read (a count of matches)."""
 VERSIONS_AT_ONCE = 500
 """The most shipments whose versions one query reads for the hits of a turn."""
 
@@ -49,6 +61,8 @@ class CachedAnswer:
     content_type: str
     versions: tuple[tuple[str, int | None], ...]
     """The shipments the answer read, by id, and their versions (None: not found)."""
+    listings: tuple[PageRead, ...] = ()
+    """The listings the answer read, as they read."""
 
 
 class ResponseCache:
@@ -88,11 +102,18 @@ class ResponseCache:
         found = await self._loader().load_many(wanted)
         ids = [shipment_id for _, shipment_id in wanted]
         current = tuple(zip(ids, found, strict=True))
-        if current != answer.versions:
+        if current != answer.versions or not await self._same_pages(answer.listings):
             del self._answers[key]
             return None
         self._answers.move_to_end(key)
         return answer
+
+    async def _same_pages(self, listings: tuple[PageRead, ...]) -> bool:
+        for read in listings:
+            now = await self._store.page_versions(read)
+            if (now.versions, now.more) != (read.versions, read.more):
+                return False
+        return True
 
     def _loader(self) -> DataLoader[tuple[str, str], int | None]:
         """The loader of the running event loop (a DataLoader is bound to one)."""
@@ -165,10 +186,22 @@ def _qualifies(query: str, operation_name: str | None) -> bool:
     operation = chosen[0]
     if operation.operation != OperationType.QUERY or operation.directives:
         return False
-    return all(
+    rooted = all(
         isinstance(field, FieldNode) and field.name.value in _ROOT_FIELDS and not field.directives
         for field in operation.selection_set.selections
     )
+    return rooted and not any(_asks_unkept(d) for d in document.definitions)
+
+
+def _asks_unkept(node: Node) -> bool:
+    """Whether a selection (or a fragment's) asks a field the cache cannot check."""
+    selections = getattr(node, "selection_set", None)
+    for selection in selections.selections if selections is not None else ():
+        if isinstance(selection, FieldNode) and selection.name.value in _UNKEPT_FIELDS:
+            return True
+        if _asks_unkept(selection):
+            return True
+    return False
 
 
 def _name(operation: OperationDefinitionNode) -> str | None:

@@ -25,7 +25,7 @@ from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.loaders import Loaders
 from shipgraph.resolvers.places import Places
 from shipgraph.resolvers.uncertain import UncertainBookings
-from shipgraph.store.base import ShipmentStore
+from shipgraph.store.base import PageRead, ShipmentStore
 
 
 def utc_now() -> datetime:
@@ -118,6 +118,9 @@ class RequestContext:
     connection_params: dict[str, Any] | None = None
     _loaders: Loaders | None = field(default=None, repr=False)
     _places: dict[CarrierCode, Places] = field(default_factory=dict, repr=False)
+    listed: list[PageRead | None] = field(default_factory=list, repr=False)
+    """What each shipments listing of the request read (None: one the response
+    cache cannot check later)."""
 
     @property
     def loaders(self) -> Loaders:

@@ -27,6 +27,7 @@ from shipgraph.resolvers.validation import tracking_number_problem, validate_req
 from shipgraph.store.base import (
     COUNT_CAP,
     InvalidCursor,
+    PageRead,
     ShipmentFilter,
     ShipmentOrder,
     ShipmentPage,
@@ -89,6 +90,9 @@ class ShipmentListing:
     has_previous_page: bool
     has_next_page: bool
     count: Callable[[], Awaitable[int]]
+    read: PageRead | None = None
+    """What the store read, for the response cache to check later (None for a
+    search, whose page only its documents decide)."""
 
 
 async def list_shipments(
@@ -150,11 +154,18 @@ async def list_shipments(
     async def count() -> int:
         return await store.count(tenant, query, at_most=COUNT_CAP)
 
+    read = None
+    if query.search is None:
+        if backward:
+            read = PageRead.of(tenant, page, 0, None, query, last=size, before=before, order=order)
+        else:
+            read = PageRead.of(tenant, page, size, after, query, order=order)
     return ShipmentListing(
         page=page,
         has_previous_page=page.has_previous_page if backward else after is not None,
         has_next_page=before is not None if backward else page.has_next_page,
         count=count,
+        read=read,
     )
 
 

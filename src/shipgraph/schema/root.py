@@ -128,6 +128,7 @@ class Query:
             created_before=filter.created_before,
             search=filter.search,
         )
+        info.context.listed.append(listing.read)
         page = listing.page
         edges = [
             types.ShipmentEdge(cursor=cursor, node=cast(types.Shipment, shipment))

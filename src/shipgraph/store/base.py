@@ -132,6 +132,40 @@ class ShipmentPage:
     has_previous_page: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """What one listing read, to tell later whether it would read the same: its
+    arguments, the ids and versions of its page in the page's order, and whether
+    there was more past it (a next page forwards, a previous one backwards)."""
+
+    tenant: str
+    first: int
+    after: str | None
+    filter: ShipmentFilter | None
+    last: int | None
+    before: str | None
+    order: ShipmentOrder
+    versions: tuple[tuple[str, int], ...]
+    more: bool
+
+    @classmethod
+    def of(
+        cls,
+        tenant: str,
+        page: ShipmentPage,
+        first: int,
+        after: str | None = None,
+        filter: ShipmentFilter | None = None,
+        *,
+        last: int | None = None,
+        before: str | None = None,
+        order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
+    ) -> PageRead:
+        versions = tuple((shipment.id, shipment.version) for shipment in page.shipments)
+        more = page.has_previous_page if last is not None else page.has_next_page
+        return cls(tenant, first, after, filter, last, before, order, versions, more)
+
+
 class IdempotencyState(enum.Enum):
     RESERVED = "reserved"
     """The caller holds the key now and must complete or release it."""
@@ -226,6 +260,13 @@ class ShipmentStore(Protocol):
         ``last`` (then ``first`` is 0 and ``after`` None), the ``last`` right before
         the cursor ``before``, still in the listing's order. Raises InvalidCursor for
         a cursor it did not make."""
+        ...
+
+    async def page_versions(self, read: PageRead) -> PageRead:
+        """The listing ``read`` read, as it would read now: the ids and versions of its
+        page and whether there is more, from the listing's index and the version
+        column alone (no document is read). A listing that must read documents to
+        choose its shipments (a search) raises ValueError."""
         ...
 
     async def count(

@@ -68,12 +68,25 @@ class Listing:
         """The next ``batch`` matches past the listing position ``start``: read from
         the search's term index (``by_terms``: each row also says how many entries
         the ranges hold, ``seen``), else along the shipments' indexes."""
+        params = self._past(start, batch)
+        if by_terms:
+            return _by_terms(self.shape, start is not None, descending), params
+        return _listed(self.shape, start is not None, descending, WITH_DOCUMENT), params
+
+    def versions(
+        self, start: str | None, descending: bool, batch: int
+    ) -> tuple[sa.Select[Any], dict[str, Any]]:
+        """The ids and versions of the next ``batch`` matches past ``start`` along
+        the shipments' indexes (the search, if any, checked in search_text)."""
+        statement = _listed(self.shape, start is not None, descending, WITH_VERSION)
+        return statement, self._past(start, batch)
+
+    def _past(self, start: str | None, batch: int) -> dict[str, Any]:
         params = {**self.params, "batch": batch}
         if start is not None:
             us, _, shipment_id = start.partition(":")
             params.update(start_us=int(us), start_id=shipment_id)
-        build = _by_terms if by_terms else _listed
-        return build(self.shape, start is not None, descending), params
+        return params
 
     def count(self, at_most: int, *, by_terms: bool) -> tuple[sa.Select[Any], dict[str, Any]]:
         """How many shipments match, up to at_most, read from the indexes: through
@@ -231,12 +244,18 @@ def _probe(shape: Shape) -> sa.Select[Any]:
     return sa.select(sa.func.count()).select_from(_read(shape))
 
 
+WITH_DOCUMENT = ("id", "created_us", "document")
+WITH_VERSION = ("id", "version")
+
+
 @functools.lru_cache(maxsize=STATEMENT_SHAPES)
-def _listed(shape: Shape, started: bool, descending: bool) -> sa.Select[Any]:
+def _listed(
+    shape: Shape, started: bool, descending: bool, columns: tuple[str, ...]
+) -> sa.Select[Any]:
     """A page along the shipments' indexes: its positions from the index alone
     (the listing's holds search_text, so a search is checked there), then only the
-    page's rows are read. Several statuses are read each along its own index and
-    merged, each scan stopping after a page."""
+    page's rows are read, those ``columns`` of them. Several statuses are read each
+    along its own index and merged, each scan stopping after a page."""
     by: tuple[Any, Any] = (shipments.c.created_us, shipments.c.id)
     chosen = sa.select(*by).where(*_conditions(shape))
     if started:
@@ -253,7 +272,7 @@ def _listed(shape: Shape, started: bool, descending: bool) -> sa.Select[Any]:
     listed = chosen.subquery("listed")
     owner = sa.and_(shipments.c.tenant == _bound("tenant"), shipments.c.id == listed.c.id)
     return (
-        sa.select(shipments.c.id, shipments.c.created_us, shipments.c.document)
+        sa.select(*(shipments.c[name] for name in columns))
         .select_from(shipments.join(listed, owner))
         .order_by(*_ordering((listed.c.created_us, listed.c.id), descending))
     )

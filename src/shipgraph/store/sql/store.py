@@ -60,6 +60,7 @@ from shipgraph.store.base import (
     IdempotencyState,
     InvalidCursor,
     Mutator,
+    PageRead,
     SchemaBehind,
     ShipmentFilter,
     ShipmentNotFound,
@@ -543,29 +544,31 @@ class SqlShipmentStore:
         before: str | None = None,
         order: ShipmentOrder = ShipmentOrder.NEWEST_FIRST,
     ) -> ShipmentPage:
-        backward = last is not None
-        if backward:
-            if first or after is not None:
-                raise ValueError("a page is first and after, or last and before")
-            size, cursor = last or 0, before
-        else:
-            if before is not None:
-                raise ValueError("before goes with last")
-            size, cursor = first, after
-        check_first(size)
-        start = decode_cursor(cursor) if cursor is not None else None
-        if start is not None and not storable(start):
-            raise InvalidCursor(cursor or "")  # no stored id holds that text
+        size, start, backward, descending = _direction(first, after, last, before, order)
         if not storable(tenant) or not _can_match(filter):
             return make_page([], size)
-        # a backward page is read the other way, from its cursor, then turned round
-        descending = (order is ShipmentOrder.NEWEST_FIRST) != backward
         found = await self._walk(tenant, size, start, descending, filter)
         if not backward:
             return make_page(found, size)
         shown = found[:size][::-1]
         page = make_page(shown, size)
         return replace(page, has_next_page=False, has_previous_page=len(found) > size)
+
+    @_reachable
+    async def page_versions(self, read: PageRead) -> PageRead:
+        if read.filter is not None and read.filter.search:
+            raise ValueError("a search's page is chosen by reading its documents")
+        size, start, backward, descending = _direction(
+            read.first, read.after, read.last, read.before, read.order
+        )
+        found: builtins.list[tuple[str, int]] = []
+        if storable(read.tenant) and _can_match(read.filter):
+            listing = listing_of(read.tenant, read.filter, SEARCH_PROBE)
+            async with self._reads.connect() as conn:
+                rows = await conn.execute(*listing.versions(start, descending, size + 1))
+                found = [(row.id, row.version) for row in rows]
+        shown = found[:size][::-1] if backward else found[:size]
+        return replace(read, versions=tuple(shown), more=len(found) > size)
 
     async def _walk(
         self,
@@ -965,6 +968,28 @@ def _carrier_key(shipment: Shipment) -> dict[str, str]:
         "tenant": shipment.tenant,
         "shipment_id": shipment.id,
     }
+
+
+def _direction(
+    first: int, after: str | None, last: int | None, before: str | None, order: ShipmentOrder
+) -> tuple[int, str | None, bool, bool]:
+    """A listing's size, the position its cursor names, whether it is read backward
+    and whether the index is read descending. A backward page is read the other
+    way, from its cursor, then turned round."""
+    backward = last is not None
+    if backward:
+        if first or after is not None:
+            raise ValueError("a page is first and after, or last and before")
+        size, cursor = last or 0, before
+    else:
+        if before is not None:
+            raise ValueError("before goes with last")
+        size, cursor = first, after
+    check_first(size)
+    start = decode_cursor(cursor) if cursor is not None else None
+    if start is not None and not storable(start):
+        raise InvalidCursor(cursor or "")  # no stored id holds that text
+    return size, start, backward, (order is ShipmentOrder.NEWEST_FIRST) != backward
 
 
 def _database_now_ms(engine: AsyncEngine) -> Any:
