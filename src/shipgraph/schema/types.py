@@ -222,7 +222,7 @@ class Carrier:
 class Money:
     amount: Decimal = strawberry.field(
         description="In the currency's major unit (rupiah, pesos, dollars: never cents), "
-        'e.g. "15000.00". Negative only in a DISCOUNT charge.'
+        'e.g. "15000.00". A DISCOUNT charge\'s is negative.'
     )
     currency: str = strawberry.field(description="ISO 4217 code, e.g. IDR, PHP, USD.")
 
