@@ -15,31 +15,78 @@ from shipgraph.domain import CarrierCode, DocumentFormat, ServiceLevel, Shipment
 from shipgraph.store.base import ShipmentOrder as StoreOrder
 
 
-@strawberry.input
+@strawberry.input(description="An amount of money in one currency.")
 class MoneyInput:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(
+        description="In the currency's major unit (rupiah, pesos, dollars: never cents), "
+        'e.g. "15000.00": 0 to 1 000 000 000 000, at most 4 decimal places.'
+    )
+    currency: str = strawberry.field(
+        description="ISO 4217 code, e.g. IDR, PHP, USD (lower case is accepted). Envio and "
+        "Borzo take IDR only, Entrego PHP only."
+    )
 
     def to_domain(self) -> domain.Money:
         return domain.Money(amount=self.amount, currency=self.currency.upper())
 
 
-@strawberry.input
+@strawberry.input(
+    description="A pickup or drop-off address. Text fields hold no control characters "
+    "(line breaks and tabs aside)."
+)
 class AddressInput:
-    name: str | None = None
-    company: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    line1: str
-    line2: str | None = None
-    village: str | None = None
-    district: str | None = None
-    city: str | None = None
-    province: str | None = None
-    postal_code: str | None = None
-    country_code: str
-    latitude: float | None = None
-    longitude: float | None = None
+    name: str | None = strawberry.field(
+        default=None,
+        description="Contact person; at most 200 characters. Envio requires it.",
+    )
+    company: str | None = strawberry.field(
+        default=None,
+        description="Company or shop name; at most 200 characters. Envio names a pickup by "
+        "it, else by name.",
+    )
+    phone: str | None = strawberry.field(
+        default=None,
+        description="Contact phone, preferably E.164, e.g. +6281234567890; at most 32 "
+        "characters. Envio and Borzo require it.",
+    )
+    email: str | None = strawberry.field(
+        default=None, description="Contact email address; at most 254 characters."
+    )
+    line1: str = strawberry.field(description="Street, number, building; 1 to 350 characters.")
+    line2: str | None = strawberry.field(
+        default=None,
+        description="More of it: floor, unit, landmark; at most 350 characters.",
+    )
+    village: str | None = strawberry.field(
+        default=None,
+        description="Kelurahan/desa (ID), barangay (PH); at most 200 characters.",
+    )
+    district: str | None = strawberry.field(
+        default=None, description="Kecamatan (ID); at most 200 characters."
+    )
+    city: str | None = strawberry.field(
+        default=None,
+        description="Kota/kabupaten (ID), city/municipality (PH); at most 200 characters.",
+    )
+    province: str | None = strawberry.field(
+        default=None,
+        description="Provinsi (ID), province (PH); at most 200 characters.",
+    )
+    postal_code: str | None = strawberry.field(
+        default=None, description="Postal code; at most 20 characters."
+    )
+    country_code: str = strawberry.field(
+        description="ISO 3166-1 alpha-2 code, e.g. ID, PH (lower case is accepted). Envio "
+        "and Borzo serve ID, Entrego PH."
+    )
+    latitude: float | None = strawberry.field(
+        default=None,
+        description="Degrees north, -90 to 90 (WGS 84); used only with longitude.",
+    )
+    longitude: float | None = strawberry.field(
+        default=None,
+        description="Degrees east, -180 to 180 (WGS 84); used only with latitude.",
+    )
 
     def to_domain(self) -> domain.Address:
         coordinates = None
@@ -62,13 +109,20 @@ class AddressInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="One line of goods in a parcel.")
 class ParcelItemInput:
-    sku: str | None = None
-    name: str
-    quantity: float
-    unit_price: MoneyInput | None = None
-    weight_kg: float | None = None
+    sku: str | None = strawberry.field(
+        default=None,
+        description="Your stock-keeping unit; at most 255 characters. A carrier's change "
+        "to an item is matched by it (else by name).",
+    )
+    name: str = strawberry.field(description="What the goods are; 1 to 255 characters.")
+    quantity: float = strawberry.field(description="How many; greater than 0, at most 1 000 000.")
+    unit_price: MoneyInput | None = strawberry.field(default=None, description="The price of one.")
+    weight_kg: float | None = strawberry.field(
+        default=None,
+        description="The weight of one, in kilograms; greater than 0, at most 50 000.",
+    )
 
     def to_domain(self) -> domain.ParcelItem:
         return domain.ParcelItem(
@@ -80,14 +134,31 @@ class ParcelItemInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="One parcel: its measures and its goods.")
 class ParcelInput:
-    weight_kg: float | None = None
-    length_cm: float | None = None
-    width_cm: float | None = None
-    height_cm: float | None = None
-    description: str | None = None
-    items: list[ParcelItemInput] | None = None
+    weight_kg: float | None = strawberry.field(
+        default=None,
+        description="Gross weight in kilograms; greater than 0, at most 50 000. When left "
+        "out, carriers count the items' weight times quantity.",
+    )
+    length_cm: float | None = strawberry.field(
+        default=None,
+        description="Length in centimetres; greater than 0, at most 10 000.",
+    )
+    width_cm: float | None = strawberry.field(
+        default=None,
+        description="Width in centimetres; greater than 0, at most 10 000.",
+    )
+    height_cm: float | None = strawberry.field(
+        default=None,
+        description="Height in centimetres; greater than 0, at most 10 000.",
+    )
+    description: str | None = strawberry.field(
+        default=None, description="What this parcel holds; at most 1 000 characters."
+    )
+    items: list[ParcelItemInput] | None = strawberry.field(
+        default=None, description="The goods in it; at most 200."
+    )
 
     def to_domain(self) -> domain.Parcel:
         return domain.Parcel(
@@ -100,33 +171,62 @@ class ParcelInput:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="A shipment to book or to quote. Text fields hold no control characters "
+    "(line breaks and tabs aside)."
+)
 class ShipmentInput:
     reference: str = strawberry.field(
         description="Your own order number or reference (Envio ref_code, Entrego "
-        "shipperReference, Envoy name)."
+        "shipperReference, Envoy name); 1 to 100 characters."
     )
-    origin: AddressInput
-    destination: AddressInput
-    parcels: list[ParcelInput]
+    origin: AddressInput = strawberry.field(description="Where the parcels are picked up.")
+    destination: AddressInput = strawberry.field(description="Where they are delivered.")
+    parcels: list[ParcelInput] = strawberry.field(description="What is shipped: 1 to 50 parcels.")
     description: str | None = strawberry.field(
         default=None,
-        description="What is shipped, for the courier (Borzo matter, Entrego productName).",
+        description="What is shipped, for the courier (Borzo matter, Entrego productName); "
+        "at most 5 000 characters. Borzo requires it to book.",
     )
-    service_level: ServiceLevel | None = ServiceLevel.STANDARD
-    cash_on_delivery: MoneyInput | None = None
-    declared_value: MoneyInput | None = None
+    service_level: ServiceLevel | None = strawberry.field(
+        default=ServiceLevel.STANDARD,
+        description="How fast; STANDARD unless given. Entrego takes STANDARD or EXPRESS.",
+    )
+    cash_on_delivery: MoneyInput | None = strawberry.field(
+        default=None,
+        description="What the courier collects from the recipient, in the carrier's "
+        "currency (Envio, Borzo, Entrego; Envoy refuses it).",
+    )
+    declared_value: MoneyInput | None = strawberry.field(
+        default=None,
+        description="What the goods are worth: Borzo insures it, Entrego sends it as "
+        "packageValue, Envoy insures it and quotes in its currency.",
+    )
     pickup_at: datetime | None = strawberry.field(
-        default=None, description="Requested pickup time (Envio etd_at)."
+        default=None,
+        description="Requested pickup time (Envio etd_at); later than now, at most 365 days "
+        "ahead. Envio requires it.",
     )
     deliver_by: datetime | None = strawberry.field(
-        default=None, description="Requested delivery time (Envio eta_at)."
+        default=None,
+        description="Requested delivery time (Envio eta_at); later than now and not before "
+        "pickupAt, at most 365 days ahead. Envio requires it.",
     )
-    instructions: str | None = None
+    instructions: str | None = strawberry.field(
+        default=None, description="Notes for the courier; at most 1 000 characters."
+    )
     carrier_options: JSON | None = strawberry.field(
         default=None,
         description='Carrier-specific fields keyed by carrier code, e.g. {"ENTREGO": '
-        '{"packageType": "POUCH", "packageSize": "LARGE", "serviceType": "FDY"}}.',
+        '{"packageType": "POUCH", "packageSize": "LARGE", "serviceType": "FDY"}}. '
+        "ENVIO: pickupName. BORZO: vehicle_type_id, loaders_count, is_motobox_required, "
+        "is_thermobox_required, payment_method, bank_card_id, points (extra stops). "
+        "ENTREGO: packageType (required), packageSize, serviceType, pickupType, "
+        "sellerReference, trackingNumber, portCode, pickupPortCode, businessUnitCode, "
+        "weightVolumetric, scheduledDeliveryDate, additionalInfo, isBranchDelivery, "
+        "deliveryBranchId, isBranchDropOff. ENVOY: tax_identifiers, customs, carrier, "
+        "shipping, label ({format: pdf|png|zpl}). At most 20 000 characters as JSON, "
+        "8 levels deep.",
     )
 
     def to_domain(self) -> domain.ShipmentRequest:
@@ -147,23 +247,37 @@ class ShipmentInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="What to quote, and whom to ask.")
 class RatesInput:
-    shipment: ShipmentInput
+    shipment: ShipmentInput = strawberry.field(
+        description="The shipment to quote; book a rate with the same shipment input."
+    )
     carriers: list[CarrierCode] | None = strawberry.field(
         default=None,
         description="Carriers to ask; default: every enabled carrier with the RATES capability.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="Narrows a shipments listing: every field given must hold.")
 class ShipmentFilter:
-    carrier: CarrierCode | None = None
-    status: list[ShipmentStatus] | None = None
-    reference: str | None = None
-    tracking_number: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
+    carrier: CarrierCode | None = strawberry.field(
+        default=None, description="Only this carrier's shipments."
+    )
+    status: list[ShipmentStatus] | None = strawberry.field(
+        default=None, description="Only shipments in one of these statuses."
+    )
+    reference: str | None = strawberry.field(
+        default=None, description="Only shipments with exactly this reference."
+    )
+    tracking_number: str | None = strawberry.field(
+        default=None, description="Only shipments with exactly this tracking number."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=None, description="Only shipments created after this time (exclusive)."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=None, description="Only shipments created before this time (exclusive)."
+    )
     search: str | None = strawberry.field(
         default=None,
         description="Shipments whose reference, tracking number, recipient name (from the "
@@ -191,9 +305,11 @@ class ShipmentOrder(enum.Enum):
         )
 
 
-@strawberry.input
+@strawberry.input(description="What to book, and with whom: give carrier or rateId.")
 class CreateShipmentInput:
-    shipment: ShipmentInput
+    shipment: ShipmentInput = strawberry.field(
+        description="The shipment to book; with rateId, the shipment input that was quoted."
+    )
     carrier: CarrierCode | None = strawberry.field(
         default=None, description="Book with this carrier. Give carrier or rateId."
     )
@@ -203,18 +319,40 @@ class CreateShipmentInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="The same key with the same input returns the first result and books "
-        "nothing more, for 24 hours.",
+        "nothing more, for 24 hours; 1 to 200 characters.",
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="What to change; give at least one field. Envio changes cashOnDelivery "
+    "only; Borzo every field; Entrego instructions, parcels and pickupAt; Envoy nothing. "
+    "A field the carrier cannot change answers UNSUPPORTED."
+)
 class ShipmentPatchInput:
-    description: str | None = None
-    instructions: str | None = None
-    cash_on_delivery: MoneyInput | None = None
-    parcels: list[ParcelInput] | None = None
-    pickup_at: datetime | None = None
-    deliver_by: datetime | None = None
+    description: str | None = strawberry.field(
+        default=None, description="What is shipped; at most 5 000 characters. Borzo."
+    )
+    instructions: str | None = strawberry.field(
+        default=None,
+        description="Notes for the courier; at most 1 000 characters. Borzo, Entrego.",
+    )
+    cash_on_delivery: MoneyInput | None = strawberry.field(
+        default=None,
+        description="The amount to collect instead; an amount of 0 removes it. Envio, Borzo.",
+    )
+    parcels: list[ParcelInput] | None = strawberry.field(
+        default=None,
+        description="The parcels, replacing all of them; at most 50. Borzo, Entrego.",
+    )
+    pickup_at: datetime | None = strawberry.field(
+        default=None,
+        description="A new pickup time; later than now, at most 365 days ahead. Borzo, Entrego.",
+    )
+    deliver_by: datetime | None = strawberry.field(
+        default=None,
+        description="A new delivery time; later than now and not before pickupAt, at most "
+        "365 days ahead. Borzo.",
+    )
 
     def to_domain(self) -> domain.ShipmentPatch:
         return domain.ShipmentPatch(
@@ -229,23 +367,34 @@ class ShipmentPatchInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="A change to a booked shipment.")
 class UpdateShipmentInput:
-    id: strawberry.ID
-    patch: ShipmentPatchInput
+    id: strawberry.ID = strawberry.field(description="The shipment's id (Shipment.id).")
+    patch: ShipmentPatchInput = strawberry.field(description="What to change.")
     expected_version: int | None = strawberry.field(
         default=None,
         description="Apply only if the shipment is still at this version; otherwise CONFLICT.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="A shipment to cancel.")
 class CancelShipmentInput:
-    id: strawberry.ID
-    reason: str | None = None
+    id: strawberry.ID = strawberry.field(description="The shipment's id (Shipment.id).")
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why; kept in the tracking log, and sent to Entrego as its "
+        "cancellationReason. At most 1 000 characters.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Shipments whose labels to fetch.")
 class LabelsInput:
-    ids: list[strawberry.ID]
-    format: DocumentFormat | None = DocumentFormat.PDF
+    ids: list[strawberry.ID] = strawberry.field(
+        description="Shipment ids (Shipment.id), at most 500: one carrier call per carrier."
+    )
+    format: DocumentFormat | None = strawberry.field(
+        default=DocumentFormat.PDF,
+        description="The file format wanted, PDF unless given. Envio: HTML only. Borzo: PDF "
+        "or ZPL. Entrego: PDF. Envoy: the format chosen at booking "
+        "(carrierOptions.ENVOY.label.format, PDF by default).",
+    )

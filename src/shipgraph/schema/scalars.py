@@ -1,4 +1,5 @@
-"""The contract's scalars: DateTime always with an offset, Decimal as an exact string."""
+"""The contract's scalars: DateTime always with an offset, Decimal as an exact string,
+JSON for carrier-specific passthrough."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
+from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
 
@@ -99,7 +101,25 @@ DecimalScalar: ScalarDefinition = strawberry.scalar(
     parse_value=_parse_decimal,
 )
 
+
+def _as_is(value: object) -> object:
+    return value
+
+
+JSONScalar: ScalarDefinition = strawberry.scalar(
+    name="JSON",
+    description="Free-form JSON, used only for carrier-specific passthrough data "
+    "(ShipmentInput.carrierOptions).",
+    specified_by_url=(
+        "https://ecma-international.org/wp-content/uploads/ECMA-404_2nd_edition_december_2017.pdf"
+    ),
+    serialize=_as_is,
+    parse_value=_as_is,
+)
+"""Strawberry's own JSON scalar, described as the contract describes it."""
+
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTimeScalar,
     decimal.Decimal: DecimalScalar,
+    JSON: JSONScalar,
 }
