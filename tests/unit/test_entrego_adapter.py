@@ -238,7 +238,9 @@ async def test_create_standard(fake: FakeEntrego, tokens: FakeTokens) -> None:
 async def test_create_marketplace(fake: FakeEntrego, tokens: FakeTokens) -> None:
     fake.on(MARKETPLACE, created("marketplace_order_response"))
     booking = await carrier(fake, tokens).create(marketplace_request())
-    assert fake.bodies(MARKETPLACE) == [fixture("entrego", "marketplace_order_request")]
+    # The example's pickup date books a pickup, as its answer's pickupType reads.
+    expected = {**fixture("entrego", "marketplace_order_request"), "pickupType": "PICKUP"}
+    assert fake.bodies(MARKETPLACE) == [expected]
     assert fake.requests(ORDER) == []
     assert booking.carrier_shipment_id == "de180dd7-5d1c-42c2-9e01-5c2534cad2b2"
     assert booking.carrier_data["marketplace"] is True

@@ -118,7 +118,40 @@ def test_standard_order_equals_the_document_example() -> None:
 def test_marketplace_order_equals_the_document_example() -> None:
     request = marketplace_request()
     assert parse_options(request)[0].marketplace
-    assert body_of(request) == fixture("entrego", "marketplace_order_request")
+    # The example's scheduledPickupDate is a pickup: its answer reads pickupType PICKUP.
+    answer = fixture("entrego", "marketplace_order_response")
+    expected = {**fixture("entrego", "marketplace_order_request"), "pickupType": "PICKUP"}
+    assert body_of(request) == expected
+    assert answer["pickupType"] == "PICKUP"
+
+
+def test_a_pickup_time_books_a_pickup() -> None:
+    request = doc_request(pickup_at=datetime.fromisoformat("2018-06-14T09:00:00+08:00"))
+    body = body_of(request)
+    assert (body["pickupType"], body["scheduledPickupDate"]) == ("PICKUP", "2018-06-14")
+    explicit = doc_request(
+        pickup_at=request.pickup_at,
+        carrier_options={"ENTREGO": {**FDY, "pickupType": "PICKUP"}},
+    )
+    assert body_of(explicit)["pickupType"] == "PICKUP"
+
+
+def test_without_a_pickup_time_the_document_default_stands() -> None:
+    # The document's standard example sends no pickupType; its answer reads DROP.
+    assert "pickupType" not in body_of(doc_request())
+    assert fixture("entrego", "sales_order_response")["pickupType"] == "DROP"
+
+
+@pytest.mark.parametrize(
+    ("options", "where"),
+    [({"pickupType": "DROP"}, "pickupType"), ({"isBranchDropOff": True}, "isBranchDropOff")],
+)
+def test_a_drop_off_with_a_pickup_time_is_refused(options: dict[str, Any], where: str) -> None:
+    request = doc_request(
+        pickup_at=datetime.fromisoformat("2018-06-14T09:00:00+08:00"),
+        carrier_options={"ENTREGO": {**FDY, **options}},
+    )
+    assert paths(request) == {(*OPTIONS, where): ErrorCode.VALIDATION}
 
 
 def test_own_packaging_sends_a_null_size_and_express_maps() -> None:

@@ -178,6 +178,7 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
     marketplace = "sellerReference" in given
     errors += _check_package(given, raw)
     errors += _check_service(given, marketplace)
+    errors += _check_pickup_type(given, request)
     if marketplace:
         for key in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS):
             if key in given:
@@ -226,6 +227,22 @@ def _check_service(given: dict[str, Any], marketplace: bool) -> list[FieldError]
         return [_error(path, f"must be one of {', '.join(SERVICE_TYPES)}")]
     if service == "RTM" and "pickupPortCode" not in given:
         return [_error((*OPTIONS_PATH, "pickupPortCode"), "required when serviceType is RTM")]
+    return []
+
+
+def _check_pickup_type(given: dict[str, Any], request: ShipmentRequest) -> list[FieldError]:
+    """A pickup time books a pickup: pickupType PICKUP (entrego.txt, pickupType: "The
+    default value is DROP, other possible value is: PICKUP"), its date as
+    scheduledPickupDate. A drop-off asked for with a pickup time is a contradiction."""
+    if request.pickup_at is None:
+        return []
+    if given.get("pickupType") == "DROP":
+        message = "DROP is a drop-off, but pickupAt asks for a pickup (PICKUP)"
+        return [_error((*OPTIONS_PATH, "pickupType"), message)]
+    if given.get("isBranchDropOff") is True:
+        message = "a branch drop-off cannot be combined with pickupAt (a pickup)"
+        return [_error((*OPTIONS_PATH, "isBranchDropOff"), message)]
+    given["pickupType"] = "PICKUP"
     return []
 
 
