@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -133,6 +134,17 @@ async def test_a_booking(stack: Stack) -> None:
     assert booked["cashOnDelivery"] == {"amount": "1500", "currency": "PHP"}
     order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
     assert order["shipperReference"] == "PH-1001"
+
+
+async def test_a_pickup_time_books_a_pickup(stack: Stack) -> None:
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    booked = await book(stack, "PH-PICKUP", pickupAt=at.isoformat())
+    order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
+    day = at.astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    assert (order["pickupType"], order["scheduledPickupDate"]) == ("PICKUP", day)
+    dropped = await book(stack, "PH-DROP")
+    order = (await control(stack, "GET", f"/orders/{dropped['trackingNumber']}"))["order"]
+    assert order["pickupType"] == "DROP"
 
 
 async def test_missing_entrego_options_are_validation_errors(stack: Stack) -> None:
