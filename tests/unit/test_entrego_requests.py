@@ -125,6 +125,18 @@ def test_marketplace_order_equals_the_document_example() -> None:
     assert answer["pickupType"] == "PICKUP"
 
 
+def test_a_marketplace_order_may_be_rtm_with_its_pickup_port() -> None:
+    # Marketplace pickupPortCode: "Required if serviceType is RTM".
+    request = marketplace_request()
+    options = {**request.carrier_options["ENTREGO"], "serviceType": "RTM"}
+    body = body_of(replace(request, carrier_options={"ENTREGO": options}))
+    assert (body["serviceType"], body["pickupPortCode"]) == ("RTM", "ZMB")
+    assert body_of(request)["serviceType"] == "MP"
+    del options["pickupPortCode"]
+    without_port = replace(request, carrier_options={"ENTREGO": options})
+    assert paths(without_port) == {(*OPTIONS, "pickupPortCode"): ErrorCode.VALIDATION}
+
+
 def test_a_pickup_time_books_a_pickup() -> None:
     request = doc_request(pickup_at=datetime.fromisoformat("2018-06-14T09:00:00+08:00"))
     body = body_of(request)

@@ -32,8 +32,10 @@ PACKAGE_SIZES: dict[str, tuple[str, ...]] = {
     "OWN_PACKAGING": (),
 }
 SERVICE_TYPES = ("FDY", "RTN", "RTM")
-# The marketplace table has no serviceType row; its example sends "MP".
+# The marketplace table has no serviceType row; its example sends "MP" (our default),
+# and its pickupPortCode is "Required if serviceType is RTM": MP or RTM.
 MARKETPLACE_SERVICE_TYPE = "MP"
+MARKETPLACE_SERVICE_TYPES = (MARKETPLACE_SERVICE_TYPE, "RTM")
 PICKUP_TYPES = ("DROP", "PICKUP")
 DELIVERY_TYPES = {ServiceLevel.STANDARD: "STANDARD", ServiceLevel.EXPRESS: "EXPRESS"}
 TEXT_OPTIONS = ("trackingNumber", "portCode", "pickupPortCode", "businessUnitCode")
@@ -218,12 +220,12 @@ def _check_service(given: dict[str, Any], marketplace: bool) -> list[FieldError]
     path = (*OPTIONS_PATH, "serviceType")
     service = given.get("serviceType")
     if marketplace:
-        if service not in (None, MARKETPLACE_SERVICE_TYPE):
-            return [_error(path, f"must be {MARKETPLACE_SERVICE_TYPE} for marketplace orders")]
-        return []
-    if service is None:
+        if service not in (None, *MARKETPLACE_SERVICE_TYPES):
+            choices = " or ".join(MARKETPLACE_SERVICE_TYPES)
+            return [_error(path, f"must be {choices} for marketplace orders")]
+    elif service is None:
         return [_error(path, f"required by Entrego: {', '.join(SERVICE_TYPES)}")]
-    if service not in SERVICE_TYPES:
+    elif service not in SERVICE_TYPES:
         return [_error(path, f"must be one of {', '.join(SERVICE_TYPES)}")]
     if service == "RTM" and "pickupPortCode" not in given:
         return [_error((*OPTIONS_PATH, "pickupPortCode"), "required when serviceType is RTM")]
