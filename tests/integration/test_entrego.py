@@ -147,6 +147,23 @@ async def test_a_pickup_time_books_a_pickup(stack: Stack) -> None:
     assert order["pickupType"] == "DROP"
 
 
+PORT_FOR = """
+query P($p: String!, $c: String!, $b: String) {
+  portCodeFor(province: $p, city: $c, barangay: $b) { code }
+}
+"""
+
+
+async def test_port_codes_are_looked_up_for_the_order(stack: Stack) -> None:
+    booked = await book(stack, "PH-PORTS")
+    order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
+    ports = []
+    for place in (("Cebu", "Cebu City", "Lahug"), ("Metro Manila", "Quezon City", "Kamuning")):
+        answer = await stack.gql(PORT_FOR, dict(zip(("p", "c", "b"), place, strict=True)))
+        ports.append(answer["data"]["portCodeFor"]["code"])
+    assert [order["portCode"], order["pickupPortCode"]] == ports == ["CEB", ports[1]]
+
+
 async def test_missing_entrego_options_are_validation_errors(stack: Stack) -> None:
     shipment = ph_shipment(carrierOptions={"ENTREGO": {"serviceType": "FDY"}})
     body = await stack.gql(CREATE, {"input": {"carrier": "ENTREGO", "shipment": shipment}})

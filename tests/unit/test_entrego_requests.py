@@ -18,10 +18,13 @@ from shipgraph.carriers.entrego.mapping import (
     province_name,
 )
 from shipgraph.carriers.entrego.requests import (
+    check_ports,
     check_request,
+    missing_ports,
     order_body,
     parse_options,
     patch_body,
+    with_ports,
 )
 from shipgraph.domain import (
     Address,
@@ -134,7 +137,20 @@ def test_a_marketplace_order_may_be_rtm_with_its_pickup_port() -> None:
     assert body_of(request)["serviceType"] == "MP"
     del options["pickupPortCode"]
     without_port = replace(request, carrier_options={"ENTREGO": options})
-    assert paths(without_port) == {(*OPTIONS, "pickupPortCode"): ErrorCode.VALIDATION}
+    problems = check_ports(parse_options(without_port)[0])
+    assert [(p.field, p.code) for p in problems] == [
+        ((*OPTIONS, "pickupPortCode"), ErrorCode.VALIDATION)
+    ]
+
+
+def test_looked_up_ports_fill_only_what_the_caller_left_out() -> None:
+    options = parse_options(doc_request(carrier_options={"ENTREGO": {**FDY, "portCode": "BTN"}}))[0]
+    assert missing_ports(options) == ["pickup"]
+    filled = with_ports(options, {"recipient": "SOU", "pickup": "ZMB"})
+    assert (filled.top["portCode"], filled.top["pickupPortCode"]) == ("BTN", "ZMB")
+    rtm = parse_options(doc_request(carrier_options={"ENTREGO": {**POUCH, "serviceType": "RTM"}}))
+    assert rtm[1] == [] and [p.field for p in check_ports(rtm[0])] == [(*OPTIONS, "pickupPortCode")]
+    assert check_ports(with_ports(rtm[0], {"pickup": "ZMB"})) == []
 
 
 def test_a_pickup_time_books_a_pickup() -> None:
@@ -196,7 +212,6 @@ FDY = {**POUCH, "serviceType": "FDY"}
         ({**FDY, "packageType": "OWN_PACKAGING", "packageSize": "SMALL"}, "packageSize"),
         (POUCH, "serviceType"),
         ({**POUCH, "serviceType": "XYZ"}, "serviceType"),
-        ({**POUCH, "serviceType": "RTM"}, "pickupPortCode"),
         ({**FDY, "pickupType": "X"}, "pickupType"),
         ({**FDY, "colour": 1}, "colour"),
         ({**FDY, "scheduledDeliveryDate": "15/09/2018"}, "scheduledDeliveryDate"),

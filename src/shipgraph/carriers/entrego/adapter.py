@@ -26,10 +26,11 @@ from shipgraph.carriers.base import (
 )
 from shipgraph.carriers.entrego import errors, places, requests, webhooks
 from shipgraph.carriers.entrego.auth import TokenSource, expiry
-from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
+from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE, province_name
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.carriers.parsing import identifier
 from shipgraph.domain import (
+    Address,
     BookedShipment,
     Capability,
     CleanedAddress,
@@ -132,6 +133,12 @@ class EntregoCarrier(CarrierBase):
         problems = requests.check_request(request) + option_problems
         if problems:
             raise self._invalid("create", problems)
+        clusters = await self._clusters(request, requests.missing_ports(options))
+        ports = {party: found.port_code for party, found in clusters.items() if found.port_code}
+        options = requests.with_ports(options, ports)
+        problems = requests.check_ports(options)
+        if problems:
+            raise self._invalid("create", problems)
         body = requests.order_body(request, options)
         path = "/v1/sales-order/marketplace" if options.marketplace else "/v1/sales-order"
         response = await self._call("create", self._api, "POST", path, json=body)
@@ -173,8 +180,36 @@ class EntregoCarrier(CarrierBase):
                 "location": location,
                 "marketplace": options.marketplace,
                 "sent": {**requests.sent_patchables(body), **requests.sent_patchables(order)},
+                **({"clusters": _clusters_data(clusters)} if clusters else {}),
             },
         )
+
+    async def _clusters(
+        self, request: ShipmentRequest, parties: Sequence[str]
+    ) -> dict[str, places.Cluster]:
+        """The barangay-cluster answers for the parties whose port code is to be looked up."""
+        addresses = {"recipient": request.destination, "pickup": request.origin}
+        found = await asyncio.gather(*(self._cluster(addresses[party]) for party in parties))
+        return {party: c for party, c in zip(parties, found, strict=True) if c is not None}
+
+    async def _cluster(self, address: Address) -> places.Cluster | None:
+        """entrego.txt, portCode: "Refer to Location API on how to generate": the
+        barangay-cluster of the address's province, city and barangay; where that names
+        no port code, the one of its province and city."""
+        path = "/v2/locations/barangay-cluster"
+        params = {
+            "provinceName": province_name(address.province) or "",
+            "cityName": address.city or "",
+        }
+        found = None
+        if address.village:
+            query = {**params, "barangayName": address.village}
+            found = places.cluster(await self._read("port_code_for", path, query, missing_ok=True))
+        if found is None or found.port_code is None:
+            city = places.cluster(await self._read("port_code_for", path, params, missing_ok=True))
+            if city is not None:
+                found = places.Cluster(city.port_code, found.barangay_cluster if found else None)
+        return found
 
     # find_booking stays UNSUPPORTED: entrego.txt reads a sales order only at the 201's
     # Location (by orderNumber, which a lost answer never gave us), never by shipperReference.
@@ -542,6 +577,14 @@ def _id(value: object) -> str | None:
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _clusters_data(clusters: Mapping[str, places.Cluster]) -> dict[str, Any]:
+    """What the lookups answered, barangayCluster included: no order field takes it."""
+    return {
+        party: {"portCode": found.port_code, "barangayCluster": found.barangay_cluster}
+        for party, found in clusters.items()
+    }
 
 
 def _json_or_none(response: httpx.Response) -> Any:

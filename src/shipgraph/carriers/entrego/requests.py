@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -227,8 +227,32 @@ def _check_service(given: dict[str, Any], marketplace: bool) -> list[FieldError]
         return [_error(path, f"required by Entrego: {', '.join(SERVICE_TYPES)}")]
     elif service not in SERVICE_TYPES:
         return [_error(path, f"must be one of {', '.join(SERVICE_TYPES)}")]
-    if service == "RTM" and "pickupPortCode" not in given:
-        return [_error((*OPTIONS_PATH, "pickupPortCode"), "required when serviceType is RTM")]
+    return []
+
+
+# The order's port code per party: portCode "Refer to Location API on how to generate".
+PORT_OPTIONS = {"recipient": "portCode", "pickup": "pickupPortCode"}
+
+
+def missing_ports(options: Options) -> list[str]:
+    """The parties ("recipient", "pickup") whose port code the caller left to the
+    Location API's barangay-cluster lookup."""
+    return [party for party, name in PORT_OPTIONS.items() if name not in options.top]
+
+
+def with_ports(options: Options, ports: Mapping[str, str]) -> Options:
+    """The options with the looked-up port codes (by party) where the caller gave none."""
+    top = dict(options.top)
+    for party, code in ports.items():
+        top.setdefault(PORT_OPTIONS[party], code)
+    return replace(options, top=top)
+
+
+def check_ports(options: Options) -> list[FieldError]:
+    """pickupPortCode is "Required if serviceType is RTM" (both order tables)."""
+    if options.top.get("serviceType") == "RTM" and "pickupPortCode" not in options.top:
+        message = "required when serviceType is RTM (the Location API found none for the origin)"
+        return [_error((*OPTIONS_PATH, "pickupPortCode"), message)]
     return []
 
 
