@@ -379,6 +379,22 @@ async def test_waybill_pdf_url(stack: Stack) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+async def test_waybill_phone_masking_is_the_callers_choice(stack: Stack) -> None:
+    options = {"packageType": "POUCH", "packageSize": "SMALL", "serviceType": "FDY"}
+    shown = await book(
+        stack, "PH-W3", carrierOptions={"ENTREGO": {**options, "contactNumberMasked": False}}
+    )
+    masked = await book(stack, "PH-W4")
+    body = await stack.gql(LABELS, {"ids": [shown["id"], masked["id"]]})
+    payload = body["data"]["labels"]
+    assert payload["userErrors"] == []
+    urls = {label["shipment"]["id"]: label["documents"][0]["url"] for label in payload["labels"]}
+    pdfs = {key: (await stack.http.get(url)).content for key, url in urls.items()}
+    # The destination's 09181234567, as Entrego writes it (+63...), masked or not.
+    assert b"+639181234567" in pdfs[shown["id"]]
+    assert b"+639181234567" not in pdfs[masked["id"]] and b"4567" in pdfs[masked["id"]]
+
+
 async def test_what_entrego_did_apply_is_kept_when_the_rest_conflicts(stack: Stack) -> None:
     booked = await book(stack)
     auth = await stack.http.post(

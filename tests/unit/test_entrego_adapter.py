@@ -627,6 +627,43 @@ async def test_waybills_go_in_chunks_of_500(fake: FakeEntrego, tokens: FakeToken
     assert sizes == [1, 500]
 
 
+@pytest.mark.usefixtures("quick_polls")
+async def test_waybill_masking_is_each_shipments_choice(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    fake.on(GENERATE, generated())
+    fake.on(OUTPUT, status("waybill_status_success"))
+    shipments = [
+        booked(id="s1", tracking_number="0123-1"),
+        booked(id="s2", tracking_number="0123-2", carrier_data={"contactNumberMasked": False}),
+        booked(id="s3", tracking_number="0123-3", carrier_data={"contactNumberMasked": True}),
+    ]
+    entrego = carrier(fake, tokens, waybill_client_name="Entrego Client",
+                      waybill_requested_by="Juan dela Cruz")  # fmt: skip
+    await entrego.labels(shipments, DocumentFormat.PDF)
+    by_size = {len(body["trackingNumbers"]): body for body in fake.bodies(GENERATE)}
+    masked, shown = by_size[2], by_size[1]
+    # Step 2's example, its two numbers ours: masked with "true"; unmasked, the key dropped.
+    example = fixture("entrego", "waybill_generate_request")
+    assert masked == {**example, "trackingNumbers": ["0123-1", "0123-3"]}
+    assert shown == {
+        "clientName": "Entrego Client",
+        "requestedBy": "Juan dela Cruz",
+        "trackingNumbers": ["0123-2"],
+    }
+
+
+async def test_a_booking_keeps_its_waybill_masking(fake: FakeEntrego, tokens: FakeTokens) -> None:
+    fake.on(ORDER, created())
+    request = doc_request()
+    options = {**request.carrier_options["ENTREGO"], "contactNumberMasked": False}
+    unmasked = replace(request, carrier_options={"ENTREGO": options})
+    booking = await carrier(fake, tokens).create(unmasked)
+    assert booking.carrier_data["contactNumberMasked"] is False
+    assert "contactNumberMasked" not in fake.bodies(ORDER)[0]
+    assert (await carrier(fake, tokens).create(request)).carrier_data["contactNumberMasked"]
+
+
 async def test_waybills_are_pdf_only(fake: FakeEntrego, tokens: FakeTokens) -> None:
     error = await fails(carrier(fake, tokens).labels([booked()], DocumentFormat.ZPL))
     assert error.code == ErrorCode.UNSUPPORTED

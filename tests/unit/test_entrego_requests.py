@@ -218,6 +218,7 @@ FDY = {**POUCH, "serviceType": "FDY"}
         ({**FDY, "sellerReference": "S1"}, "serviceType"),
         ({**POUCH, "sellerReference": "S1", "isBranchDelivery": True}, "isBranchDelivery"),
         ({**FDY, "deliveryBranchId": "7"}, "deliveryBranchId"),
+        ({**FDY, "contactNumberMasked": "yes"}, "contactNumberMasked"),
     ],
 )
 def test_missing_or_invalid_options_are_validation_errors(

@@ -179,6 +179,7 @@ class EntregoCarrier(CarrierBase):
                 "orderNumber": str(order_number),
                 "location": location,
                 "marketplace": options.marketplace,
+                "contactNumberMasked": options.waybill_masked,
                 "sent": {**requests.sent_patchables(body), **requests.sent_patchables(order)},
                 **({"clusters": _clusters_data(clusters)} if clusters else {}),
             },
@@ -359,14 +360,22 @@ class EntregoCarrier(CarrierBase):
             problem = FieldError(ErrorCode.UNSUPPORTED, message, ("format",), CARRIER)
             raise self._http_fail("labels", ErrorCode.UNSUPPORTED, message, field_errors=[problem])
         numbers = {shipment.id: self._tracking("labels", shipment) for shipment in shipments}
-        unique = list(dict.fromkeys(numbers.values()))
-        chunks = [unique[i : i + WAYBILL_CHUNK] for i in range(0, len(unique), WAYBILL_CHUNK)]
+        # One request masks all its numbers or none: shipments go by their choice.
+        groups: dict[bool, dict[str, None]] = {}
+        for shipment in shipments:
+            groups.setdefault(_masked(shipment), {})[numbers[shipment.id]] = None
+        chunks: list[tuple[bool, list[str]]] = []
+        for masked, group in groups.items():
+            unique = list(group)
+            for i in range(0, len(unique), WAYBILL_CHUNK):
+                chunks.append((masked, unique[i : i + WAYBILL_CHUNK]))
         deadline = asyncio.get_running_loop().time() + self._timeout_s
         answers = await asyncio.gather(
-            *(self._waybill(chunk, deadline) for chunk in chunks), return_exceptions=True
+            *(self._waybill(chunk, masked, deadline) for masked, chunk in chunks),
+            return_exceptions=True,
         )
         urls: dict[str, str] = {}
-        for chunk, answer in zip(chunks, answers, strict=True):
+        for (_, chunk), answer in zip(chunks, answers, strict=True):
             if isinstance(answer, BaseException):
                 raise answer
             urls.update(dict.fromkeys(chunk, answer))
@@ -375,13 +384,13 @@ class EntregoCarrier(CarrierBase):
             for shipment_id, number in numbers.items()
         }
 
-    async def _waybill(self, tracking_numbers: list[str], deadline: float) -> str:
+    async def _waybill(self, tracking_numbers: list[str], masked: bool, deadline: float) -> str:
         """Steps 2 and 3 of the Waybill API: a document id, then its PDF when ready."""
-        body = {
-            **self._waybill_names,
-            "contactNumberMasked": "true",  # a string in the document's example
-            "trackingNumbers": tracking_numbers,
-        }
+        body: dict[str, Any] = dict(self._waybill_names)
+        if masked:
+            # "set it to true to mask or drop it if not needed"; a string in the example.
+            body["contactNumberMasked"] = "true"
+        body["trackingNumbers"] = tracking_numbers
         try:
             async with asyncio.timeout_at(deadline):
                 path = "/v1/awb-tool/client-waybill-generation"
@@ -577,6 +586,11 @@ def _id(value: object) -> str | None:
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _masked(shipment: Shipment) -> bool:
+    """The shipment's contactNumberMasked option (masked when booked without one)."""
+    return shipment.carrier_data.get("contactNumberMasked") is not False
 
 
 def _clusters_data(clusters: Mapping[str, places.Cluster]) -> dict[str, Any]:

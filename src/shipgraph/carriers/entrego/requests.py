@@ -54,7 +54,10 @@ OPTION_NAMES = (
     "additionalInfo",
     *RECIPIENT_OPTIONS,
     *PICKUP_OPTIONS,
+    "contactNumberMasked",
 )
+# Not an order field: the Waybill API's choice (entrego.txt, Step 2), kept per shipment.
+WAYBILL_OPTIONS = ("contactNumberMasked",)
 
 # Appendix B field -> the ShipmentPatch field it is made from.
 PATCH_SOURCES: dict[str, str] = {
@@ -87,6 +90,8 @@ class Options:
     top: dict[str, Any] = field(default_factory=dict)
     recipient: dict[str, Any] = field(default_factory=dict)
     pickup: dict[str, Any] = field(default_factory=dict)
+    # Waybill Step 2's contactNumberMasked; masked unless the caller says false.
+    waybill_masked: bool = True
 
     @property
     def marketplace(self) -> bool:
@@ -155,6 +160,7 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "isBranchDelivery": _boolean,
     "deliveryBranchId": _integer,
     "isBranchDropOff": _boolean,
+    "contactNumberMasked": _boolean,
 }
 
 
@@ -186,12 +192,14 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
             if key in given:
                 message = "not available for marketplace orders (sellerReference)"
                 errors.append(_error((*OPTIONS_PATH, key), message))
-    top = {k: v for k, v in given.items() if k not in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS)}
+    party_or_waybill = (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS, *WAYBILL_OPTIONS)
+    top = {k: v for k, v in given.items() if k not in party_or_waybill}
     if marketplace:
         top.setdefault("serviceType", MARKETPLACE_SERVICE_TYPE)
     recipient = {k: given[k] for k in RECIPIENT_OPTIONS if k in given}
     pickup = {k: given[k] for k in PICKUP_OPTIONS if k in given}
-    return Options(top, recipient, pickup), errors
+    masked = given.get("contactNumberMasked", True)
+    return Options(top, recipient, pickup, masked), errors
 
 
 def _check_package(given: dict[str, Any], raw: Mapping[str, Any]) -> list[FieldError]:
