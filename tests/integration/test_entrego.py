@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -133,6 +134,34 @@ async def test_a_booking(stack: Stack) -> None:
     assert booked["cashOnDelivery"] == {"amount": "1500", "currency": "PHP"}
     order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
     assert order["shipperReference"] == "PH-1001"
+
+
+async def test_a_pickup_time_books_a_pickup(stack: Stack) -> None:
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    booked = await book(stack, "PH-PICKUP", pickupAt=at.isoformat())
+    order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
+    day = at.astimezone(timezone(timedelta(hours=8))).date().isoformat()
+    assert (order["pickupType"], order["scheduledPickupDate"]) == ("PICKUP", day)
+    dropped = await book(stack, "PH-DROP")
+    order = (await control(stack, "GET", f"/orders/{dropped['trackingNumber']}"))["order"]
+    assert order["pickupType"] == "DROP"
+
+
+PORT_FOR = """
+query P($p: String!, $c: String!, $b: String) {
+  portCodeFor(province: $p, city: $c, barangay: $b) { code }
+}
+"""
+
+
+async def test_port_codes_are_looked_up_for_the_order(stack: Stack) -> None:
+    booked = await book(stack, "PH-PORTS")
+    order = (await control(stack, "GET", f"/orders/{booked['trackingNumber']}"))["order"]
+    ports = []
+    for place in (("Cebu", "Cebu City", "Lahug"), ("Metro Manila", "Quezon City", "Kamuning")):
+        answer = await stack.gql(PORT_FOR, dict(zip(("p", "c", "b"), place, strict=True)))
+        ports.append(answer["data"]["portCodeFor"]["code"])
+    assert [order["portCode"], order["pickupPortCode"]] == ports == ["CEB", ports[1]]
 
 
 async def test_missing_entrego_options_are_validation_errors(stack: Stack) -> None:
@@ -348,6 +377,22 @@ async def test_waybill_pdf_url(stack: Stack) -> None:
     [url] = urls  # one waybill request for both
     pdf = await stack.http.get(url)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+async def test_waybill_phone_masking_is_the_callers_choice(stack: Stack) -> None:
+    options = {"packageType": "POUCH", "packageSize": "SMALL", "serviceType": "FDY"}
+    shown = await book(
+        stack, "PH-W3", carrierOptions={"ENTREGO": {**options, "contactNumberMasked": False}}
+    )
+    masked = await book(stack, "PH-W4")
+    body = await stack.gql(LABELS, {"ids": [shown["id"], masked["id"]]})
+    payload = body["data"]["labels"]
+    assert payload["userErrors"] == []
+    urls = {label["shipment"]["id"]: label["documents"][0]["url"] for label in payload["labels"]}
+    pdfs = {key: (await stack.http.get(url)).content for key, url in urls.items()}
+    # The destination's 09181234567, as Entrego writes it (+63...), masked or not.
+    assert b"+639181234567" in pdfs[shown["id"]]
+    assert b"+639181234567" not in pdfs[masked["id"]] and b"4567" in pdfs[masked["id"]]
 
 
 async def test_what_entrego_did_apply_is_kept_when_the_rest_conflicts(stack: Stack) -> None:

@@ -300,6 +300,20 @@ async def test_a_marketplace_order_without_a_seller_needs_pickup_and_its_port(
     assert created["sellerReference"] is None and created["serviceType"] == "MP"
 
 
+async def test_a_marketplace_order_is_mp_or_rtm(sandbox: Sandbox) -> None:
+    path = "/v1/sales-order/marketplace"
+    rtm = doc("marketplace_order_request") | {"serviceType": "RTM"}
+    del rtm["trackingNumber"]
+    created = await sandbox.create(rtm | {"shipperReference": "RTM-1"}, path)
+    assert created["serviceType"] == "RTM"
+    standard_only = doc("marketplace_order_request") | {"serviceType": "FDY"}
+    errors = field_errors(await sandbox.call("POST", path, json=standard_only))
+    assert errors == {"serviceType": "must be one of MP, RTM"}
+    no_port = doc("marketplace_order_request") | {"serviceType": "RTM", "pickupPortCode": None}
+    errors = field_errors(await sandbox.call("POST", path, json=no_port))
+    assert errors == {"pickupPortCode": "is required when serviceType is RTM"}
+
+
 async def test_sellers_are_onboarded_through_the_control_api(sandbox: Sandbox) -> None:
     seller = {
         "sellerReference": "S-2",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -238,11 +239,94 @@ async def test_create_standard(fake: FakeEntrego, tokens: FakeTokens) -> None:
 async def test_create_marketplace(fake: FakeEntrego, tokens: FakeTokens) -> None:
     fake.on(MARKETPLACE, created("marketplace_order_response"))
     booking = await carrier(fake, tokens).create(marketplace_request())
-    assert fake.bodies(MARKETPLACE) == [fixture("entrego", "marketplace_order_request")]
+    # The example's pickup date books a pickup, as its answer's pickupType reads.
+    expected = {**fixture("entrego", "marketplace_order_request"), "pickupType": "PICKUP"}
+    assert fake.bodies(MARKETPLACE) == [expected]
     assert fake.requests(ORDER) == []
     assert booking.carrier_shipment_id == "de180dd7-5d1c-42c2-9e01-5c2534cad2b2"
     assert booking.carrier_data["marketplace"] is True
     assert booking.carrier_data["sent"]["scheduledPickupDate"] == "2018-06-14"
+
+
+CLUSTER = "GET api-core-staging.entrego.org/v2/locations/barangay-cluster"
+# The document's example ports: the recipient's portCode BTN, the pickup's ZMB. The
+# lookup's answer is not shown: the shape is the one places.py assumes.
+DOC_PORTS = {"Recipient City": "BTN", "Pickup City": "ZMB"}
+
+
+def without_ports(request: Any, **more: Any) -> Any:
+    options = dict(request.carrier_options["ENTREGO"])
+    del options["portCode"], options["pickupPortCode"]
+    return replace(request, carrier_options={"ENTREGO": {**options, **more}})
+
+
+async def cluster_answer(request: httpx.Request) -> httpx.Response:
+    params = request.url.params
+    port = DOC_PORTS.get(params["cityName"])
+    if port is None or params.get("barangayName") not in (None, "Test Barangay"):
+        return httpx.Response(404, json={"message": "Barangay cluster not found"})
+    barangay = params.get("barangayName")
+    cluster = f"{port}-011" if barangay else None
+    answer = {"cityName": params["cityName"], "portCode": port, "barangayCluster": cluster}
+    return httpx.Response(200, json=answer)
+
+
+async def test_port_codes_come_from_the_barangay_cluster_lookup(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    fake.on(CLUSTER, cluster_answer)
+    fake.on(ORDER, created())
+    booking = await carrier(fake, tokens).create(without_ports(doc_request()))
+    assert fake.bodies(ORDER) == [fixture("entrego", "sales_order_request")]
+    asked = sorted((dict(r.url.params) for r in fake.requests(CLUSTER)), key=str)
+    assert asked == [
+        {"provinceName": "Metro Manila", "cityName": city, "barangayName": "Test Barangay"}
+        for city in ("Pickup City", "Recipient City")
+    ]
+    assert booking.carrier_data["clusters"] == {
+        "recipient": {"portCode": "BTN", "barangayCluster": "BTN-011"},
+        "pickup": {"portCode": "ZMB", "barangayCluster": "ZMB-011"},
+    }
+
+
+async def test_an_unknown_barangay_falls_back_to_its_city(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    fake.on(CLUSTER, cluster_answer)
+    fake.on(ORDER, created())
+    request = without_ports(doc_request())
+    request = replace(request, destination=replace(request.destination, village="Elsewhere"))
+    booking = await carrier(fake, tokens).create(request)
+    assert fake.bodies(ORDER)[0]["portCode"] == "BTN"
+    assert booking.carrier_data["clusters"]["recipient"] == {
+        "portCode": "BTN",
+        "barangayCluster": None,
+    }
+
+
+async def test_given_port_codes_are_not_looked_up(fake: FakeEntrego, tokens: FakeTokens) -> None:
+    fake.on(CLUSTER, cluster_answer)
+    fake.on(ORDER, created())
+    request = without_ports(doc_request(), portCode="SOU")
+    await carrier(fake, tokens).create(request)
+    assert (fake.bodies(ORDER)[0]["portCode"], fake.bodies(ORDER)[0]["pickupPortCode"]) == (
+        "SOU",
+        "ZMB",
+    )
+    assert [r.url.params["cityName"] for r in fake.requests(CLUSTER)] == ["Pickup City"]
+
+
+async def test_rtm_without_a_found_pickup_port_books_nothing(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    fake.on(CLUSTER, httpx.Response(404, json={"message": "Barangay cluster not found"}))
+    request = without_ports(doc_request(), serviceType="RTM")
+    error = await fails(carrier(fake, tokens).create(request))
+    assert error.code == ErrorCode.VALIDATION
+    assert [e.field for e in error.field_errors] == [
+        ("shipment", "carrierOptions", "ENTREGO", "pickupPortCode")
+    ]
+    assert fake.requests(ORDER) == []
 
 
 async def test_order_number_from_the_location_header(fake: FakeEntrego, tokens: FakeTokens) -> None:
@@ -541,6 +625,43 @@ async def test_waybills_go_in_chunks_of_500(fake: FakeEntrego, tokens: FakeToken
     assert len(labels) == 501
     sizes = sorted(len(body["trackingNumbers"]) for body in fake.bodies(GENERATE))
     assert sizes == [1, 500]
+
+
+@pytest.mark.usefixtures("quick_polls")
+async def test_waybill_masking_is_each_shipments_choice(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    fake.on(GENERATE, generated())
+    fake.on(OUTPUT, status("waybill_status_success"))
+    shipments = [
+        booked(id="s1", tracking_number="0123-1"),
+        booked(id="s2", tracking_number="0123-2", carrier_data={"contactNumberMasked": False}),
+        booked(id="s3", tracking_number="0123-3", carrier_data={"contactNumberMasked": True}),
+    ]
+    entrego = carrier(fake, tokens, waybill_client_name="Entrego Client",
+                      waybill_requested_by="Juan dela Cruz")  # fmt: skip
+    await entrego.labels(shipments, DocumentFormat.PDF)
+    by_size = {len(body["trackingNumbers"]): body for body in fake.bodies(GENERATE)}
+    masked, shown = by_size[2], by_size[1]
+    # Step 2's example, its two numbers ours: masked with "true"; unmasked, the key dropped.
+    example = fixture("entrego", "waybill_generate_request")
+    assert masked == {**example, "trackingNumbers": ["0123-1", "0123-3"]}
+    assert shown == {
+        "clientName": "Entrego Client",
+        "requestedBy": "Juan dela Cruz",
+        "trackingNumbers": ["0123-2"],
+    }
+
+
+async def test_a_booking_keeps_its_waybill_masking(fake: FakeEntrego, tokens: FakeTokens) -> None:
+    fake.on(ORDER, created())
+    request = doc_request()
+    options = {**request.carrier_options["ENTREGO"], "contactNumberMasked": False}
+    unmasked = replace(request, carrier_options={"ENTREGO": options})
+    booking = await carrier(fake, tokens).create(unmasked)
+    assert booking.carrier_data["contactNumberMasked"] is False
+    assert "contactNumberMasked" not in fake.bodies(ORDER)[0]
+    assert (await carrier(fake, tokens).create(request)).carrier_data["contactNumberMasked"]
 
 
 async def test_waybills_are_pdf_only(fake: FakeEntrego, tokens: FakeTokens) -> None:

@@ -18,10 +18,13 @@ from shipgraph.carriers.entrego.mapping import (
     province_name,
 )
 from shipgraph.carriers.entrego.requests import (
+    check_ports,
     check_request,
+    missing_ports,
     order_body,
     parse_options,
     patch_body,
+    with_ports,
 )
 from shipgraph.domain import (
     Address,
@@ -118,7 +121,65 @@ def test_standard_order_equals_the_document_example() -> None:
 def test_marketplace_order_equals_the_document_example() -> None:
     request = marketplace_request()
     assert parse_options(request)[0].marketplace
-    assert body_of(request) == fixture("entrego", "marketplace_order_request")
+    # The example's scheduledPickupDate is a pickup: its answer reads pickupType PICKUP.
+    answer = fixture("entrego", "marketplace_order_response")
+    expected = {**fixture("entrego", "marketplace_order_request"), "pickupType": "PICKUP"}
+    assert body_of(request) == expected
+    assert answer["pickupType"] == "PICKUP"
+
+
+def test_a_marketplace_order_may_be_rtm_with_its_pickup_port() -> None:
+    # Marketplace pickupPortCode: "Required if serviceType is RTM".
+    request = marketplace_request()
+    options = {**request.carrier_options["ENTREGO"], "serviceType": "RTM"}
+    body = body_of(replace(request, carrier_options={"ENTREGO": options}))
+    assert (body["serviceType"], body["pickupPortCode"]) == ("RTM", "ZMB")
+    assert body_of(request)["serviceType"] == "MP"
+    del options["pickupPortCode"]
+    without_port = replace(request, carrier_options={"ENTREGO": options})
+    problems = check_ports(parse_options(without_port)[0])
+    assert [(p.field, p.code) for p in problems] == [
+        ((*OPTIONS, "pickupPortCode"), ErrorCode.VALIDATION)
+    ]
+
+
+def test_looked_up_ports_fill_only_what_the_caller_left_out() -> None:
+    options = parse_options(doc_request(carrier_options={"ENTREGO": {**FDY, "portCode": "BTN"}}))[0]
+    assert missing_ports(options) == ["pickup"]
+    filled = with_ports(options, {"recipient": "SOU", "pickup": "ZMB"})
+    assert (filled.top["portCode"], filled.top["pickupPortCode"]) == ("BTN", "ZMB")
+    rtm = parse_options(doc_request(carrier_options={"ENTREGO": {**POUCH, "serviceType": "RTM"}}))
+    assert rtm[1] == [] and [p.field for p in check_ports(rtm[0])] == [(*OPTIONS, "pickupPortCode")]
+    assert check_ports(with_ports(rtm[0], {"pickup": "ZMB"})) == []
+
+
+def test_a_pickup_time_books_a_pickup() -> None:
+    request = doc_request(pickup_at=datetime.fromisoformat("2018-06-14T09:00:00+08:00"))
+    body = body_of(request)
+    assert (body["pickupType"], body["scheduledPickupDate"]) == ("PICKUP", "2018-06-14")
+    explicit = doc_request(
+        pickup_at=request.pickup_at,
+        carrier_options={"ENTREGO": {**FDY, "pickupType": "PICKUP"}},
+    )
+    assert body_of(explicit)["pickupType"] == "PICKUP"
+
+
+def test_without_a_pickup_time_the_document_default_stands() -> None:
+    # The document's standard example sends no pickupType; its answer reads DROP.
+    assert "pickupType" not in body_of(doc_request())
+    assert fixture("entrego", "sales_order_response")["pickupType"] == "DROP"
+
+
+@pytest.mark.parametrize(
+    ("options", "where"),
+    [({"pickupType": "DROP"}, "pickupType"), ({"isBranchDropOff": True}, "isBranchDropOff")],
+)
+def test_a_drop_off_with_a_pickup_time_is_refused(options: dict[str, Any], where: str) -> None:
+    request = doc_request(
+        pickup_at=datetime.fromisoformat("2018-06-14T09:00:00+08:00"),
+        carrier_options={"ENTREGO": {**FDY, **options}},
+    )
+    assert paths(request) == {(*OPTIONS, where): ErrorCode.VALIDATION}
 
 
 def test_own_packaging_sends_a_null_size_and_express_maps() -> None:
@@ -151,13 +212,13 @@ FDY = {**POUCH, "serviceType": "FDY"}
         ({**FDY, "packageType": "OWN_PACKAGING", "packageSize": "SMALL"}, "packageSize"),
         (POUCH, "serviceType"),
         ({**POUCH, "serviceType": "XYZ"}, "serviceType"),
-        ({**POUCH, "serviceType": "RTM"}, "pickupPortCode"),
         ({**FDY, "pickupType": "X"}, "pickupType"),
         ({**FDY, "colour": 1}, "colour"),
         ({**FDY, "scheduledDeliveryDate": "15/09/2018"}, "scheduledDeliveryDate"),
         ({**FDY, "sellerReference": "S1"}, "serviceType"),
         ({**POUCH, "sellerReference": "S1", "isBranchDelivery": True}, "isBranchDelivery"),
         ({**FDY, "deliveryBranchId": "7"}, "deliveryBranchId"),
+        ({**FDY, "contactNumberMasked": "yes"}, "contactNumberMasked"),
     ],
 )
 def test_missing_or_invalid_options_are_validation_errors(

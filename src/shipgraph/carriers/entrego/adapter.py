@@ -26,10 +26,11 @@ from shipgraph.carriers.base import (
 )
 from shipgraph.carriers.entrego import errors, places, requests, webhooks
 from shipgraph.carriers.entrego.auth import TokenSource, expiry
-from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE
+from shipgraph.carriers.entrego.mapping import CARRIER, ORDER_STATE, province_name
 from shipgraph.carriers.http import CarrierHttp
 from shipgraph.carriers.parsing import identifier
 from shipgraph.domain import (
+    Address,
     BookedShipment,
     Capability,
     CleanedAddress,
@@ -132,6 +133,12 @@ class EntregoCarrier(CarrierBase):
         problems = requests.check_request(request) + option_problems
         if problems:
             raise self._invalid("create", problems)
+        clusters = await self._clusters(request, requests.missing_ports(options))
+        ports = {party: found.port_code for party, found in clusters.items() if found.port_code}
+        options = requests.with_ports(options, ports)
+        problems = requests.check_ports(options)
+        if problems:
+            raise self._invalid("create", problems)
         body = requests.order_body(request, options)
         path = "/v1/sales-order/marketplace" if options.marketplace else "/v1/sales-order"
         response = await self._call("create", self._api, "POST", path, json=body)
@@ -172,9 +179,38 @@ class EntregoCarrier(CarrierBase):
                 "orderNumber": str(order_number),
                 "location": location,
                 "marketplace": options.marketplace,
+                "contactNumberMasked": options.waybill_masked,
                 "sent": {**requests.sent_patchables(body), **requests.sent_patchables(order)},
+                **({"clusters": _clusters_data(clusters)} if clusters else {}),
             },
         )
+
+    async def _clusters(
+        self, request: ShipmentRequest, parties: Sequence[str]
+    ) -> dict[str, places.Cluster]:
+        """The barangay-cluster answers for the parties whose port code is to be looked up."""
+        addresses = {"recipient": request.destination, "pickup": request.origin}
+        found = await asyncio.gather(*(self._cluster(addresses[party]) for party in parties))
+        return {party: c for party, c in zip(parties, found, strict=True) if c is not None}
+
+    async def _cluster(self, address: Address) -> places.Cluster | None:
+        """entrego.txt, portCode: "Refer to Location API on how to generate": the
+        barangay-cluster of the address's province, city and barangay; where that names
+        no port code, the one of its province and city."""
+        path = "/v2/locations/barangay-cluster"
+        params = {
+            "provinceName": province_name(address.province) or "",
+            "cityName": address.city or "",
+        }
+        found = None
+        if address.village:
+            query = {**params, "barangayName": address.village}
+            found = places.cluster(await self._read("port_code_for", path, query, missing_ok=True))
+        if found is None or found.port_code is None:
+            city = places.cluster(await self._read("port_code_for", path, params, missing_ok=True))
+            if city is not None:
+                found = places.Cluster(city.port_code, found.barangay_cluster if found else None)
+        return found
 
     # find_booking stays UNSUPPORTED: entrego.txt reads a sales order only at the 201's
     # Location (by orderNumber, which a lost answer never gave us), never by shipperReference.
@@ -324,14 +360,22 @@ class EntregoCarrier(CarrierBase):
             problem = FieldError(ErrorCode.UNSUPPORTED, message, ("format",), CARRIER)
             raise self._http_fail("labels", ErrorCode.UNSUPPORTED, message, field_errors=[problem])
         numbers = {shipment.id: self._tracking("labels", shipment) for shipment in shipments}
-        unique = list(dict.fromkeys(numbers.values()))
-        chunks = [unique[i : i + WAYBILL_CHUNK] for i in range(0, len(unique), WAYBILL_CHUNK)]
+        # One request masks all its numbers or none: shipments go by their choice.
+        groups: dict[bool, dict[str, None]] = {}
+        for shipment in shipments:
+            groups.setdefault(_masked(shipment), {})[numbers[shipment.id]] = None
+        chunks: list[tuple[bool, list[str]]] = []
+        for masked, group in groups.items():
+            unique = list(group)
+            for i in range(0, len(unique), WAYBILL_CHUNK):
+                chunks.append((masked, unique[i : i + WAYBILL_CHUNK]))
         deadline = asyncio.get_running_loop().time() + self._timeout_s
         answers = await asyncio.gather(
-            *(self._waybill(chunk, deadline) for chunk in chunks), return_exceptions=True
+            *(self._waybill(chunk, masked, deadline) for masked, chunk in chunks),
+            return_exceptions=True,
         )
         urls: dict[str, str] = {}
-        for chunk, answer in zip(chunks, answers, strict=True):
+        for (_, chunk), answer in zip(chunks, answers, strict=True):
             if isinstance(answer, BaseException):
                 raise answer
             urls.update(dict.fromkeys(chunk, answer))
@@ -340,13 +384,13 @@ class EntregoCarrier(CarrierBase):
             for shipment_id, number in numbers.items()
         }
 
-    async def _waybill(self, tracking_numbers: list[str], deadline: float) -> str:
+    async def _waybill(self, tracking_numbers: list[str], masked: bool, deadline: float) -> str:
         """Steps 2 and 3 of the Waybill API: a document id, then its PDF when ready."""
-        body = {
-            **self._waybill_names,
-            "contactNumberMasked": "true",  # a string in the document's example
-            "trackingNumbers": tracking_numbers,
-        }
+        body: dict[str, Any] = dict(self._waybill_names)
+        if masked:
+            # "set it to true to mask or drop it if not needed"; a string in the example.
+            body["contactNumberMasked"] = "true"
+        body["trackingNumbers"] = tracking_numbers
         try:
             async with asyncio.timeout_at(deadline):
                 path = "/v1/awb-tool/client-waybill-generation"
@@ -542,6 +586,19 @@ def _id(value: object) -> str | None:
 def _origin(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _masked(shipment: Shipment) -> bool:
+    """The shipment's contactNumberMasked option (masked when booked without one)."""
+    return shipment.carrier_data.get("contactNumberMasked") is not False
+
+
+def _clusters_data(clusters: Mapping[str, places.Cluster]) -> dict[str, Any]:
+    """What the lookups answered, barangayCluster included: no order field takes it."""
+    return {
+        party: {"portCode": found.port_code, "barangayCluster": found.barangay_cluster}
+        for party, found in clusters.items()
+    }
 
 
 def _json_or_none(response: httpx.Response) -> Any:

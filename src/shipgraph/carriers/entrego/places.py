@@ -9,6 +9,7 @@ the sandbox serves) a JSON list of objects, and accept the list bare or wrapped 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shipgraph.carriers.entrego.mapping import CARRIER
@@ -71,6 +72,27 @@ def port_code(entry: Mapping[str, Any]) -> PortCode | None:
 
 def port_codes(body: Any) -> list[PortCode]:
     return [code for entry in entries(body) if (code := port_code(entry)) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A barangay-cluster answer: the port code an order's portCode / pickupPortCode
+    takes, and the barangay cluster (given when a barangay was asked)."""
+
+    port_code: str | None
+    barangay_cluster: str | None
+
+
+def cluster(body: Any) -> Cluster | None:
+    """The first barangay-cluster entry (shape assumed: {portCode, barangayCluster})."""
+    for entry in entries(body):
+        found = Cluster(
+            port_code=_first(entry, ("portCode", "code", "port_code")),
+            barangay_cluster=_first(entry, ("barangayCluster", "barangay_cluster", "clusterCode")),
+        )
+        if found != Cluster(None, None):
+            return found
+    return None
 
 
 def cleaned_address(body: Any) -> CleanedAddress | None:

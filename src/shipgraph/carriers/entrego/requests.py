@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -32,8 +32,10 @@ PACKAGE_SIZES: dict[str, tuple[str, ...]] = {
     "OWN_PACKAGING": (),
 }
 SERVICE_TYPES = ("FDY", "RTN", "RTM")
-# The marketplace table has no serviceType row; its example sends "MP".
+# The marketplace table has no serviceType row; its example sends "MP" (our default),
+# and its pickupPortCode is "Required if serviceType is RTM": MP or RTM.
 MARKETPLACE_SERVICE_TYPE = "MP"
+MARKETPLACE_SERVICE_TYPES = (MARKETPLACE_SERVICE_TYPE, "RTM")
 PICKUP_TYPES = ("DROP", "PICKUP")
 DELIVERY_TYPES = {ServiceLevel.STANDARD: "STANDARD", ServiceLevel.EXPRESS: "EXPRESS"}
 TEXT_OPTIONS = ("trackingNumber", "portCode", "pickupPortCode", "businessUnitCode")
@@ -52,7 +54,10 @@ OPTION_NAMES = (
     "additionalInfo",
     *RECIPIENT_OPTIONS,
     *PICKUP_OPTIONS,
+    "contactNumberMasked",
 )
+# Not an order field: the Waybill API's choice (entrego.txt, Step 2), kept per shipment.
+WAYBILL_OPTIONS = ("contactNumberMasked",)
 
 # Appendix B field -> the ShipmentPatch field it is made from.
 PATCH_SOURCES: dict[str, str] = {
@@ -85,6 +90,8 @@ class Options:
     top: dict[str, Any] = field(default_factory=dict)
     recipient: dict[str, Any] = field(default_factory=dict)
     pickup: dict[str, Any] = field(default_factory=dict)
+    # Waybill Step 2's contactNumberMasked; masked unless the caller says false.
+    waybill_masked: bool = True
 
     @property
     def marketplace(self) -> bool:
@@ -153,6 +160,7 @@ _CHECKS: dict[str, Callable[[object], str | None]] = {
     "isBranchDelivery": _boolean,
     "deliveryBranchId": _integer,
     "isBranchDropOff": _boolean,
+    "contactNumberMasked": _boolean,
 }
 
 
@@ -178,17 +186,20 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
     marketplace = "sellerReference" in given
     errors += _check_package(given, raw)
     errors += _check_service(given, marketplace)
+    errors += _check_pickup_type(given, request)
     if marketplace:
         for key in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS):
             if key in given:
                 message = "not available for marketplace orders (sellerReference)"
                 errors.append(_error((*OPTIONS_PATH, key), message))
-    top = {k: v for k, v in given.items() if k not in (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS)}
+    party_or_waybill = (*RECIPIENT_OPTIONS, *PICKUP_OPTIONS, *WAYBILL_OPTIONS)
+    top = {k: v for k, v in given.items() if k not in party_or_waybill}
     if marketplace:
         top.setdefault("serviceType", MARKETPLACE_SERVICE_TYPE)
     recipient = {k: given[k] for k in RECIPIENT_OPTIONS if k in given}
     pickup = {k: given[k] for k in PICKUP_OPTIONS if k in given}
-    return Options(top, recipient, pickup), errors
+    masked = given.get("contactNumberMasked", True)
+    return Options(top, recipient, pickup, masked), errors
 
 
 def _check_package(given: dict[str, Any], raw: Mapping[str, Any]) -> list[FieldError]:
@@ -217,15 +228,55 @@ def _check_service(given: dict[str, Any], marketplace: bool) -> list[FieldError]
     path = (*OPTIONS_PATH, "serviceType")
     service = given.get("serviceType")
     if marketplace:
-        if service not in (None, MARKETPLACE_SERVICE_TYPE):
-            return [_error(path, f"must be {MARKETPLACE_SERVICE_TYPE} for marketplace orders")]
-        return []
-    if service is None:
+        if service not in (None, *MARKETPLACE_SERVICE_TYPES):
+            choices = " or ".join(MARKETPLACE_SERVICE_TYPES)
+            return [_error(path, f"must be {choices} for marketplace orders")]
+    elif service is None:
         return [_error(path, f"required by Entrego: {', '.join(SERVICE_TYPES)}")]
-    if service not in SERVICE_TYPES:
+    elif service not in SERVICE_TYPES:
         return [_error(path, f"must be one of {', '.join(SERVICE_TYPES)}")]
-    if service == "RTM" and "pickupPortCode" not in given:
-        return [_error((*OPTIONS_PATH, "pickupPortCode"), "required when serviceType is RTM")]
+    return []
+
+
+# The order's port code per party: portCode "Refer to Location API on how to generate".
+PORT_OPTIONS = {"recipient": "portCode", "pickup": "pickupPortCode"}
+
+
+def missing_ports(options: Options) -> list[str]:
+    """The parties ("recipient", "pickup") whose port code the caller left to the
+    Location API's barangay-cluster lookup."""
+    return [party for party, name in PORT_OPTIONS.items() if name not in options.top]
+
+
+def with_ports(options: Options, ports: Mapping[str, str]) -> Options:
+    """The options with the looked-up port codes (by party) where the caller gave none."""
+    top = dict(options.top)
+    for party, code in ports.items():
+        top.setdefault(PORT_OPTIONS[party], code)
+    return replace(options, top=top)
+
+
+def check_ports(options: Options) -> list[FieldError]:
+    """pickupPortCode is "Required if serviceType is RTM" (both order tables)."""
+    if options.top.get("serviceType") == "RTM" and "pickupPortCode" not in options.top:
+        message = "required when serviceType is RTM (the Location API found none for the origin)"
+        return [_error((*OPTIONS_PATH, "pickupPortCode"), message)]
+    return []
+
+
+def _check_pickup_type(given: dict[str, Any], request: ShipmentRequest) -> list[FieldError]:
+    """A pickup time books a pickup: pickupType PICKUP (entrego.txt, pickupType: "The
+    default value is DROP, other possible value is: PICKUP"), its date as
+    scheduledPickupDate. A drop-off asked for with a pickup time is a contradiction."""
+    if request.pickup_at is None:
+        return []
+    if given.get("pickupType") == "DROP":
+        message = "DROP is a drop-off, but pickupAt asks for a pickup (PICKUP)"
+        return [_error((*OPTIONS_PATH, "pickupType"), message)]
+    if given.get("isBranchDropOff") is True:
+        message = "a branch drop-off cannot be combined with pickupAt (a pickup)"
+        return [_error((*OPTIONS_PATH, "isBranchDropOff"), message)]
+    given["pickupType"] = "PICKUP"
     return []
 
 

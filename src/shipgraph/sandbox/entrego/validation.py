@@ -24,7 +24,9 @@ PAYMENT_METHODS = ("NO_PAYMENT", "CASH_ON_DELIVERY")
 DELIVERY_TYPES = ("STANDARD", "EXPRESS")
 PICKUP_TYPES = ("DROP", "PICKUP")
 SERVICE_TYPES = ("FDY", "RTN", "RTM")
-MARKETPLACE_SERVICE_TYPES = ("MP", *SERVICE_TYPES)
+# The marketplace table has no serviceType row: its example sends MP, and its
+# pickupPortCode is "Required if serviceType is RTM". FDY and RTN are standard-only.
+MARKETPLACE_SERVICE_TYPES = ("MP", "RTM")
 PACKAGE_SIZES: dict[str, tuple[str, ...]] = {
     "POUCH": ("SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"),
     "ECOPOUCH": ("SMALL", "MEDIUM", "LARGE"),
