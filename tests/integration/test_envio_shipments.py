@@ -295,3 +295,39 @@ async def test_a_read_survives_one_carrier_hiccup(stack: Stack) -> None:
     refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { status } }"
     body = await stack.gql(refresh, {"id": shipment["id"]})
     assert body["data"]["refreshShipment"]["status"] == "CREATED", body
+
+
+DELIVERY_FACTS = """query F($id: ID!) { shipment(id: $id) {
+    status pickedUpAt receivedBy
+    codCollection { status carrierStatus amount { amount currency } }
+    proofOfDelivery { photoUrls recipientName recordedAt }
+    parcels { items { name quantity weightKg lengthCm widthCm heightCm } } } }"""
+
+
+async def test_pick_up_time_cash_collected_and_proof_of_delivery(stack: Stack) -> None:
+    shipment = await create(stack)
+    code = shipment["trackingNumber"]
+    for step in ("manifest", "pickup"):
+        await stack.advance(code, step)
+    refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { pickedUpAt } }"
+    picked = (await stack.gql(refresh, {"id": shipment["id"]}))["data"]["refreshShipment"]
+    assert picked["pickedUpAt"] is not None
+    for step in ("hub", "out_for_delivery", "deliver"):
+        await stack.advance(code, step)
+    deadline = time.monotonic() + 10
+    while True:  # the Delivered callback carries the photos; a refresh does not
+        facts = (await stack.gql(DELIVERY_FACTS, {"id": shipment["id"]}))["data"]["shipment"]
+        if facts["proofOfDelivery"] is not None or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    [simulated] = await sandbox_shipments(stack)
+    assert facts["status"] == "DELIVERED"
+    assert facts["codCollection"] == {
+        "status": "COLLECTED",
+        "carrierStatus": "collected",
+        "amount": {"amount": "23000", "currency": "IDR"},
+    }
+    proof = facts["proofOfDelivery"]
+    assert proof["recipientName"] == facts["receivedBy"] == simulated["received_by"]
+    assert len(proof["photoUrls"]) == 1 and proof["photoUrls"][0].startswith("http")
+    assert facts["pickedUpAt"] == picked["pickedUpAt"]

@@ -23,6 +23,7 @@ from shipgraph.domain import (
     Capability,
     CarrierCode,
     ChargeKind,
+    CodStatus,
     DocumentFormat,
     DocumentKind,
     ErrorCode,
@@ -194,6 +195,18 @@ _enum(
 )
 
 
+_enum(
+    CodStatus,
+    "Where the cash a carrier collects on delivery stands, by the carrier's word.",
+    {
+        "NOT_COLLECTED": "The carrier has not collected it yet (or says nothing more: Envio's "
+        "empty cod_status).",
+        "COLLECTED": "The carrier says it collected the cash from the recipient (Envio "
+        "cod_status collected); reconcile it against the carrier's payout.",
+    },
+)
+
+
 @strawberry.interface(description="An object that node(id:) can fetch again by its id.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Globally unique id.")
@@ -267,6 +280,16 @@ class ParcelItem:
     quantity: float = strawberry.field(description="How many, greater than 0.")
     unit_price: Money | None = strawberry.field(description="The price of one.")
     weight_kg: float | None = strawberry.field(description="The weight of one, in kilograms.")
+    length_cm: float | None = strawberry.field(
+        description="The item's own length in centimetres, when the carrier reports it (an "
+        "Envio item change); the parcel has the booked size."
+    )
+    width_cm: float | None = strawberry.field(
+        description="The item's own width in centimetres, when the carrier reports it."
+    )
+    height_cm: float | None = strawberry.field(
+        description="The item's own height in centimetres, when the carrier reports it."
+    )
 
 
 @strawberry.type(description="One parcel of a shipment: its measures and its goods.")
@@ -378,6 +401,45 @@ class Courier:
     located_at: datetime | None = strawberry.field(description="When location was measured.")
 
 
+@strawberry.type(
+    description="The carrier's account of a shipment's cash on delivery: what it collects "
+    "and whether it has. What a merchant reconciles the carrier's payouts against (Envio)."
+)
+class CodCollection:
+    status: CodStatus = strawberry.field(description="Collected or not yet.")
+    carrier_status: str = strawberry.field(
+        description="The carrier's own word, e.g. Envio cod_status: collected, or empty before."
+    )
+    amount: Money | None = strawberry.field(
+        description="The amount the carrier says it collects (Envio cod_value); null when "
+        "it does not say."
+    )
+
+
+@strawberry.type(
+    description="What a carrier kept to show a delivery happened: photos, who took the "
+    "parcel, where and when (Envio's delivery photos; Borzo's check-in and photos)."
+)
+class ProofOfDelivery:
+    photo_urls: list[str] = strawberry.field(
+        description="Photos the courier took (http or https URLs the carrier hosts; at most "
+        "20). Empty when the carrier took none."
+    )
+    recipient_name: str | None = strawberry.field(
+        description="Who took the parcel, as the carrier wrote it."
+    )
+    recipient_role: str | None = strawberry.field(
+        description="Who that person is to the addressee, when the carrier asks (Borzo "
+        "recipient_position)."
+    )
+    location: GeoPoint | None = strawberry.field(
+        description="Where the courier checked in at delivery, when the carrier says."
+    )
+    recorded_at: datetime | None = strawberry.field(
+        description="When the proof was taken, as the carrier says."
+    )
+
+
 @strawberry.type(description="A printable document of a shipment: a label, waybill or receipt.")
 class Document:
     kind: DocumentKind = strawberry.field(description="What it is for.")
@@ -466,6 +528,22 @@ class Shipment(Node):
     )
     received_by: str | None = strawberry.field(
         description="Who took it at delivery, as the carrier says."
+    )
+    picked_up_at: datetime | None = strawberry.field(
+        description="When the carrier actually picked it up, as it says (Envio atd_at, or "
+        "its Pick-up Succeed callback)."
+    )
+    cod_collection: CodCollection | None = strawberry.field(
+        description="The carrier's account of the cash on delivery, once it gives one "
+        "(Envio); null before or for carriers that do not report it."
+    )
+    proof_of_delivery: ProofOfDelivery | None = strawberry.field(
+        description="What the carrier kept to show the delivery happened, once delivered "
+        "(Envio, Borzo); null before."
+    )
+    tracking_url: str | None = strawberry.field(
+        description="A page of the carrier's where a person follows the delivery, when the "
+        "carrier gives one (Borzo)."
     )
     version: int = strawberry.field(
         description="Increments on every change; pass it as expectedVersion to update safely."
