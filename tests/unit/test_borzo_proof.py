@@ -94,8 +94,20 @@ def test_the_checkin_of_the_documents_example_as_the_destinations() -> None:
     event = order_event()
     order = event["order"]
     order["points"][1]["checkin"] = order["points"][0]["checkin"]
+    order["points"][1]["delivery"] = {"status": "finished"}
     update = parse(event)
     assert update.proof_of_delivery == ProofOfDelivery(recipient_name="Luvie Mevia Azzahra")
+
+
+@pytest.mark.parametrize("raw", ["courier_arrived", "return_planned", "return_finished"])
+def test_no_proof_of_delivery_of_a_destination_not_delivered(raw: str) -> None:
+    # A photo or a checkin where the parcel was not left proves no delivery.
+    event = order_event()
+    delivered(event["order"], delivery={"status": raw})
+    update = parse(event)
+    assert update.status != ShipmentStatus.DELIVERED
+    assert update.proof_of_delivery is None
+    assert update.tracking_url == TRACK
 
 
 def test_an_order_level_tracking_url_when_the_point_has_none() -> None:
@@ -205,10 +217,9 @@ def test_the_documents_delivery_callback_is_not_taken_for_the_destination() -> N
 def test_the_destinations_finished_is_a_delivery() -> None:
     event = delivery_event("finished", "SO-1")
     event["delivery"]["tracking_url"] = TRACK
-    event["delivery"]["status_datetime"] = VISITED
     update = parse(event)
     assert (update.status, update.carrier_status) == (ShipmentStatus.DELIVERED, "finished")
-    assert update.delivered_at == datetime.fromisoformat(VISITED)
+    assert update.delivered_at is None  # the order callback's courier_visit_datetime says
     assert update.tracking_url == TRACK
     assert update.log is not None and update.log.status == ShipmentStatus.DELIVERED
 

@@ -365,7 +365,7 @@ def order_view(
         estimated_pickup_at=_estimate(pickup, "required_start_datetime"),
         estimated_delivery_at=_estimate(destination, "required_finish_datetime"),
         cash_on_delivery=Money(cod, CURRENCY) if cod is not None and cod > 0 else None,
-        proof_of_delivery=proof_of_delivery_of(destination),
+        proof_of_delivery=proof_of_delivery_of(destination) if delivered_at is not None else None,
         tracking_url=tracking_url_of(order, destination),
         picked_up_at=picked_up_at_of(order, state),
     )

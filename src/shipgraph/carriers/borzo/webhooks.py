@@ -33,7 +33,7 @@ from shipgraph.carriers.parsing import (
     url,
     webhook_object,
 )
-from shipgraph.domain import ShipmentStatus, TrackingLog, TrackingUpdate
+from shipgraph.domain import TrackingLog, TrackingUpdate
 
 SIGNATURE_HEADER = "X-DV-Signature"
 
@@ -126,7 +126,8 @@ def _delivery_event(
     destination, and all its statuses apply (its ``finished`` is DELIVERED). Of any
     other delivery, a pickup status that every delivery of the order shares sets the
     status; a drop status only updates the courier (a stop's "finished" must not
-    read as DELIVERED)."""
+    read as DELIVERED). The delivery time is left to the order callback that follows
+    (its destination's courier_visit_datetime), so that it reads the same either way."""
     order_id = order_id_of(delivery.get("order_id"))
     raw = status_value(delivery.get("status"))
     if order_id is None or raw is None:
@@ -142,7 +143,6 @@ def _delivery_event(
             occurred_at=at,
             message=description if description != raw else None,
         )
-    delivered = status == ShipmentStatus.DELIVERED
     return TrackingUpdate(
         carrier=CARRIER,
         event_id=event_id(event),
@@ -152,7 +152,6 @@ def _delivery_event(
         carrier_status=raw if status is not None else None,
         log=log,
         courier=courier_of(delivery.get("courier"), at, None),
-        delivered_at=(parse_time(delivery.get("status_datetime")) or at) if delivered else None,
         tracking_url=url(delivery.get("tracking_url")) if destination else None,
     )
 
