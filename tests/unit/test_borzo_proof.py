@@ -131,6 +131,9 @@ def test_the_same_photo_twice_is_kept_once() -> None:
         "file:///etc/passwd",
         "https://example.com/" + "a" * 5000,
         "https://exa mple.com/a.jpg",
+        "https://example.com/\ud800.jpg",
+        "https://example.com/a\x00.jpg",
+        "https://example.com/a\n.jpg",
         "",
         12345,
         ["https://example.com/a.jpg"],
@@ -161,6 +164,15 @@ def test_a_checkin_of_the_wrong_shape_is_dropped(checkin: object) -> None:
     delivered(event["order"], checkin=checkin, courier_visit_datetime="yesterday")
     proof = parse(event).proof_of_delivery
     assert proof == ProofOfDelivery(photo_urls=(PLACE, SIGN))
+
+
+def test_unwritable_characters_leave_the_names() -> None:
+    event = order_event()
+    checkin = {"recipient_full_name": "Ani\x00 \ud800Lestari", "recipient_position": "\ud800"}
+    delivered(event["order"], checkin=checkin)
+    proof = parse(event).proof_of_delivery
+    assert proof is not None
+    assert (proof.recipient_name, proof.recipient_role) == ("Ani Lestari", None)
 
 
 def test_huge_names_are_cut() -> None:
