@@ -8,17 +8,21 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 
 from shipgraph.app import create_app
-from shipgraph.sandbox.mounts import BORZO_CALLBACK_SECRET
+from shipgraph.config import load_settings
+from shipgraph.domain import Shipment, ShipmentStatus
+from shipgraph.sandbox.mounts import BORZO_CALLBACK_SECRET, SandboxWiring, build_sandboxes
 from tests.integration.operations import CANCEL, CREATE, GET, SUBSCRIBE, UPDATE, shipment_input
 from tests.support.clock import days_ahead, stamp
 from tests.support.redis_server import free_port
 from tests.support.servers import serve
-from tests.support.stack import Backend, Stack, running_stack
+from tests.support.stack import KEYS, Backend, Stack, running_stack
 from tests.support.ws import TRANSPORT_WS, GraphQLSocket
 
 RATES = """
@@ -369,3 +373,92 @@ async def test_unknown_borzo_options_are_refused_with_their_path(stack: Stack) -
     assert error["code"] == "VALIDATION"
     assert error["field"][:3] == ["shipment", "carrierOptions", "BORZO"]
     assert await orders(stack) == []
+
+
+# --- proof of delivery -----------------------------------------------------------------------
+
+PICKUP_STEPS = ("available", "courier_assigned", "courier_departed", "courier_at_pickup")
+DROP_STEPS = ("active", "courier_arrived", "finished")
+
+
+async def stored(stack: Stack, shipment_id: str) -> Shipment:
+    """The shipment as the store has it (GraphQL does not show proof of delivery yet)."""
+    found = await stack.app.state.services.store.get("acme", shipment_id)
+    assert found is not None
+    return found
+
+
+async def assert_delivered_with_proof(stack: Stack, shipment_id: str, order_id: str) -> None:
+    [order] = await orders(stack)
+    drop = order["points"][-1]
+    files = f"{stack.sandbox}/borzo"
+    shipment = await stored(stack, shipment_id)
+    assert shipment.status == ShipmentStatus.DELIVERED
+    proof = shipment.proof_of_delivery
+    assert proof is not None
+    assert proof.photo_urls == (
+        f"{files}/photos/{order_id}/{drop['point_id']}/place.png",
+        f"{files}/photos/{order_id}/{drop['point_id']}/sign.png",
+    )
+    assert proof.recipient_name == "Sapta Apriyana"
+    assert proof.recorded_at is not None and proof.location is None
+    assert shipment.tracking_url == f"{files}/track/{order_id}/{drop['point_id']}"
+    assert shipment.picked_up_at is not None
+    photo = await stack.http.get(proof.photo_urls[0])
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+
+
+async def test_the_callbacks_of_a_delivery_carry_its_proof(stack: Stack) -> None:
+    booked = await book(stack, borzo_shipment())
+    order_id = booked["carrierShipmentId"]
+    await advance(stack, order_id, *PICKUP_STEPS, "parcel_picked_up", *DROP_STEPS)
+    await settled(stack, booked["id"])
+    await assert_delivered_with_proof(stack, booked["id"], order_id)
+
+
+@asynccontextmanager
+async def stack_without_callbacks(backend: Backend) -> AsyncIterator[Stack]:
+    """running_stack's gateway and simulators, but the simulators send no callback."""
+    sandbox_port, gateway_port = free_port(), free_port()
+    wiring = SandboxWiring(base_url=f"http://127.0.0.1:{sandbox_port}", gateway_url=None)
+    keys = ",".join(f"{tenant}:{key}" for tenant, key in KEYS.items())
+    config = load_settings(
+        **{**wiring.gateway_settings(), "api_keys": keys, **backend.settings()},
+        carrier_timeout_s=2.0,
+    )
+    async with AsyncExitStack() as exits:
+        sandbox = await exits.enter_async_context(
+            serve(build_sandboxes(wiring).app(), sandbox_port)
+        )
+        app = create_app(config)
+        gateway = await exits.enter_async_context(serve(app, gateway_port))
+        http = await exits.enter_async_context(httpx.AsyncClient(timeout=10))
+        yield Stack(gateway=gateway, sandbox=sandbox, http=http, settings=config, app=app)
+
+
+async def test_a_refresh_gives_the_proof_when_no_callback_came(backend: Backend) -> None:
+    async with stack_without_callbacks(backend) as stack:
+        booked = await book(stack, borzo_shipment())
+        order_id = booked["carrierShipmentId"]
+        await advance(stack, order_id, *PICKUP_STEPS, "parcel_picked_up", *DROP_STEPS)
+        assert (await stored(stack, booked["id"])).proof_of_delivery is None
+        refresh = "mutation R($id: ID!) { refreshShipment(id: $id) { status } }"
+        body = await stack.gql(refresh, {"id": booked["id"]})
+        assert body["data"]["refreshShipment"] == {"status": "DELIVERED"}, body
+        await assert_delivered_with_proof(stack, booked["id"], order_id)
+
+
+async def test_a_stop_finished_is_not_the_shipments_delivery(stack: Stack) -> None:
+    stop = {"name": "Rina", "phone": "6281234567890", "line1": "Jl. Kemang Raya No. 8"}
+    stop |= {"city": "Jakarta Selatan", "countryCode": "ID"}
+    shipment = borzo_shipment(carrierOptions={"BORZO": {"points": [stop]}})
+    booked = await book(stack, shipment)
+    order_id = booked["carrierShipmentId"]
+    await advance(stack, order_id, *PICKUP_STEPS, "parcel_picked_up", *DROP_STEPS)
+    await settled(stack, booked["id"])
+    at_the_stop = await stored(stack, booked["id"])
+    assert at_the_stop.status == ShipmentStatus.PICKED_UP
+    assert at_the_stop.proof_of_delivery is None and at_the_stop.delivered_at is None
+    await advance(stack, order_id, *DROP_STEPS)
+    await settled(stack, booked["id"])
+    await assert_delivered_with_proof(stack, booked["id"], order_id)

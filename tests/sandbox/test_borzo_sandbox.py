@@ -1184,6 +1184,42 @@ async def test_the_happy_path_sends_signed_callbacks(sandbox: Sandbox, receiver:
     assert (await sandbox.advance(order["order_id"])).status_code == 409
 
 
+async def test_a_finished_point_shows_its_checkin_photos_and_tracking_page(
+    sandbox: Sandbox, receiver: Receiver
+) -> None:
+    order = await sandbox.create(doc("create_order_request"))
+    order_id, drop_id = order["order_id"], order["points"][1]["point_id"]
+    await sandbox.steps(order_id, HAPPY_PATH.index("courier_arrived") + 1)
+    before = (await sandbox.ok("GET", "orders", params={"order_id": order_id}))["orders"][0]
+    assert before["points"][1]["place_photo_url"] is None
+    assert before["points"][1]["tracking_url"] is None
+    photo_path = f"/photos/{order_id}/{drop_id}/place.png"
+    assert (await sandbox.client.get(photo_path)).status_code == 404  # not taken yet
+
+    await sandbox.step(order_id, step="finished")
+    await sandbox.settle()
+    answer = await sandbox.ok("GET", "orders", params={"order_id": order_id})
+    pickup, drop = answer["orders"][0]["points"]
+    base = f"{sandbox.url}/photos/{order_id}/{drop_id}"
+    assert drop["place_photo_url"] == f"{base}/place.png"
+    assert drop["sign_photo_url"] == f"{base}/sign.png"
+    assert drop["tracking_url"] == f"{sandbox.url}/track/{order_id}/{drop_id}"
+    assert drop["checkin"] == {"recipient_full_name": "Penerima", "recipient_position": None}
+    assert pickup["place_photo_url"] is None and pickup["checkin"] is None
+    delivery = receiver.received[-1]["delivery"]
+    assert (delivery["status"], delivery["tracking_url"]) == ("finished", drop["tracking_url"])
+
+    plain = httpx.AsyncClient(timeout=5)  # a link handed to a recipient carries no token
+    async with plain:
+        for url in (drop["place_photo_url"], drop["sign_photo_url"]):
+            photo = await plain.get(url)
+            assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+        page = await plain.get(drop["tracking_url"])
+        assert page.status_code == 200 and "finished" in page.text
+        assert (await plain.get(f"{base}/selfie.png")).status_code == 404
+        assert (await plain.get(f"{sandbox.url}/track/{order_id}/1")).status_code == 404
+
+
 async def test_the_advance_answer_carries_the_order_and_its_callbacks(sandbox: Sandbox) -> None:
     order = await sandbox.create()
     answer = await sandbox.step(order["order_id"], step="available")

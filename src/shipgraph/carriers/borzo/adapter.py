@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from shipgraph.carriers.borzo import errors, rates, requests, webhooks
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
+    OrderView,
     courier_of,
     destination_point,
     has_client_order_id,
@@ -376,7 +378,7 @@ class BorzoCarrier(CarrierBase):
         status_text = state.carrier_status if state else "-"
         return TrackingUpdate(
             carrier=CARRIER,
-            event_id=f"borzo:track:{order_id}:{status_text}:{courier_id or '-'}",
+            event_id=f"borzo:track:{order_id}:{status_text}:{courier_id or '-'}{_told(view)}",
             carrier_shipment_id=str(order_id),
             tracking_number=view.order_name,
             status=state.status if state else None,
@@ -388,6 +390,9 @@ class BorzoCarrier(CarrierBase):
             estimated_pickup_at=view.estimated_pickup_at,
             estimated_delivery_at=view.estimated_delivery_at,
             cash_on_delivery=view.cash_on_delivery,
+            proof_of_delivery=view.proof_of_delivery,
+            tracking_url=view.tracking_url,
+            picked_up_at=view.picked_up_at,
         )
 
     async def courier(self, shipment: Shipment) -> Courier | None:
@@ -493,6 +498,15 @@ class BorzoCarrier(CarrierBase):
     def _invalid(self, operation: str, problems: Sequence[FieldError]) -> CarrierError:
         message = "; ".join(problem.message for problem in problems)
         return self._http.fail(operation, problems[0].code, message, field_errors=problems)
+
+
+def _told(view: OrderView) -> str:
+    """A digest of what a read can add under an unchanged status (photos, a check-in,
+    a tracking link, the pick-up time): a read that adds them is another event."""
+    told = (view.proof_of_delivery, view.tracking_url, view.picked_up_at)
+    if told == (None, None, None):
+        return ""
+    return ":" + hashlib.sha256(repr(told).encode()).hexdigest()[:16]
 
 
 def _label_content(label: Mapping[str, Any]) -> str | None:

@@ -9,12 +9,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shipgraph.carriers import parsing
-from shipgraph.carriers.parsing import amount, identifier, parse_time
+from shipgraph.carriers.parsing import amount, identifier, parse_time, url
 from shipgraph.carriers.status import StatusTable
 from shipgraph.domain import (
     CarrierCode,
     Courier,
     Money,
+    ProofOfDelivery,
     ShipmentStatus,
     TrackingLog,
 )
@@ -249,6 +250,59 @@ def happened_at(
     return None
 
 
+# The point's place_photo_url and sign_photo_url: at most these two photos are kept.
+PHOTO_FIELDS = ("place_photo_url", "sign_photo_url")
+PARCEL_COLLECTED = frozenset(
+    {
+        ShipmentStatus.PICKED_UP,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        ShipmentStatus.DELIVERY_FAILED,
+        ShipmentStatus.DELIVERED,
+        ShipmentStatus.RETURNING,
+        ShipmentStatus.RETURNED,
+    }
+)
+
+
+def proof_of_delivery_of(point: Mapping[str, Any]) -> ProofOfDelivery | None:
+    """What a point's examples carry once the courier checked in there.
+
+    The parameter lists leave these out; assumed from the order examples: photo URLs
+    are the courier's photos at the point, ``checkin`` names who received it and in
+    what role, ``courier_visit_datetime`` is when the courier was there. No location:
+    the point's coordinates are its address, not where the check-in was recorded.
+    """
+    photos = tuple(dict.fromkeys(f for f in (url(point.get(k)) for k in PHOTO_FIELDS) if f))
+    checkin = point.get("checkin")
+    checkin = checkin if isinstance(checkin, dict) else {}
+    name = text(checkin.get("recipient_full_name"), 200)
+    role = text(checkin.get("recipient_position"), 100)
+    if not photos and name is None and role is None:
+        return None
+    return ProofOfDelivery(
+        photo_urls=photos,
+        recipient_name=name,
+        recipient_role=role,
+        recorded_at=parse_time(point.get("courier_visit_datetime")),
+    )
+
+
+def tracking_url_of(order: Mapping[str, Any], point: Mapping[str, Any]) -> str | None:
+    """The destination point's ``tracking_url`` (the examples carry it per point),
+    else one on the order itself."""
+    return url(point.get("tracking_url")) or url(order.get("tracking_url"))
+
+
+def picked_up_at_of(order: Mapping[str, Any], state: OrderState | None) -> datetime | None:
+    """The pick-up point's ``courier_visit_datetime`` once the parcel is collected:
+    read as the time the courier was at the pick-up, where the parcel was taken (the
+    document shows the field, always null, and does not define it)."""
+    if state is None or state.status not in PARCEL_COLLECTED:
+        return None
+    return parse_time((pickup_point(order) or {}).get("courier_visit_datetime"))
+
+
 @dataclass(frozen=True, slots=True)
 class OrderView:
     """What an order (from orders, a callback or an edit) says about the shipment."""
@@ -263,6 +317,9 @@ class OrderView:
     estimated_pickup_at: datetime | None
     estimated_delivery_at: datetime | None
     cash_on_delivery: Money | None
+    proof_of_delivery: ProofOfDelivery | None
+    tracking_url: str | None
+    picked_up_at: datetime | None
 
 
 def order_view(
@@ -308,6 +365,9 @@ def order_view(
         estimated_pickup_at=_estimate(pickup, "required_start_datetime"),
         estimated_delivery_at=_estimate(destination, "required_finish_datetime"),
         cash_on_delivery=Money(cod, CURRENCY) if cod is not None and cod > 0 else None,
+        proof_of_delivery=proof_of_delivery_of(destination) if delivered_at is not None else None,
+        tracking_url=tracking_url_of(order, destination),
+        picked_up_at=picked_up_at_of(order, state),
     )
 
 

@@ -26,7 +26,13 @@ from shipgraph.carriers.borzo.mapping import (
     status_value,
     text,
 )
-from shipgraph.carriers.parsing import body_event_id, identifier, parse_time, webhook_object
+from shipgraph.carriers.parsing import (
+    body_event_id,
+    identifier,
+    parse_time,
+    url,
+    webhook_object,
+)
 from shipgraph.domain import TrackingLog, TrackingUpdate
 
 SIGNATURE_HEADER = "X-DV-Signature"
@@ -104,23 +110,30 @@ def _order_event(
         estimated_pickup_at=view.estimated_pickup_at,
         estimated_delivery_at=view.estimated_delivery_at,
         cash_on_delivery=view.cash_on_delivery,
+        proof_of_delivery=view.proof_of_delivery,
+        tracking_url=view.tracking_url,
+        picked_up_at=view.picked_up_at,
     )
 
 
 def _delivery_event(
     event: dict[str, Any], delivery: dict[str, Any], at: datetime
 ) -> TrackingUpdate:
-    """A delivery callback names its point only by point_id, which the body cannot
-    place in the route (1.2 removed pickup_point/dropoff_point), so it cannot tell the
-    destination from an extra stop. Statuses of the pickup that every delivery of the
-    order shares set the status and log it; a status of the drop at that point only
-    updates the courier: the order callbacks carry every point, and there the
-    destination decides (a stop's "finished" must not read as DELIVERED)."""
+    """A delivery callback is about one point, named by point_id, which the body
+    cannot place in the route (1.2 removed pickup_point/dropoff_point). The gateway
+    writes ``client_order_id`` on the destination point only (requests.order_body),
+    and the delivery object repeats it: a delivery carrying one is the shipment's
+    destination, and all its statuses apply (its ``finished`` is DELIVERED). Of any
+    other delivery, a pickup status that every delivery of the order shares sets the
+    status; a drop status only updates the courier (a stop's "finished" must not
+    read as DELIVERED). The delivery time is left to the order callback that follows
+    (its destination's courier_visit_datetime), so that it reads the same either way."""
     order_id = order_id_of(delivery.get("order_id"))
     raw = status_value(delivery.get("status"))
     if order_id is None or raw is None:
         raise WebhookRejected(400, "the delivery has no readable order_id or status")
-    status = DELIVERY_STATUS[raw] if raw in PICKUP_LEG else None
+    destination = is_destination(delivery)
+    status = DELIVERY_STATUS[raw] if destination or raw in PICKUP_LEG else None
     log = None
     if status is not None:
         description = text(delivery.get("status_description"))
@@ -139,4 +152,11 @@ def _delivery_event(
         carrier_status=raw if status is not None else None,
         log=log,
         courier=courier_of(delivery.get("courier"), at, None),
+        tracking_url=url(delivery.get("tracking_url")) if destination else None,
     )
+
+
+def is_destination(delivery: Mapping[str, Any]) -> bool:
+    """Whether the delivery is of the point the gateway booked as the destination."""
+    marker = delivery.get("client_order_id")
+    return isinstance(marker, str) and marker.strip() != ""

@@ -28,6 +28,13 @@ Handler = Callable[[Request], Awaitable[dict[str, Any]]]
 # HTTP method, then the JSON body, then the parameters.
 
 
+def base_url(request: Request) -> str:
+    """Where this app is reachable, with the prefix it is mounted under (``request.base_url``
+    is the top-level app's root)."""
+    root: str = request.scope.get("root_path", "")
+    return f"{request.url.scheme}://{request.url.netloc}{root}".rstrip("/")
+
+
 def success(**fields: Any) -> BorzoResponse:
     return BorzoResponse({"is_successful": True, **fields})
 
@@ -45,7 +52,8 @@ def vendor_routes(state: BorzoSandboxState) -> list[Route]:
         }
 
     async def create(request: Request) -> dict[str, Any]:
-        return {"order": order_json(await state.create(json_object(await request.body())))}
+        body = json_object(await request.body())
+        return {"order": order_json(await state.create(body, base_url(request)))}
 
     async def edit(request: Request) -> dict[str, Any]:
         return {"order": order_json(await state.edit(json_object(await request.body())))}

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from shipgraph.sandbox.borzo.api import vendor_routes
 from shipgraph.sandbox.borzo.control import control_routes
 from shipgraph.sandbox.borzo.errors import ApiError, error_body
+from shipgraph.sandbox.borzo.files import file_routes
 from shipgraph.sandbox.borzo.state import BorzoSandboxState
 from shipgraph.sandbox.simulation import simulator_app
 
@@ -42,8 +43,8 @@ def create_borzo_sandbox(
     return simulator_app(
         "borzo",
         state,
-        # Control routes first: the vendor route catches every other path.
-        [*control_routes(state), *vendor_routes(state)],
+        # Control and file routes first: the vendor route catches every other path.
+        [*control_routes(state), *file_routes(state), *vendor_routes(state)],
         faults=state.faults,
         error_body=error_body,
         exception_handlers={Exception: _server_error},

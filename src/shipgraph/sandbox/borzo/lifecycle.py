@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from shipgraph.sandbox.borzo import files
 from shipgraph.sandbox.borzo.errors import ControlError
 from shipgraph.sandbox.borzo.geo import Position
 from shipgraph.sandbox.borzo.model import (
@@ -210,8 +211,7 @@ def _delivery_step(
         if done:
             _arrive(order, point, now)
             point.arrival_finish = now
-            recipient = point.contact_name or RECIPIENT
-            point.checkin = {"recipient_full_name": recipient, "recipient_position": None}
+            _check_in(order, point)
         if name == RETURN_FINISHED and order.courier is not None:
             order.courier.position = _position(order.points[0])
 
@@ -329,6 +329,16 @@ def _target(order: Order, inp: StepInput) -> Point:
 
 def _position(point: Point) -> Position:
     return point.position or (0.0, 0.0)
+
+
+def _check_in(order: Order, point: Point) -> None:
+    """What the document's point examples carry of a visited point: who received it
+    (``checkin``), the courier's photos and the point's tracking page."""
+    recipient = point.contact_name or RECIPIENT
+    point.checkin = {"recipient_full_name": recipient, "recipient_position": None}
+    point.place_photo_url = files.photo_url(order, point, files.PLACE)
+    point.sign_photo_url = files.photo_url(order, point, files.SIGN)
+    point.tracking_url = files.tracking_url(order, point)
 
 
 def _arrive(order: Order, point: Point, now: datetime) -> None:

@@ -85,6 +85,10 @@ WINDOW = timedelta(minutes=30)
 BETWEEN_POINTS = timedelta(hours=1)
 
 
+OFFLINE_BASE_URL = "https://borzo-sandbox.invalid"
+"""The base of the files of an order placed without a request (a test of the state)."""
+
+
 def jakarta_now() -> datetime:
     return datetime.now(JAKARTA).replace(microsecond=0)
 
@@ -146,6 +150,9 @@ class Point:
     arrival_start: datetime | None = None
     arrival_finish: datetime | None = None
     checkin: dict[str, Any] | None = None
+    place_photo_url: str | None = None
+    sign_photo_url: str | None = None
+    tracking_url: str | None = None
 
     @property
     def position(self) -> Position | None:
@@ -218,6 +225,8 @@ class Order:
     """Where the courier is with the pick-up: a pre-pick-up delivery status, or None."""
     held_status: str | None = None
     last_callback: tuple[str, bytes] | None = None
+    base_url: str = OFFLINE_BASE_URL
+    """Where the simulator was reached when the order was placed: its files are there."""
     last_step_at: float = field(default_factory=time.monotonic)
 
     @property

@@ -132,7 +132,7 @@ class BorzoSandboxState(Simulation):
                 point.estimated_arrival = point.required_start
             return order, ch.tree()
 
-    async def create(self, body: dict[str, Any]) -> Order:
+    async def create(self, body: dict[str, Any], base_url: str | None = None) -> Order:
         async with self.lock:
             ch = Checker()
             parsed = parse_object(ch, body, ORDER, (), create=True)
@@ -150,6 +150,8 @@ class BorzoSandboxState(Simulation):
             # The document's example answers "available"; orders start at its "new" ("waiting
             # for verification") so the dispatcher's step to "available" is seen too.
             order.order_id = self.ids.take("order")
+            if base_url is not None:
+                order.base_url = base_url
             self._number(order)
             self.promo_used = self.promo_used or order.promo_code is not None
             self.orders[order.order_id] = order

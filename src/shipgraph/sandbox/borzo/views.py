@@ -81,12 +81,12 @@ def point_json(point: Point) -> dict[str, Any]:
         "floor_number": texts["floor_number"],
         "apartment_number": texts["apartment_number"],
         "invisible_mile_navigation_instructions": texts["invisible_mile_navigation_instructions"],
-        "place_photo_url": None,
-        "sign_photo_url": None,
+        "place_photo_url": point.place_photo_url,
+        "sign_photo_url": point.sign_photo_url,
         "checkin_code": None,
         "checkin": point.checkin,
         "is_return_point": point.is_return_point,
-        "tracking_url": None,
+        "tracking_url": point.tracking_url,
         "delivery": {"status": point.delivery.status} if point.delivery else None,
     }
 
@@ -209,5 +209,5 @@ def delivery_json(order: Order, point: Point) -> dict[str, Any]:
         "courier": courier_json(order),
         "packages": [package_json(package) for package in point.packages],
         "checkin_issue_name": None,
-        "tracking_url": None,
+        "tracking_url": point.tracking_url,
     }
