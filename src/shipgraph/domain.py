@@ -196,6 +196,8 @@ class Parcel:
     height_cm: float | None = None
     description: str | None = None
     items: tuple[ParcelItem, ...] = ()
+    volumetric_weight_kg: float | None = None
+    """The weight a carrier charges by for the parcel's size, when the sender knows it."""
 
 
 @dataclass(frozen=True, slots=True)

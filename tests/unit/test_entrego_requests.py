@@ -316,3 +316,21 @@ def test_patch_old_value_falls_back_to_the_booked_value() -> None:
 def test_patch_of_two_parcels_is_refused() -> None:
     built = patch_body(booked_shipment(), ShipmentPatch(parcels=(Parcel(), Parcel())))
     assert [e.field for e in built.errors] == [("patch", "parcels")]
+
+
+def test_a_parcels_volumetric_weight_is_sent_and_patched() -> None:
+    # Appendix B lists weightVolumetric among the updatable parameters.
+    base = doc_request()
+    options = {k: v for k, v in base.carrier_options["ENTREGO"].items() if k != "weightVolumetric"}
+    parcel = replace(base.parcels[0], volumetric_weight_kg=2.3)
+    request = replace(base, parcels=(parcel,), carrier_options={"ENTREGO": options})
+    assert body_of(request) == fixture("entrego", "sales_order_request")
+    booked = booked_shipment(parcels=(Parcel(weight_kg=1.5, volumetric_weight_kg=2.3),))
+    built = patch_body(booked, ShipmentPatch(parcels=(Parcel(volumetric_weight_kg=3.1),)))
+    assert built.errors == []
+    assert built.payload == {
+        "weightVolumetric": {"oldValue": 2.3, "newValue": 3.1, "realPatch": True}
+    }
+    unknown = booked_shipment(parcels=(Parcel(weight_kg=1.5),))  # the booked value is the old
+    built = patch_body(unknown, ShipmentPatch(parcels=(Parcel(volumetric_weight_kg=3.1),)))
+    assert built.payload["weightVolumetric"]["oldValue"] == 2.3

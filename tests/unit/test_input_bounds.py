@@ -250,10 +250,18 @@ def test_a_hostile_entrego_token_lives_the_documented_24_hours(claims: bytes) ->
 
 def test_measures_are_bounded() -> None:
     item = ParcelItem(name="x", quantity=1e308, weight_kg=float("inf"))
-    parcel = Parcel(weight_kg=1e308, length_cm=10_001, width_cm=-1, height_cm=5, items=(item,))
+    parcel = Parcel(
+        weight_kg=1e308,
+        length_cm=10_001,
+        width_cm=-1,
+        height_cm=5,
+        items=(item,),
+        volumetric_weight_kg=float("nan"),
+    )
     found = problems(validate_request(request(parcels=(parcel,)), NOW))
     assert found == {
         ("shipment", "parcels", "0", "weightKg"): "must be at most 50000",
+        ("shipment", "parcels", "0", "volumetricWeightKg"): "must be greater than 0",
         ("shipment", "parcels", "0", "lengthCm"): "must be at most 10000",
         ("shipment", "parcels", "0", "widthCm"): "must be greater than 0",
         ("shipment", "parcels", "0", "items", "0", "quantity"): "must be at most 1e+06",

@@ -61,6 +61,7 @@ MAX_SIDE_CM = 10_000.0
 MAX_QUANTITY = 1_000_000.0
 _MEASURES = {
     "weight_kg": MAX_WEIGHT_KG,
+    "volumetric_weight_kg": MAX_WEIGHT_KG,
     "length_cm": MAX_SIDE_CM,
     "width_cm": MAX_SIDE_CM,
     "height_cm": MAX_SIDE_CM,
@@ -144,8 +145,8 @@ def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
         return
     for p, parcel in enumerate(parcels):
         here = (*path, str(p))
-        for name in ("weight_kg", "length_cm", "width_cm", "height_cm"):
-            yield from _positive(getattr(parcel, name), (*here, camel_case(name)), _MEASURES[name])
+        for name, most in _MEASURES.items():
+            yield from _positive(getattr(parcel, name), (*here, camel_case(name)), most)
         yield from _text(parcel.description, MAX_PARCEL_DESCRIPTION, (*here, "description"))
         if len(parcel.items) > MAX_ITEMS:
             yield _error((*here, "items"), f"at most {MAX_ITEMS} items")

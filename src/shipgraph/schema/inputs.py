@@ -159,6 +159,13 @@ class ParcelInput:
     items: list[ParcelItemInput] | None = strawberry.field(
         default=None, description="The goods in it; at most 200."
     )
+    volumetric_weight_kg: float | None = strawberry.field(
+        default=None,
+        description="The weight in kilograms the carrier charges by for the parcel's size, "
+        "when you know it; greater than 0, at most 50 000. Entrego takes it at booking and "
+        "in updateShipment (weightVolumetric); carrierOptions.ENTREGO.weightVolumetric, if "
+        "given, wins at booking. Other carriers work it out themselves.",
+    )
 
     def to_domain(self) -> domain.Parcel:
         return domain.Parcel(
@@ -168,6 +175,7 @@ class ParcelInput:
             height_cm=self.height_cm,
             description=self.description,
             items=tuple(item.to_domain() for item in self.items or ()),
+            volumetric_weight_kg=self.volumetric_weight_kg,
         )
 
 

@@ -303,6 +303,10 @@ class Parcel:
     height_cm: float | None = strawberry.field(description="Height in centimetres.")
     description: str | None = strawberry.field(description="What this parcel holds.")
     items: list[ParcelItem] = strawberry.field(description="The goods in it; may be empty.")
+    volumetric_weight_kg: float | None = strawberry.field(
+        description="The weight in kilograms the carrier charges by for the size, as you "
+        "gave it (Entrego's weightVolumetric); null when not given."
+    )
 
 
 @strawberry.type(description="One part of a rate's price.")

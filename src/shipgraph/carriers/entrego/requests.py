@@ -72,6 +72,7 @@ PATCH_SOURCES: dict[str, str] = {
 PATCHABLE = ("instructions", "parcels", "pickup_at")
 _DIMENSIONS = (
     ("weightActual", "weight_kg"),
+    ("weightVolumetric", "volumetric_weight_kg"),
     ("length", "length_cm"),
     ("width", "width_cm"),
     ("height", "height_cm"),
