@@ -4,12 +4,17 @@ exception. Fed the carrier documents' own example phones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from shipgraph.carriers.borzo.requests import borzo_phone
+from shipgraph.carriers.entrego.requests import entrego_phone
+from shipgraph.carriers.envio.mapping import envio_phone
+from shipgraph.carriers.envoy.requests import envoy_phone
 from shipgraph.domain import Address, ErrorCode, Parcel, ShipmentRequest
 from shipgraph.phones import MAX_PHONE, InvalidPhone, to_e164
 from shipgraph.resolvers.validation import checked_request, validate_request, with_e164_phones
@@ -163,3 +168,44 @@ def test_with_an_unknown_country_only_an_international_number_parses() -> None:
             "is not a valid phone number: write it as +62 812-3456-7890 (its country code first)",
         ),
     ]
+
+
+# --- each carrier's format, from the one E.164 form ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "region", "format_phone"),
+    [
+        # envio.md, Shipment Creating > Request: country code, no plus.
+        ("628767438745", "ID", envio_phone),
+        ("6285156701828", "ID", envio_phone),
+        # borzo.txt, Parameter data types > phone: country code, no plus.
+        ("6288800000001", "ID", borzo_phone),
+        # entrego.txt, Order Creation > Request: a Philippine number with its trunk 0.
+        ("09123456789", "PH", entrego_phone),
+        ("09987654321", "PH", entrego_phone),
+        # envoy.txt, Create Shipment > Request: E.164.
+        ("+447261812509", "US", envoy_phone),
+        ("+442046194615", "US", envoy_phone),
+    ],
+)
+def test_each_carrier_is_sent_the_phone_as_its_document_writes_it(
+    written: str, region: str, format_phone: Callable[[str], str]
+) -> None:
+    assert format_phone(to_e164(written, region)) == written
+
+
+@pytest.mark.parametrize(
+    "typed", ["0812-3456-7890", "+62 812 3456 7890", "(0812) 3456.7890", "6281234567890"]
+)
+def test_however_typed_an_indonesian_phone_reaches_each_carrier_alike(typed: str) -> None:
+    e164 = to_e164(typed, "ID")
+    assert envio_phone(e164) == borzo_phone(e164) == "6281234567890"
+    assert envoy_phone(e164) == "+6281234567890"
+
+
+def test_entrego_sends_a_foreign_phone_in_e164_as_its_answers_echo() -> None:
+    # entrego.txt, Order Creation > Response: "phone" : "+639123456789".
+    assert entrego_phone("+6281234567890") == "+6281234567890"
+    assert entrego_phone(to_e164("0917 555 1234", "PH")) == "09175551234"
+    assert entrego_phone(to_e164("+63 2 8123 4567", "PH")) == "0281234567"
