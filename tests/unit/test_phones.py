@@ -155,19 +155,20 @@ def test_the_message_shows_the_countrys_own_example() -> None:
     ]
 
 
-def test_with_an_unknown_country_only_an_international_number_parses() -> None:
-    errors = validate_request(request("+6281234567890", "081234567890", country_code="XX"), NOW)
+def test_with_an_unknown_country_only_the_country_is_refused() -> None:
+    # 0812-3456-7890 means nothing until the country is known.
+    errors = validate_request(request("+6281234567890", "0812-3456-7890", country_code="XX"), NOW)
+    country = "must be an ISO 3166-1 alpha-2 code such as ID"
     assert [(e.field, e.message) for e in errors] == [
-        (("shipment", "origin", "countryCode"), "must be an ISO 3166-1 alpha-2 code such as ID"),
-        (
-            ("shipment", "destination", "countryCode"),
-            "must be an ISO 3166-1 alpha-2 code such as ID",
-        ),
-        (
-            ("shipment", "destination", "phone"),
-            "is not a valid phone number: write it as +62 812-3456-7890 (its country code first)",
-        ),
+        (("shipment", "origin", "countryCode"), country),
+        (("shipment", "destination", "countryCode"), country),
     ]
+
+
+def test_an_international_number_needs_no_region() -> None:
+    assert to_e164("+63 917 555 1234", None) == "+639175551234"
+    with pytest.raises(InvalidPhone, match="write it as \\+62 812-3456-7890 \\(its country"):
+        to_e164("0917 555 1234", None)
 
 
 # --- each carrier's format, from the one E.164 form ------------------------------------

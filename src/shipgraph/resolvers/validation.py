@@ -169,18 +169,18 @@ def _address_problems(address: Address, path: Path) -> Iterator[FieldError]:
 
 def _e164(address: Address) -> str | None:
     """The address's phone in E.164 (None when it has none); a national number is the
-    address country's (with an unknown country, only +<code> numbers parse). Raises
-    InvalidPhone."""
+    address country's. Raises InvalidPhone."""
     if _blank(address.phone):
         return None
-    region = address.country_code if country_known(address.country_code) else None
-    return to_e164(str(address.phone), region)
+    return to_e164(str(address.phone), address.country_code)
 
 
 def checked_address(address: Address, path: Path) -> tuple[Address, list[FieldError]]:
     """The address with its phone in E.164, and what is wrong with it."""
     errors = list(_address_problems(address, path))
-    if any(error.field == (*path, "phone") for error in errors):
+    # Without its country a national number means nothing: the country's error is enough.
+    unreadable = {(*path, "phone"), (*path, "countryCode")}
+    if any(error.field in unreadable for error in errors):
         return address, errors
     try:
         phone = _e164(address)
