@@ -117,7 +117,7 @@ def _address(address: Address, *, pickup_name: str | None) -> dict[str, Any]:
     line = ", ".join(part for part in (address.line1, address.line2) if part)
     body: dict[str, Any] = {
         "contact_person": address.name,
-        "phone_number": envio_phone(address.phone) if address.phone else address.phone,
+        "phone_number": envio_phone(address.phone) if address.phone else None,
         "address": line,
         "province": address.province,
         "regency": address.city,
