@@ -164,7 +164,7 @@ class Address:
     country_code: str
     name: str | None = None
     company: str | None = None
-    phone: str | None = None
+    phone: str | None = None  # E.164 (+6281234567890) once validated: shipgraph.phones
     email: str | None = None
     line2: str | None = None
     village: str | None = None

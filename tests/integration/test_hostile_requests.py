@@ -169,6 +169,40 @@ async def test_absurd_measures_are_validation_errors(gateway: Stack, carrier: st
     }
 
 
+@pytest.mark.parametrize("carrier", CARRIERS)
+@pytest.mark.parametrize(
+    "phone",
+    ["9" * 10_000, "😀", "0812\u00003456", "0812", "0812 3456 7890 ext. 9", "٠٨١٢٣٤٥٦٧٨٩٠"],
+    ids=["long", "emoji", "nul", "short", "extension", "arabic-indic"],
+)
+async def test_a_phone_no_one_can_dial_is_a_validation_error_at_its_field(
+    gateway: Stack, carrier: str, phone: str
+) -> None:
+    destination = {**shipment_input()["destination"], "phone": phone}
+    variables = booking(carrier, destination=destination)
+    response = await post(gateway, {"query": CREATE, "variables": variables})
+    assert user_errors(response, "createShipment") == {
+        ("shipment", "destination", "phone"): "VALIDATION"
+    }
+    shipment = variables["input"]["shipment"]
+    response = await post(gateway, {"query": RATES, "variables": {"input": {"shipment": shipment}}})
+    assert codes(response) == ["VALIDATION"]
+
+
+@pytest.mark.parametrize("carrier", CARRIERS)
+async def test_codes_that_name_no_country_or_currency_are_validation_errors(
+    gateway: Stack, carrier: str
+) -> None:
+    destination = {**shipment_input()["destination"], "countryCode": "XX"}
+    cod = {"amount": "1", "currency": "QQQ"}
+    variables = booking(carrier, destination=destination, cashOnDelivery=cod)
+    response = await post(gateway, {"query": CREATE, "variables": variables})
+    assert user_errors(response, "createShipment") == {
+        ("shipment", "destination", "countryCode"): "VALIDATION",
+        ("shipment", "cashOnDelivery", "currency"): "VALIDATION",
+    }
+
+
 async def test_rates_refuse_absurd_money_before_asking_anyone(gateway: Stack) -> None:
     shipment = shipment_input("SO-rates", cashOnDelivery={"amount": "1E+20", "currency": "IDR"})
     response = await post(gateway, {"query": RATES, "variables": {"input": {"shipment": shipment}}})

@@ -318,11 +318,12 @@ async def test_create_with_multi_stop_and_cod(fake: FakeBorzo) -> None:
     fake.on("POST /create-order", fixture("borzo", "edit_order_add_point_response"))
     request = doc_request(
         cash_on_delivery=Money(Decimal("42000"), "IDR"),
-        carrier_options={"BORZO": {"points": [{"line1": "Jl. Stop", "phone": "62811"}]}},
+        carrier_options={"BORZO": {"points": [{"line1": "Jl. Stop", "phone": "0811 1111 111"}]}},
     )
     result = await carrier(fake).create(request)
     [body] = fake.bodies("POST /create-order")
     assert [p["address"] for p in body["points"]][1] == "Jl. Stop"
+    assert body["points"][1]["contact_person"] == {"phone": "628111111111"}
     assert body["points"][2]["taking_amount"] == "42000.00"
     assert body["points"][2]["is_cod_cash_voucher_required"] is True
     assert result.carrier_data["destination_point_id"] == 202687

@@ -60,7 +60,12 @@ def test_the_documents_error_example() -> None:
     ]
 
 
-STOPS = {"points": [{"line1": "Jl. Stop 1", "phone": "1"}, {"line1": "Jl. Stop 2", "phone": "2"}]}
+STOPS = {
+    "points": [
+        {"line1": "Jl. Stop 1", "phone": "0812 1111 2222"},
+        {"line1": "Jl. Stop 2", "phone": "0813 3333 4444"},
+    ]
+}
 PARCELS = (
     Parcel(description="Kardus"),
     Parcel(items=(ParcelItem("Payung", 1, sku="1"), ParcelItem("Topi", 2))),

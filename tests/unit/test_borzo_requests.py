@@ -29,7 +29,8 @@ DROP_LINE = (
     "Jl. Raya Ragunan No.39, RT.1/RW.2, Ps. Minggu, Kota Jakarta Selatan, "
     "Daerah Khusus Ibukota Jakarta 12540"
 )
-PHONE = "6288800000001"
+# Parameter data types > phone, as the API keeps it (E.164).
+PHONE = "+6288800000001"
 WIB = "+07:00"
 # The document's orders are made at this moment (create-order example 1's created_datetime).
 NOW = datetime.fromisoformat("2024-12-04T00:21:48+07:00")
@@ -96,7 +97,7 @@ def test_full_request_body() -> None:
             postal_code="15310",
             country_code="ID",
             name="Gudang",
-            phone="628111",
+            phone="+628111111111",
             coordinates=GeoPoint(-6.3037234, 106.6886525),
         ),
         parcels=(
@@ -126,7 +127,7 @@ def test_full_request_body() -> None:
     pickup, drop = body["points"]
     assert pickup == {
         "address": "Jl. A 1, Blok C, Tangerang, Banten, 15310",
-        "contact_person": {"name": "Gudang", "phone": "628111"},
+        "contact_person": {"name": "Gudang", "phone": "628111111111"},
         "latitude": "-6.3037234",
         "longitude": "106.6886525",
         "required_start_datetime": "2024-12-04T00:51:48+07:00",
@@ -160,7 +161,12 @@ def test_weight_from_items_when_the_parcel_has_none() -> None:
 
 
 def test_options_and_extra_stops_between_origin_and_destination() -> None:
-    stop = {"line1": "Jl. Stop 2", "phone": "6281", "name": "Budi", "instructions": "Gate B"}
+    stop = {
+        "line1": "Jl. Stop 2",
+        "phone": "0812 1111 2222",
+        "name": "Budi",
+        "instructions": "Gate B",
+    }
     request = with_options(
         {
             "vehicle_type_id": 7,
@@ -169,7 +175,12 @@ def test_options_and_extra_stops_between_origin_and_destination() -> None:
             "is_thermobox_required": False,
             "payment_method": "cash",
             "points": [
-                {"line1": "Jl. Stop 1", "phone": "6280", "latitude": -6.2, "longitude": 106},
+                {
+                    "line1": "Jl. Stop 1",
+                    "phone": "6281333334444",
+                    "latitude": -6.2,
+                    "longitude": 106,
+                },
                 stop,
             ],
         }
@@ -186,7 +197,8 @@ def test_options_and_extra_stops_between_origin_and_destination() -> None:
     assert addresses == [PICKUP_LINE, "Jl. Stop 1", "Jl. Stop 2", DROP_LINE]
     assert (body["points"][1]["latitude"], body["points"][1]["longitude"]) == ("-6.2", "106")
     assert body["points"][2]["note"] == "Gate B"
-    assert body["points"][2]["contact_person"] == {"name": "Budi", "phone": "6281"}
+    assert body["points"][1]["contact_person"] == {"phone": "6281333334444"}
+    assert body["points"][2]["contact_person"] == {"name": "Budi", "phone": "6281211112222"}
     roles = [slot.role for slot in built.layout.points]
     assert roles == ["pickup", "stop", "stop", "destination"]
 
@@ -251,6 +263,9 @@ def test_a_quote_needs_neither_phones_nor_description() -> None:
         ({"points": [{"line1": "x", "latitude": 1}]}, ("points", "0", "longitude")),
         ({"points": [{"line1": "x", "latitude": 91, "longitude": 0}]}, ("points", "0", "latitude")),
         ({"points": [{"line1": 5}]}, ("points", "0", "line1")),
+        ({"points": [{"line1": "x", "phone": "0812"}]}, ("points", "0", "phone")),
+        ({"points": [{"line1": "x", "phone": "😀" * 10_000}]}, ("points", "0", "phone")),
+        ({"points": [{"line1": "x", "phone": "+63 917 555 1234x"}]}, ("points", "0", "phone")),
     ],
 )
 def test_option_checks(options: object, path: tuple[str, ...]) -> None:

@@ -51,7 +51,7 @@ def doc_request(**changes: Any) -> ShipmentRequest:
             line1="Pickup Address",
             country_code="PH",
             name="Pickup Name",
-            phone="09987654321",
+            phone="+639987654321",
             email="pickup.name@example.com",
             village="Test Barangay",
             city="Pickup City",
@@ -62,7 +62,7 @@ def doc_request(**changes: Any) -> ShipmentRequest:
             line1="Recipient Address",
             country_code="PH",
             name="Recipient Name",
-            phone="09123456789",
+            phone="+639123456789",
             email="recipient.name@example.com",
             village="Test Barangay",
             city="Recipient City",
@@ -99,7 +99,7 @@ def marketplace_request() -> ShipmentRequest:
         options.pop(key)
     return replace(
         base,
-        origin=replace(base.origin, phone="09123456789"),
+        origin=replace(base.origin, phone="+639123456789"),
         cash_on_delivery=None,
         declared_value=Money(Decimal("0"), "PHP"),
         deliver_by=None,

@@ -23,7 +23,11 @@ from shipgraph.observability import get_logger
 from shipgraph.resolvers.context import Services
 from shipgraph.resolvers.errors import BAD_USER_INPUT, api_error, from_carrier_error
 from shipgraph.resolvers.shipments import ShipmentService
-from shipgraph.resolvers.validation import tracking_number_problem, validate_request
+from shipgraph.resolvers.validation import (
+    tracking_number_problem,
+    validate_request,
+    with_e164_phones,
+)
 from shipgraph.store.base import (
     COUNT_CAP,
     InvalidCursor,
@@ -202,8 +206,10 @@ async def quote(
     request: ShipmentRequest,
     asked: Sequence[CarrierCode] | None,
 ) -> tuple[list[Rate], list[CarrierFailure]]:
-    """Every asked carrier concurrently, one deadline for the whole quote. A carrier
-    that made a shipment to quote (Envoy) has it kept as the tenant's DRAFT."""
+    """Every asked carrier concurrently, one deadline for the whole quote, for a
+    request validation_error found valid. A carrier that made a shipment to quote
+    (Envoy) has it kept as the tenant's DRAFT."""
+    request = with_e164_phones(request)
     codes = (
         list(dict.fromkeys(asked)) if asked else services.registry.with_capability(Capability.RATES)
     )

@@ -35,9 +35,9 @@ from shipgraph.resolvers.errors import from_carrier_error
 from shipgraph.resolvers.validation import (
     MAX_INSTRUCTIONS,
     MAX_LABEL_IDS,
+    checked_request,
     text_problem,
     validate_patch,
-    validate_request,
 )
 from shipgraph.store.base import IdempotencyState
 
@@ -84,7 +84,7 @@ class ShipmentService:
         rate_id: str | None,
         idempotency_key: str | None,
     ) -> Outcome:
-        errors = validate_request(request, self._services.clock())
+        request, errors = checked_request(request, self._services.clock())
         code, choice_error = self._chosen_carrier(carrier, rate_id)
         if choice_error is not None:
             errors.append(choice_error)

@@ -6,12 +6,16 @@ so a form can put the message next to the right box.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pycountry
 
 from shipgraph.carriers.base import camel_case
 from shipgraph.domain import (
@@ -25,6 +29,7 @@ from shipgraph.domain import (
     ShipmentRequest,
     money_amount_problem,
 )
+from shipgraph.phones import MAX_PHONE, InvalidPhone, to_e164
 
 Path = tuple[str, ...]
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -44,7 +49,7 @@ MAX_TRACKING_NUMBER = 64
 _ADDRESS_TEXT = {
     "name": 200,
     "company": 200,
-    "phone": 32,
+    "phone": MAX_PHONE,
     "email": 254,
     "line1": 350,
     "line2": 350,
@@ -54,6 +59,8 @@ _ADDRESS_TEXT = {
     "province": 200,
     "postal_code": 20,
 }
+# ISO 4217's codes for "no currency" and for testing: no amount is in either.
+_NOT_MONEY = frozenset({"XXX", "XTS"})
 # Measures past any vehicle a carrier sends (carriers enforce their own, lower limits):
 # they keep unit conversions (kg to oz, cm to mm, into integers) finite.
 MAX_WEIGHT_KG = 50_000.0
@@ -105,10 +112,32 @@ def _text(value: str | None, limit: int, path: Path) -> Iterator[FieldError]:
         yield _error(path, problem)
 
 
+@functools.cache
+def _countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes of the countries that exist (XX, AA and ZZ do not)."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes of the currencies an amount can be in."""
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies) - _NOT_MONEY
+
+
+def country_known(code: str) -> bool:
+    """``code`` is an ISO 3166-1 alpha-2 code, in capitals."""
+    return bool(_COUNTRY.match(code)) and code in _countries()
+
+
+def currency_known(code: str) -> bool:
+    """``code`` is an ISO 4217 currency code, in capitals."""
+    return bool(_CURRENCY.match(code)) and code in _currencies()
+
+
 def _money(money: Money | None, path: Path) -> Iterator[FieldError]:
     if money is None:
         return
-    if not _CURRENCY.match(money.currency):
+    if not currency_known(money.currency):
         yield _error((*path, "currency"), "must be an ISO 4217 code such as IDR or PHP")
     problem = money_amount_problem(money.amount)
     if problem is not None:
@@ -124,12 +153,12 @@ def _positive(value: float | None, path: Path, maximum: float) -> Iterator[Field
         yield _error(path, f"must be at most {maximum:g}")
 
 
-def _address(address: Address, path: Path) -> Iterator[FieldError]:
+def _address_problems(address: Address, path: Path) -> Iterator[FieldError]:
     if _blank(address.line1):
         yield _error((*path, "line1"), "must not be empty")
     for name, limit in _ADDRESS_TEXT.items():
         yield from _text(getattr(address, name), limit, (*path, camel_case(name)))
-    if not _COUNTRY.match(address.country_code):
+    if not country_known(address.country_code):
         yield _error((*path, "countryCode"), "must be an ISO 3166-1 alpha-2 code such as ID")
     point = address.coordinates
     if point is not None:
@@ -137,6 +166,29 @@ def _address(address: Address, path: Path) -> Iterator[FieldError]:
             yield _error((*path, "latitude"), "must be between -90 and 90")
         if not -180 <= point.longitude <= 180:
             yield _error((*path, "longitude"), "must be between -180 and 180")
+
+
+def _e164(address: Address) -> str | None:
+    """The address's phone in E.164 (None when it has none); a national number is the
+    address country's. Raises InvalidPhone."""
+    if _blank(address.phone):
+        return None
+    return to_e164(str(address.phone), address.country_code)
+
+
+def checked_address(address: Address, path: Path) -> tuple[Address, list[FieldError]]:
+    """The address with its phone in E.164, and what is wrong with it."""
+    errors = list(_address_problems(address, path))
+    # Without its country a national number means nothing: the country's error is enough.
+    unreadable = {(*path, "phone"), (*path, "countryCode")}
+    if any(error.field in unreadable for error in errors):
+        return address, errors
+    try:
+        phone = _e164(address)
+    except InvalidPhone as problem:
+        errors.append(_error((*path, "phone"), str(problem)))
+        return address, errors
+    return replace(address, phone=phone), errors
 
 
 def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
@@ -225,9 +277,11 @@ def _carrier_options(options: Mapping[str, Any], path: Path) -> Iterator[FieldEr
             yield _error((*path, key), "must be an object")
 
 
-def validate_request(
+def checked_request(
     request: ShipmentRequest, now: datetime, path: Path = ("shipment",)
-) -> list[FieldError]:
+) -> tuple[ShipmentRequest, list[FieldError]]:
+    """The request as carriers are sent it (its phones in E.164: each carrier writes
+    its own format from that), and what is wrong with it."""
     errors: list[FieldError] = []
     if _blank(request.reference):
         errors.append(_error((*path, "reference"), "must not be empty"))
@@ -235,8 +289,9 @@ def validate_request(
         errors += _text(request.reference, MAX_REFERENCE, (*path, "reference"))
     errors += _text(request.description, MAX_DESCRIPTION, (*path, "description"))
     errors += _text(request.instructions, MAX_INSTRUCTIONS, (*path, "instructions"))
-    errors += _address(request.origin, (*path, "origin"))
-    errors += _address(request.destination, (*path, "destination"))
+    origin, origin_errors = checked_address(request.origin, (*path, "origin"))
+    destination, destination_errors = checked_address(request.destination, (*path, "destination"))
+    errors += origin_errors + destination_errors
     if not request.parcels:
         errors.append(_error((*path, "parcels"), "at least one parcel is required"))
     errors += _parcels(request.parcels, (*path, "parcels"))
@@ -244,7 +299,22 @@ def validate_request(
     errors += _money(request.declared_value, (*path, "declaredValue"))
     errors += _schedule(request.pickup_at, request.deliver_by, now, path)
     errors += _carrier_options(request.carrier_options, (*path, "carrierOptions"))
-    return errors
+    return replace(request, origin=origin, destination=destination), errors
+
+
+def validate_request(
+    request: ShipmentRequest, now: datetime, path: Path = ("shipment",)
+) -> list[FieldError]:
+    return checked_request(request, now, path)[1]
+
+
+def with_e164_phones(request: ShipmentRequest) -> ShipmentRequest:
+    """A request validate_request found valid, its phones in E.164."""
+    return replace(
+        request,
+        origin=replace(request.origin, phone=_e164(request.origin)),
+        destination=replace(request.destination, phone=_e164(request.destination)),
+    )
 
 
 def validate_patch(

@@ -334,6 +334,13 @@ def _check_party(address: Address, path: Path) -> list[FieldError]:
     return errors
 
 
+def entrego_phone(e164: str) -> str:
+    """Order Creation: a Philippine number as the request examples write it, trunk 0 first
+    ("09123456789"); another country's in E.164, the form the answers echo ("+639...")."""
+    national = e164.removeprefix("+63")
+    return e164 if national == e164 else "0" + national
+
+
 def _party(address: Address, extra: Mapping[str, Any]) -> dict[str, Any]:
     line = ", ".join(part for part in (address.line1, address.line2) if part)
     body: dict[str, Any] = {
@@ -345,7 +352,7 @@ def _party(address: Address, extra: Mapping[str, Any]) -> dict[str, Any]:
         "province": province_name(address.province),
     }
     if address.phone:
-        body["phone"] = address.phone
+        body["phone"] = entrego_phone(address.phone)
     if address.email:
         body["email"] = address.email
     return {**body, **extra}

@@ -111,11 +111,16 @@ def rupiah(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def envio_phone(e164: str) -> str:
+    """Shipment Creating > Request: the country code and number, no plus ("628767438745")."""
+    return e164.removeprefix("+")
+
+
 def _address(address: Address, *, pickup_name: str | None) -> dict[str, Any]:
     line = ", ".join(part for part in (address.line1, address.line2) if part)
     body: dict[str, Any] = {
         "contact_person": address.name,
-        "phone_number": address.phone,
+        "phone_number": envio_phone(address.phone) if address.phone else None,
         "address": line,
         "province": address.province,
         "regency": address.city,

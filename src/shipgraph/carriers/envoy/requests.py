@@ -44,6 +44,12 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value not in (None, "")}
 
 
+def envoy_phone(e164: str) -> str:
+    """Create Shipment: contact.phone_number in E.164 ("+447261812509"), the form the
+    API keeps every phone in."""
+    return e164
+
+
 def address_body(address: Address) -> dict[str, Any]:
     line_3 = ", ".join(part for part in (address.village, address.district) if part)
     body: dict[str, Any] = {
@@ -64,7 +70,7 @@ def address_body(address: Address) -> dict[str, Any]:
             "name": address.name,
             "company": address.company,
             "email_address": address.email,
-            "phone_number": address.phone,
+            "phone_number": envoy_phone(address.phone) if address.phone else None,
         }
     )
     if contact:
