@@ -154,7 +154,7 @@ class EnvoyCarrier(CarrierBase):
     async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
         """With a rate id: purchase it on the shipment it was quoted on (as quoted).
         Without: draft, then purchase the cheapest rate (see rates.cheapest), in the
-        declared value's currency when one is given."""
+        currency the rates were asked in (requests.rate_currency)."""
         if rate_id is not None:
             try:
                 ref = rates.decode_rate_id(self._key, rate_id)
@@ -163,8 +163,7 @@ class EnvoyCarrier(CarrierBase):
                 raise self._invalid("create", [problem]) from None
             return await self.purchase(ref.shipment_id, ref.rate_id)
         draft = await self.draft(request, requests.label_format_of(request))
-        currency = request.declared_value.currency if request.declared_value else None
-        chosen = rates.cheapest(draft.rates, currency)
+        chosen = rates.cheapest(draft.rates, requests.rate_currency(request))
         if chosen is None:
             raise self._no_rates("create", draft)
         ref = rates.decode_rate_id(self._key, chosen.id)
