@@ -222,6 +222,9 @@ class EnvoyCarrier(CarrierBase):
         self, summary: EnvoyShipmentSummary, bought: str | None, quoted: Sequence[Rate] = ()
     ) -> BookedShipment:
         rate = self._rate_by_envoy_id([*summary.rates, *quoted], bought) if bought else None
+        facts = summary.rate_facts.get(bought) if bought else None
+        ship_date = facts.ship_date if facts else None
+        account = summary.carrier_account or (facts.carrier_account if facts else None)
         return BookedShipment(
             carrier_shipment_id=summary.shipment_id,
             status=summary.status,
@@ -229,11 +232,18 @@ class EnvoyCarrier(CarrierBase):
             carrier_status=summary.carrier_status,
             price=rate.total if rate else None,
             documents=summary.documents,
+            # A rate's ship_date is its collection day (options.shipping.date: "due to
+            # be collected by the carrier").
+            estimated_pickup_at=ship_date,
             estimated_delivery_at=rate.estimated_delivery_at if rate else None,
             carrier_data={
                 "shipment_id": summary.shipment_id,
                 "rate_id": bought,
                 "service": summary.service or (rate.service if rate else None),
+                "carrier": summary.carrier_name,
+                "carrier_service": summary.service_name,
+                "carrier_account": account,
+                "ship_date": ship_date.isoformat() if ship_date else None,
             },
         )
 
@@ -256,6 +266,10 @@ class EnvoyCarrier(CarrierBase):
             log=log_entry,
         )
 
+    def tracking_key(self, shipment: Shipment) -> str:
+        """Envoy reads a shipment by its id only, whatever tracking number it has."""
+        return shipment.carrier_shipment_id
+
     async def track(self, tracking_number: str) -> Tracking:
         """The number is the Envoy shipment id: the document has no other to read by.
         The id is the answer's own, never the one asked with: it decides whose it is."""
@@ -268,7 +282,7 @@ class EnvoyCarrier(CarrierBase):
         return Tracking(
             carrier=CARRIER,
             carrier_shipment_id=summary.shipment_id,
-            tracking_number=summary.shipment_id,
+            tracking_number=summary.tracking_number or summary.shipment_id,
             status=summary.status,
             carrier_status=summary.carrier_status or None,
             logs=(self._log(summary),),
