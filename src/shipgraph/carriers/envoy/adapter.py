@@ -1,12 +1,13 @@
 """The Envoy carrier (multi-carrier aggregator, envoy.txt): rate by creating a
-shipment, book by purchasing one of its rates, read it back for status and labels.
+shipment, book by purchasing one of its rates, read it back for status and labels,
+and hear of its changes by webhook (on an assumption: see webhooks.py).
 No UPDATE or CANCEL: the document has neither."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -15,7 +16,7 @@ import httpx
 
 from shipgraph import safe_json
 from shipgraph.carriers.base import CallGuard, CarrierBase, CarrierError, CarrierInfo, Quote
-from shipgraph.carriers.envoy import errors, rates, requests
+from shipgraph.carriers.envoy import errors, rates, requests, webhooks
 from shipgraph.carriers.envoy.mapping import CARRIER
 from shipgraph.carriers.envoy.models import (
     EnvoyDraft,
@@ -91,6 +92,7 @@ class EnvoyCarrier(CarrierBase):
         base_url: str,
         access_token: str,
         timeout_s: float,
+        webhook_secret: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         guard: CallGuard | None = None,
         clock: Callable[[], datetime] = _now,
@@ -106,6 +108,7 @@ class EnvoyCarrier(CarrierBase):
         self._poll_initial_s = poll_initial_s
         self._poll_max_s = poll_max_s
         self._key = rates.signing_key(access_token)
+        self._webhook_secret = webhook_secret
 
     # --- quotes -------------------------------------------------------------------
 
@@ -255,16 +258,15 @@ class EnvoyCarrier(CarrierBase):
 
     async def refresh(self, shipment: Shipment) -> TrackingUpdate:
         summary = await self._read("refresh", shipment.carrier_shipment_id)
-        log_entry = self._log(summary)
-        return TrackingUpdate(
-            carrier=CARRIER,
-            event_id=self._event_id(summary),
-            carrier_shipment_id=summary.shipment_id,
-            tracking_number=summary.tracking_number,
-            status=summary.status,
-            carrier_status=summary.carrier_status or None,
-            log=log_entry,
-        )
+        return webhooks.update_of(summary, self._clock())
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
+    ) -> None:
+        webhooks.verify(self._webhook_secret, headers, body)
+
+    def parse_webhook(self, body: bytes) -> list[TrackingUpdate]:
+        return webhooks.parse(self._key, body, self._clock())
 
     def tracking_key(self, shipment: Shipment) -> str:
         """Envoy reads a shipment by its id only, whatever tracking number it has."""
@@ -418,16 +420,7 @@ class EnvoyCarrier(CarrierBase):
         raise self._http.fail("labels", ErrorCode.NOT_FOUND, message)
 
     def _log(self, summary: EnvoyShipmentSummary) -> TrackingLog:
-        return TrackingLog(
-            status=summary.status,
-            carrier_status=summary.carrier_status,
-            occurred_at=summary.updated_at or summary.created_at or self._clock(),
-        )
-
-    @staticmethod
-    def _event_id(summary: EnvoyShipmentSummary) -> str:
-        stamp = summary.updated_at.isoformat() if summary.updated_at else ""
-        return f"envoy:{summary.shipment_id}:{summary.carrier_status}:{stamp}"
+        return webhooks.log_of(summary, self._clock())
 
     def _no_rates(self, operation: str, draft: EnvoyDraft) -> CarrierError:
         texts = "; ".join(error.message for error in draft.errors)
