@@ -179,13 +179,6 @@ async def test_requested_currency_is_honoured_only_by_ups(sandbox: Sandbox) -> N
     assert ground["delivery_days"] == 4 and ground["delivery_date"] == "2024-06-22T14:15:22Z"
 
 
-async def test_ups_quotes_a_philippine_merchant_in_pesos(sandbox: Sandbox) -> None:
-    rates = (await sandbox.create(create_body(options={"shipping": {"currency_code": "PHP"}})))[
-        "rates"
-    ]
-    assert {r["currency_code"] for r in rates if r["carrier"]["handle"] == "ups"} == {"PHP"}
-
-
 async def test_a_carrier_that_never_serves_the_destination_is_rates_unavailable(
     sandbox: Sandbox,
 ) -> None:
