@@ -116,6 +116,7 @@ class Settings(BaseSettings):
 
     envoy_base_url: AnyHttpUrl = AnyHttpUrl("https://api.envoy.one")
     envoy_access_token: SecretStr | None = None
+    envoy_webhook_secret: SecretStr | None = None
 
     carrier_timeout_s: float = Field(default=10.0, gt=0, le=300)
     courier_poll_s: float = Field(default=5.0, gt=0, le=300)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from shipgraph.carriers.envoy import EnvoyCarrier
-from shipgraph.sandbox.mounts import ENVOY_ACCESS_TOKEN
+from shipgraph.carriers.envoy import EnvoyCarrier, webhooks
+from shipgraph.sandbox.mounts import ENVOY_ACCESS_TOKEN, ENVOY_WEBHOOK_SECRET
 from tests.integration.operations import CREATE, GET, LIST, shipment_input
 from tests.support.stack import Backend, Stack, running_stack
 
@@ -111,7 +112,9 @@ async def test_a_quote_is_kept_as_a_draft_and_its_rate_books_it(stack: Stack) ->
     booked = await book(stack, rateId=rates[-1]["id"], shipment=envoy_shipment())
     assert booked["id"] == draft["id"]
     assert booked["status"] == "CREATED" and booked["carrierStatus"] == "purchased"
-    assert booked["version"] == 2
+    # The quote saved version 1; the booking and the simulator's webhooks (rated,
+    # purchased: their order against the booking's write varies) each add one.
+    assert 2 <= booked["version"] <= 4
     counters = await control(stack, "GET", "/counters")
     assert counters["creates"] == 1 and counters["purchases"] == 1
     listing = (await stack.gql(LIST))["data"]["shipments"]["edges"]
@@ -282,3 +285,68 @@ async def test_envoy_errors_come_back_beside_the_rates(stack: Stack) -> None:
     assert any(
         error["carrier"] == "ENVOY" and error["code"] == "VALIDATION" for error in answer["errors"]
     ), answer["errors"]
+
+
+# --- webhooks (carriers/envoy/webhooks.py's stated assumption) --------------------------
+
+
+async def hook(stack: Stack, body: bytes, secret: str = ENVOY_WEBHOOK_SECRET) -> Any:
+    headers = {"X-Envoy-Signature": webhooks.sign(secret, body)}
+    return await stack.http.post(f"{stack.gateway}/webhooks/envoy", content=body, headers=headers)
+
+
+async def sent(stack: Stack) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = (await control(stack, "GET", "/webhooks?wait=1"))["webhooks"]
+    return found
+
+
+async def test_a_booking_hears_the_simulators_webhooks(stack: Stack) -> None:
+    booked = await book(stack, carrier="ENVOY", shipment=envoy_shipment())
+    attempts = await sent(stack)
+    assert [a["event"] for a in attempts] == ["shipment.rated", "shipment.purchased"]
+    assert all(a["status_code"] in (200, 202) for a in attempts), attempts
+    shown = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+    assert (shown["status"], shown["carrierStatus"]) == ("CREATED", "purchased")
+    assert "purchased" in [log["carrierStatus"] for log in shown["trackingLogs"]]
+
+
+async def test_a_slow_creation_is_heard_of_without_polling(stack: Stack) -> None:
+    await control(stack, "POST", "/async-create", json={"count": 1, "delay_s": 30})
+    body = await stack.gql(CREATE, {"input": {"carrier": "ENVOY", "shipment": envoy_shipment()}})
+    draft = body["data"]["createShipment"]["shipment"]
+    assert (draft["status"], draft["carrierStatus"]) == ("DRAFT", "created")
+    await control(stack, "POST", f"/shipments/{draft['carrierShipmentId']}/complete")
+    [attempt] = await sent(stack)
+    assert (attempt["event"], attempt["status_code"]) == ("shipment.rated", 200)
+    shown = (await stack.gql(GET, {"id": draft["id"]}))["data"]["shipment"]
+    assert (shown["status"], shown["carrierStatus"]) == ("DRAFT", "rated")
+    again = await hook(stack, json.dumps(attempt["body"]).encode())
+    assert (again.status_code, again.json()["applied"]) == (200, 0)  # applied once
+
+
+async def test_hostile_webhooks_are_refused_and_change_nothing(stack: Stack) -> None:
+    booked = await book(stack, carrier="ENVOY", shipment=envoy_shipment())
+    [*_, purchased] = await sent(stack)
+    good = purchased["body"]
+    before = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+    forged = json.dumps({**good, "data": {**good["data"], "status": "cancelled"}}).encode()
+    assert (await hook(stack, forged, secret="guessed")).status_code == 401
+    unsigned = await stack.http.post(f"{stack.gateway}/webhooks/envoy", content=forged)
+    assert unsigned.status_code == 401
+    for body in (
+        b"{not json",
+        b"[]",
+        json.dumps({"event": "shipment.purchased", "data": "shp"}).encode(),
+        json.dumps({**good, "data": {**good["data"], "id": 12}}).encode(),
+        json.dumps({**good, "data": {**good["data"], "status": ["purchased"]}}).encode(),
+        b"[" * 10_000,
+    ):
+        answer = await hook(stack, body)
+        assert answer.status_code == 400, (body[:60], answer.text)
+        assert answer.json()["error"]
+    huge = json.dumps({**good, "padding": "x" * 2_000_000}).encode()
+    assert (await hook(stack, huge)).status_code == 413
+    unknown = {**good, "data": {**good["data"], "id": "shp_notbookedhere"}}
+    assert (await hook(stack, json.dumps(unknown).encode())).status_code == 202
+    after = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
+    assert after == before

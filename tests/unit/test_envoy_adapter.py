@@ -287,11 +287,54 @@ async def test_create_with_a_rate_id_purchases_only(fake: FakeEnvoy) -> None:
     assert result.documents == (
         Document(DocumentKind.LABEL, DocumentFormat.PNG, url=DOC_DOCUMENT["file_url"]),
     )
+    # The document's service: carrier, carrier_service and carrier_account kept. Its
+    # rates list "string", not the purchased rate: no ship_date to keep.
     assert result.carrier_data == {
         "shipment_id": SHP,
         "rate_id": "rate_2iBgUKWHmQlBjYQyx9fAGMvcCEp",
         "service": "UPS Express",
+        "carrier": "UPS",
+        "carrier_service": "Express",
+        "carrier_account": {"id": "ca_2iBgUOHPuWh0Hvjc81euqKXTW5N", "name": "Main Account"},
+        "ship_date": None,
     }
+    assert result.estimated_pickup_at is None
+
+
+async def test_the_purchased_rates_ship_date_and_account_are_kept(fake: FakeEnvoy) -> None:
+    answer = doc_shipment(rates=copy.deepcopy(RATES), service=None)
+    answer["rates"][1]["carrier_account"] = {"id": "ca_rate_b", "name": "Ground Account"}
+    fake.on(PURCHASE, httpx.Response(200, json=answer))
+    result = await carrier(fake).purchase(SHP, "rate_b")
+    # The document's rate: "ship_date": "2024-06-18T14:15:22Z".
+    shipped = datetime(2024, 6, 18, 14, 15, 22, tzinfo=UTC)
+    assert result.estimated_pickup_at == shipped
+    assert result.carrier_data["ship_date"] == shipped.isoformat()
+    assert result.carrier_data["carrier_account"] == {"id": "ca_rate_b", "name": "Ground Account"}
+
+
+async def test_the_carriers_own_tracking_number_after_purchase(fake: FakeEnvoy) -> None:
+    # Not in envoy.txt's Shipment model: read as tracking_number or tracking_code, on
+    # the shipment or its package, when Envoy sends one.
+    for where in ("shipment", "package"):
+        answer = doc_shipment()
+        holder = answer if where == "shipment" else answer["packages"][0]
+        holder["tracking_code"] = "1Z999AA10123456784"
+        fake.on(PURCHASE, httpx.Response(200, json=answer))
+        result = await carrier(fake).purchase(SHP, "rate_2iBgUKWHmQlBjYQyx9fAGMvcCEp")
+        assert result.tracking_number == "1Z999AA10123456784"
+
+
+async def test_track_asks_by_the_shipment_id_whatever_the_number(fake: FakeEnvoy) -> None:
+    fake.on(READ, httpx.Response(200, json=doc_shipment(tracking_number="1Z999AA10123456784")))
+    envoy = carrier(fake)
+    shipment = booked(tracking_number="1Z999AA10123456784")
+    assert envoy.tracking_key(shipment) == SHP
+    tracking = await envoy.track(SHP)
+    assert (tracking.carrier_shipment_id, tracking.tracking_number) == (
+        SHP,
+        "1Z999AA10123456784",
+    )
 
 
 async def test_purchase_price_is_the_purchased_rate(fake: FakeEnvoy) -> None:

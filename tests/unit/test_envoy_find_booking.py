@@ -53,6 +53,10 @@ async def test_finds_the_bought_shipment_of_the_documents_list_by_name() -> None
         "shipment_id": SHP,
         "rate_id": "rate_2iBgUKWHmQlBjYQyx9fAGMvcCEp",
         "service": "UPS Express",
+        "carrier": "UPS",
+        "carrier_service": "Express",
+        "carrier_account": {"id": "ca_2iBgUOHPuWh0Hvjc81euqKXTW5N", "name": "Main Account"},
+        "ship_date": None,
     }
     (label,) = found.documents
     assert (label.kind, label.format) == (DocumentKind.LABEL, DocumentFormat.PNG)

@@ -125,6 +125,7 @@ def test_shipment_errors() -> None:
         ("options.shipping.handling_instructions", ("shipment", "instructions")),
         ("options.shipping.date", ("shipment", "pickupAt")),
         ("options.insurance.value", ("shipment", "declaredValue", "amount")),
+        ("options.shipping.currency_code", None),
         ("options.label.format", ("format",)),
         ("tax_identifiers[0].value", ("shipment", "carrierOptions", "ENVOY", "tax_identifiers")),
         ("location_configuration_id", None),

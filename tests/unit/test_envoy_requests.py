@@ -147,7 +147,7 @@ def test_declared_value_pickup_and_village_district() -> None:
         declared_value=Money(Decimal("550.00"), "usd"), pickup_at=when, origin=origin
     )
     body = requests.shipment_body(request, DocumentFormat.PDF).body
-    assert body["options"]["insurance"] == {"value": 55000, "currency_code": "USD"}
+    assert "insurance" not in body["options"]  # a value declared is not insurance asked
     assert body["options"]["shipping"]["currency_code"] == "USD"
     assert body["options"]["shipping"]["date"] == "2022-07-11T09:30:00+00:00"
     assert body["addresses"]["origin"] == {
@@ -192,3 +192,69 @@ def test_the_fixture_request_matches_too() -> None:
         destination=replace(request.destination, email=destination),
     )
     assert requests.shipment_body(request, DocumentFormat.PDF).body == with_label(example)
+
+
+def _options(**changes: Any) -> dict[str, Any]:
+    built = requests.shipment_body(doc_request(**changes), DocumentFormat.PDF)
+    assert built.problems == []
+    options: dict[str, Any] = built.body["options"]
+    return options
+
+
+INSURE = {"ENVOY": {"tax_identifiers": TAX, "insurance": True}}
+
+
+def test_insurance_only_when_asked_as_the_documents_example() -> None:
+    # envoy.txt, Shipment Options Model: "insurance": {"value": 55000, "currency_code": "USD"}
+    value = Money(Decimal("550.00"), "USD")
+    options = _options(declared_value=value, carrier_options=INSURE)
+    assert options["insurance"] == {"value": 55000, "currency_code": "USD"}
+    assert options["shipping"]["currency_code"] == "USD"
+    assert "insurance" not in _options(declared_value=value)
+    off = {"ENVOY": {"insurance": False}}
+    assert "insurance" not in _options(declared_value=value, carrier_options=off)
+
+
+def test_insurance_in_idr_in_its_minor_unit() -> None:
+    value = Money(Decimal("1500000"), "IDR")
+    options = _options(declared_value=value, carrier_options=INSURE)
+    assert options["insurance"] == {"value": 150000000, "currency_code": "IDR"}
+    assert options["shipping"]["currency_code"] == "IDR"
+
+
+def test_insurance_refused_without_a_value_or_as_a_non_boolean() -> None:
+    built = requests.shipment_body(doc_request(carrier_options=INSURE), DocumentFormat.PDF)
+    assert [(p.code, p.field) for p in built.problems] == [
+        (ErrorCode.VALIDATION, ("shipment", "declaredValue"))
+    ]
+    asked = {"ENVOY": {"insurance": "yes"}}
+    request = doc_request(declared_value=Money(Decimal("1"), "USD"), carrier_options=asked)
+    built = requests.shipment_body(request, DocumentFormat.PDF)
+    assert [p.field for p in built.problems] == [
+        ("shipment", "carrierOptions", "ENVOY", "insurance")
+    ]
+
+
+def _at(country: str) -> Address:
+    return Address(line1="1 Jl. Raya", city="Jakarta", country_code=country, company="Toko")
+
+
+def test_rates_in_the_origin_countrys_currency_without_money() -> None:
+    assert _options(origin=_at("ID"))["shipping"]["currency_code"] == "IDR"
+    assert _options(origin=_at("PH"))["shipping"]["currency_code"] == "PHP"
+    # The document's own US example asks nothing: Envoy's USD default.
+    assert "currency_code" not in _options()["shipping"]
+
+
+def test_the_callers_money_then_its_envoy_option_decide_the_currency() -> None:
+    philippine = Money(Decimal("0"), "php")
+    assert _options(origin=_at("ID"), cash_on_delivery=philippine)["shipping"] == {
+        "handling_instructions": "Leave outside front door.",
+        "currency_code": "PHP",
+    }
+    named = {"ENVOY": {"shipping": {"currency_code": "gbp"}}}
+    options = _options(
+        origin=_at("ID"), declared_value=Money(Decimal("5"), "IDR"), carrier_options=named
+    )
+    assert options["shipping"]["currency_code"] == "GBP"
+    assert "insurance" not in options

@@ -108,6 +108,7 @@ def build_registry(
         carriers[CarrierCode.ENVOY] = envoy.EnvoyCarrier(
             base_url=settings.base_url(settings.envoy_base_url),
             access_token=settings.envoy_access_token.get_secret_value(),
+            webhook_secret=_secret(settings.envoy_webhook_secret),
             timeout_s=settings.carrier_timeout_s,
             transport=transport,
             guard=guards[CarrierCode.ENVOY],

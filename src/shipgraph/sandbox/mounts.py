@@ -23,6 +23,7 @@ ENTREGO_ACCESS_KEY = "sandbox-entrego-access-key"
 ENTREGO_SECRET_KEY = "sandbox-entrego-secret-key"
 ENTREGO_WEBHOOK_TOKEN = "sandbox-entrego-webhook-token"
 ENVOY_ACCESS_TOKEN = "sandbox-envoy-token"
+ENVOY_WEBHOOK_SECRET = "sandbox-envoy-webhook-secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class SandboxWiring:
             "entrego_webhook_token": ENTREGO_WEBHOOK_TOKEN,
             "envoy_base_url": f"{self.base_url}/envoy",
             "envoy_access_token": ENVOY_ACCESS_TOKEN,
+            "envoy_webhook_secret": ENVOY_WEBHOOK_SECRET,
         }
 
 
@@ -100,7 +102,11 @@ def build_sandboxes(wiring: SandboxWiring) -> Sandboxes:
         webhook_token=ENTREGO_WEBHOOK_TOKEN,
         auto_advance_s=wiring.auto_advance_s,
     )
-    envoy = create_envoy_sandbox(access_token=ENVOY_ACCESS_TOKEN)
+    envoy = create_envoy_sandbox(
+        access_token=ENVOY_ACCESS_TOKEN,
+        webhook_url=f"{wiring.gateway_url}/webhooks/envoy" if wiring.gateway_url else None,
+        webhook_secret=ENVOY_WEBHOOK_SECRET,
+    )
     return Sandboxes(
         mounts=[
             Mount("/envio", envio),

@@ -1,12 +1,13 @@
 """The Envoy carrier (multi-carrier aggregator, envoy.txt): rate by creating a
-shipment, book by purchasing one of its rates, read it back for status and labels.
+shipment, book by purchasing one of its rates, read it back for status and labels,
+and hear of its changes by webhook (on an assumption: see webhooks.py).
 No UPDATE or CANCEL: the document has neither."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote as url_quote
@@ -15,7 +16,7 @@ import httpx
 
 from shipgraph import safe_json
 from shipgraph.carriers.base import CallGuard, CarrierBase, CarrierError, CarrierInfo, Quote
-from shipgraph.carriers.envoy import errors, rates, requests
+from shipgraph.carriers.envoy import errors, rates, requests, webhooks
 from shipgraph.carriers.envoy.mapping import CARRIER
 from shipgraph.carriers.envoy.models import (
     EnvoyDraft,
@@ -91,6 +92,7 @@ class EnvoyCarrier(CarrierBase):
         base_url: str,
         access_token: str,
         timeout_s: float,
+        webhook_secret: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         guard: CallGuard | None = None,
         clock: Callable[[], datetime] = _now,
@@ -106,6 +108,7 @@ class EnvoyCarrier(CarrierBase):
         self._poll_initial_s = poll_initial_s
         self._poll_max_s = poll_max_s
         self._key = rates.signing_key(access_token)
+        self._webhook_secret = webhook_secret
 
     # --- quotes -------------------------------------------------------------------
 
@@ -154,7 +157,7 @@ class EnvoyCarrier(CarrierBase):
     async def create(self, request: ShipmentRequest, rate_id: str | None = None) -> BookedShipment:
         """With a rate id: purchase it on the shipment it was quoted on (as quoted).
         Without: draft, then purchase the cheapest rate (see rates.cheapest), in the
-        declared value's currency when one is given."""
+        currency the rates were asked in (requests.rate_currency)."""
         if rate_id is not None:
             try:
                 ref = rates.decode_rate_id(self._key, rate_id)
@@ -163,8 +166,7 @@ class EnvoyCarrier(CarrierBase):
                 raise self._invalid("create", [problem]) from None
             return await self.purchase(ref.shipment_id, ref.rate_id)
         draft = await self.draft(request, requests.label_format_of(request))
-        currency = request.declared_value.currency if request.declared_value else None
-        chosen = rates.cheapest(draft.rates, currency)
+        chosen = rates.cheapest(draft.rates, requests.rate_currency(request))
         if chosen is None:
             raise self._no_rates("create", draft)
         ref = rates.decode_rate_id(self._key, chosen.id)
@@ -223,6 +225,9 @@ class EnvoyCarrier(CarrierBase):
         self, summary: EnvoyShipmentSummary, bought: str | None, quoted: Sequence[Rate] = ()
     ) -> BookedShipment:
         rate = self._rate_by_envoy_id([*summary.rates, *quoted], bought) if bought else None
+        facts = summary.rate_facts.get(bought) if bought else None
+        ship_date = facts.ship_date if facts else None
+        account = summary.carrier_account or (facts.carrier_account if facts else None)
         return BookedShipment(
             carrier_shipment_id=summary.shipment_id,
             status=summary.status,
@@ -230,11 +235,18 @@ class EnvoyCarrier(CarrierBase):
             carrier_status=summary.carrier_status,
             price=rate.total if rate else None,
             documents=summary.documents,
+            # A rate's ship_date is its collection day (options.shipping.date: "due to
+            # be collected by the carrier").
+            estimated_pickup_at=ship_date,
             estimated_delivery_at=rate.estimated_delivery_at if rate else None,
             carrier_data={
                 "shipment_id": summary.shipment_id,
                 "rate_id": bought,
                 "service": summary.service or (rate.service if rate else None),
+                "carrier": summary.carrier_name,
+                "carrier_service": summary.service_name,
+                "carrier_account": account,
+                "ship_date": ship_date.isoformat() if ship_date else None,
             },
         )
 
@@ -246,16 +258,19 @@ class EnvoyCarrier(CarrierBase):
 
     async def refresh(self, shipment: Shipment) -> TrackingUpdate:
         summary = await self._read("refresh", shipment.carrier_shipment_id)
-        log_entry = self._log(summary)
-        return TrackingUpdate(
-            carrier=CARRIER,
-            event_id=self._event_id(summary),
-            carrier_shipment_id=summary.shipment_id,
-            tracking_number=summary.tracking_number,
-            status=summary.status,
-            carrier_status=summary.carrier_status or None,
-            log=log_entry,
-        )
+        return webhooks.update_of(summary, self._clock())
+
+    def verify_webhook(
+        self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes
+    ) -> None:
+        webhooks.verify(self._webhook_secret, headers, body)
+
+    def parse_webhook(self, body: bytes) -> list[TrackingUpdate]:
+        return webhooks.parse(self._key, body, self._clock())
+
+    def tracking_key(self, shipment: Shipment) -> str:
+        """Envoy reads a shipment by its id only, whatever tracking number it has."""
+        return shipment.carrier_shipment_id
 
     async def track(self, tracking_number: str) -> Tracking:
         """The number is the Envoy shipment id: the document has no other to read by.
@@ -269,7 +284,7 @@ class EnvoyCarrier(CarrierBase):
         return Tracking(
             carrier=CARRIER,
             carrier_shipment_id=summary.shipment_id,
-            tracking_number=summary.shipment_id,
+            tracking_number=summary.tracking_number or summary.shipment_id,
             status=summary.status,
             carrier_status=summary.carrier_status or None,
             logs=(self._log(summary),),
@@ -405,16 +420,7 @@ class EnvoyCarrier(CarrierBase):
         raise self._http.fail("labels", ErrorCode.NOT_FOUND, message)
 
     def _log(self, summary: EnvoyShipmentSummary) -> TrackingLog:
-        return TrackingLog(
-            status=summary.status,
-            carrier_status=summary.carrier_status,
-            occurred_at=summary.updated_at or summary.created_at or self._clock(),
-        )
-
-    @staticmethod
-    def _event_id(summary: EnvoyShipmentSummary) -> str:
-        stamp = summary.updated_at.isoformat() if summary.updated_at else ""
-        return f"envoy:{summary.shipment_id}:{summary.carrier_status}:{stamp}"
+        return webhooks.log_of(summary, self._clock())
 
     def _no_rates(self, operation: str, draft: EnvoyDraft) -> CarrierError:
         texts = "; ".join(error.message for error in draft.errors)

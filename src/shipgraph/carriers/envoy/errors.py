@@ -47,10 +47,11 @@ _ADDRESS = {
     "longitude": "longitude",
 }
 _GEOMETRY = {"length": "lengthCm", "width": "widthCm", "height": "heightCm", "mass": "weightKg"}
+# currency_code has no one input field: it follows the declared value, the cash on
+# delivery, carrierOptions or the origin country (requests.rate_currency).
 _SHIPPING = {
     "handling_instructions": ("instructions",),
     "date": ("pickupAt",),
-    "currency_code": ("declaredValue", "currency"),
 }
 _ROLES = {"origin": "origin", "return": "origin", "destination": "destination"}
 

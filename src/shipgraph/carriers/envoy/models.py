@@ -10,6 +10,7 @@ from typing import Any
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.envoy import rates
 from shipgraph.carriers.envoy.mapping import CARRIER, documents_of, shipment_errors, status_of
+from shipgraph.carriers.envoy.rates import RateFacts
 from shipgraph.carriers.parsing import identifier, parse_time, text
 from shipgraph.domain import BookedShipment, Document, ErrorCode, Rate, ShipmentStatus
 
@@ -54,6 +55,14 @@ class EnvoyShipmentSummary:
     selected_rate_id: str | None = None
     """Envoy's id of the purchased rate (``service.rate``)."""
     service: str | None = None
+    carrier_name: str | None = None
+    """``service.carrier.name`` of the purchase ("UPS")."""
+    service_name: str | None = None
+    """``service.carrier_service.name`` of the purchase ("Express")."""
+    carrier_account: dict[str, str] | None = None
+    """``service.carrier_account`` of the purchase: its id and name."""
+    rate_facts: dict[str, RateFacts] = field(default_factory=dict)
+    """Per Envoy rate id: what a domain Rate does not carry (ship_date, account)."""
     documents: tuple[Document, ...] = ()
     errors: list[CarrierError] = field(default_factory=list)
     created_at: datetime | None = None
@@ -78,13 +87,35 @@ def summary_of(key: bytes, shipment: Mapping[str, Any]) -> EnvoyShipmentSummary 
         status=status,
         carrier_status=raw,
         name=text(shipment.get("name"), 200),
-        # Not in the document's Shipment model; read when present.
-        tracking_number=identifier(shipment.get("tracking_number")),
+        tracking_number=tracking_number_of(shipment),
         rates=rates.rates_of(key, shipment_id, shipment),
         selected_rate_id=identifier(service.get("rate")),
         service=rates.service_name(service),
+        carrier_name=rates.name_of(service.get("carrier")),
+        service_name=rates.name_of(service.get("carrier_service")),
+        carrier_account=rates.account_of(service.get("carrier_account")),
+        rate_facts=rates.facts_of(shipment),
         documents=documents_of(shipment),
         errors=shipment_errors(shipment),
         created_at=parse_time(shipment.get("created_at")),
         updated_at=parse_time(shipment.get("updated_at")),
     )
+
+
+TRACKING_KEYS = ("tracking_number", "tracking_code")
+
+
+def tracking_number_of(shipment: Mapping[str, Any]) -> str | None:
+    """The carrier's own tracking number. envoy.txt's Shipment model names none; we read
+    ``tracking_number`` or ``tracking_code`` on the shipment, else on its first package
+    that has one, and None otherwise (the shipment id then stands in)."""
+    packages = shipment.get("packages")
+    holders = [shipment, *(packages if isinstance(packages, list) else [])]
+    for holder in holders:
+        if not isinstance(holder, dict):
+            continue
+        for name in TRACKING_KEYS:
+            found = identifier(holder.get(name))
+            if found is not None:
+                return found
+    return None

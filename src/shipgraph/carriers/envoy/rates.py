@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shipgraph import safe_json
+from shipgraph.carriers import parsing
 from shipgraph.carriers.envoy.mapping import CARRIER
 from shipgraph.carriers.envoy.money import from_minor, minor_int
 from shipgraph.carriers.parsing import parse_time
@@ -72,14 +73,15 @@ def decode_rate_id(key: bytes, rate_id: str) -> RateRef:
     return RateRef(shipment_id=shipment, rate_id=rate)
 
 
-def _name(value: object) -> str | None:
+def name_of(value: object) -> str | None:
+    """A resource's ``name`` ({"id", "name", "handle"}), or None."""
     name = value.get("name") if isinstance(value, dict) else None
-    return name if isinstance(name, str) and name else None
+    return parsing.text(name, 200)
 
 
 def service_name(entry: Mapping[str, Any]) -> str | None:
     """ "<carrier name> <service name>" ("UPS Express"), or whichever is given."""
-    names = [_name(entry.get("carrier")), _name(entry.get("carrier_service"))]
+    names = [name_of(entry.get("carrier")), name_of(entry.get("carrier_service"))]
     text = " ".join(name for name in names if name)
     return text or None
 
@@ -138,3 +140,35 @@ def cheapest(rates: Sequence[Rate], currency: str | None) -> Rate | None:
     if not pool:
         pool = [r for r in rates if r.total.currency == rates[0].total.currency]
     return min(pool, key=lambda rate: rate.total.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class RateFacts:
+    """What a rate says beyond its price: when it ships (``ship_date``) and on which
+    carrier account (``carrier_account``, null in the document's example)."""
+
+    ship_date: datetime | None
+    carrier_account: dict[str, str] | None
+
+
+def account_of(value: object) -> dict[str, str] | None:
+    """A carrier account ({"id", "name", "handle"}) as its id and name, or None."""
+    if not isinstance(value, dict):
+        return None
+    found = {
+        "id": parsing.identifier(value.get("id")),
+        "name": parsing.text(value.get("name"), 200),
+    }
+    kept = {key: text for key, text in found.items() if text is not None}
+    return kept or None
+
+
+def facts_of(shipment: Mapping[str, Any]) -> dict[str, RateFacts]:
+    raw = shipment.get("rates")
+    found: dict[str, RateFacts] = {}
+    for entry in raw if isinstance(raw, list) else []:
+        envoy_id = parsing.identifier(entry.get("id")) if isinstance(entry, dict) else None
+        if envoy_id is not None:
+            account = account_of(entry.get("carrier_account"))
+            found[envoy_id] = RateFacts(parse_time(entry.get("ship_date")), account)
+    return found

@@ -16,9 +16,15 @@ from shipgraph.domain import Address, DocumentFormat, ErrorCode, FieldError, Shi
 
 ROOT = ("shipment",)
 MAX_PACKAGES = 20  # "There is a limit of 20 packages per shipment."
-# carrierOptions.ENVOY keys sent as they are (top level) or merged into options.
+# carrierOptions.ENVOY keys sent as they are (top level) or merged into options;
+# "insurance" (a boolean) is ours: insure the declared value.
 PASSTHROUGH = ("tax_identifiers", "customs", "carrier")
 MERGED_OPTIONS = ("shipping", "label")
+INSURANCE = "insurance"
+# Rates come in the merchant's currency: the one the caller named for Envoy, else the
+# one its money is in, else the origin country's (a Jakarta shop expects IDR without
+# saying so), else Envoy's USD default ("Defaults to USD if unspecified").
+ORIGIN_CURRENCIES = {"ID": "IDR", "PH": "PHP"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,18 +127,40 @@ def _problem(code: ErrorCode, message: str, where: tuple[str, ...]) -> FieldErro
     return FieldError(code, message, where, CARRIER)
 
 
+def _envoy_options(request: ShipmentRequest) -> dict[str, Any]:
+    mine = request.carrier_options.get(CARRIER.value)
+    return mine if isinstance(mine, dict) else {}
+
+
+def rate_currency(request: ShipmentRequest) -> str | None:
+    """The 3-letter code rates are asked in (see ORIGIN_CURRENCIES); None: Envoy's USD."""
+    shipping = _envoy_options(request).get("shipping")
+    named = shipping.get("currency_code") if isinstance(shipping, dict) else None
+    if isinstance(named, str) and named:
+        return named.upper()
+    for money in (request.declared_value, request.cash_on_delivery):
+        if money is not None:
+            return money.currency.upper()
+    return ORIGIN_CURRENCIES.get(request.origin.country_code.upper())
+
+
+def insured(request: ShipmentRequest) -> bool:
+    """Whether the caller asked for insurance (carrierOptions.ENVOY.insurance: true)."""
+    return _envoy_options(request).get(INSURANCE) is True
+
+
 def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str, Any]:
     shipping: dict[str, Any] = {}
     if request.instructions:
         shipping["handling_instructions"] = request.instructions
     if request.pickup_at is not None:
         shipping["date"] = request.pickup_at.isoformat()
+    currency = rate_currency(request)
+    if currency is not None:
+        shipping["currency_code"] = currency
     options: dict[str, Any] = {}
-    if request.declared_value is not None:
-        # Rates in the declared currency, and the declared value insured (Envoy's only
-        # value field outside customs).
-        value = request.declared_value
-        shipping["currency_code"] = value.currency.upper()
+    value = request.declared_value
+    if value is not None and insured(request):
         options["insurance"] = {
             "value": to_minor(value.amount, value.currency),
             "currency_code": value.currency.upper(),
@@ -146,7 +174,8 @@ def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str
 
 def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[FieldError]:
     """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given;
-    shipping and label merged into options (ours win where both set a key)."""
+    shipping and label merged into options (ours win where both set a key);
+    insurance a boolean, true only with a declaredValue to insure."""
     mine = request.carrier_options.get(CARRIER.value)
     where = (*ROOT, "carrierOptions", CARRIER.value)
     if mine is None:
@@ -158,6 +187,8 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     for key, value in mine.items():
         if key in PASSTHROUGH:
             body[key] = value
+        elif key == INSURANCE:
+            problems += _insurance_problems(request, value, (*where, key))
         elif key in MERGED_OPTIONS and isinstance(value, dict):
             options[key] = {**value, **options.get(key, {})}
         else:
@@ -166,6 +197,17 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     if not options:
         del body["options"]
     return problems
+
+
+def _insurance_problems(
+    request: ShipmentRequest, value: object, where: tuple[str, ...]
+) -> list[FieldError]:
+    if not isinstance(value, bool):
+        return [_problem(ErrorCode.VALIDATION, "insurance must be true or false", where)]
+    if value and request.declared_value is None:
+        message = "insurance insures the declaredValue: give one"
+        return [_problem(ErrorCode.VALIDATION, message, (*ROOT, "declaredValue"))]
+    return []
 
 
 def label_format_of(request: ShipmentRequest) -> DocumentFormat:

@@ -47,7 +47,7 @@ def vendor_routes(state: EnvoySandboxState) -> list[Route]:
     async def create(request: Request) -> Response:
         body = validate_create(parse_object(await request.body()))
         batch_id = body.pop("batch_id", None)
-        shipment = await state.create(body, batch_id)
+        shipment = await state.create(body, batch_id, base_url(request))
         # 201 when rated "within a few seconds", 202 while still being created.
         status = 202 if shipment.status == CREATING else 201
         return JSONResponse(shipment.view(base_url(request)), status_code=status)

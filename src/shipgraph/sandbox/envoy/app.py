@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,11 +26,25 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(500), status_code=500)
 
 
-def create_envoy_sandbox(*, access_token: str, async_delay_s: float = 1.0) -> Starlette:
+def create_envoy_sandbox(
+    *,
+    access_token: str,
+    async_delay_s: float = 1.0,
+    webhook_url: str | None = None,
+    webhook_secret: str | None = None,
+    webhook_retry_delays: Sequence[float] = (0.5, 2.0, 5.0),
+) -> Starlette:
     """The simulator; its state is ``app.state.envoy``. Works mounted under a prefix
     (file URLs include it). Nothing runs in the background: a 202'd create completes
-    when it is next looked at after its delay."""
-    state = EnvoySandboxState(access_token=access_token, async_delay_s=async_delay_s)
+    when it is next looked at after its delay. With ``webhook_url``, each status
+    change is POSTed there (see state.py), signed with ``webhook_secret``."""
+    state = EnvoySandboxState(
+        access_token=access_token,
+        async_delay_s=async_delay_s,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_retry_delays=webhook_retry_delays,
+    )
 
     return simulator_app(
         "envoy",

@@ -1,7 +1,7 @@
 """The carriers the simulated aggregator quotes for, their services and their prices.
 
 Amounts are integers in the currency's minor unit, the exponent being ISO 4217's
-(USD/EUR/GBP 2, JPY/KRW 0, BHD 3; IDR 2 as ISO says). Each carrier quotes in its own
+(USD/EUR/GBP/PHP 2, JPY/KRW 0, BHD 3; IDR 2 as ISO says). Each carrier quotes in its own
 currency except UPS, which honours ``options.shipping.currency_code`` (the document:
 "Only supported with some carriers. Defaults to USD"), so a client must compare rates
 per currency. Fixed FX rates keep every quote deterministic.
@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-EXPONENTS = {"USD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "CAD": 2, "IDR": 2, "JPY": 0, "KRW": 0}
+EXPONENTS = {"USD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "CAD": 2, "IDR": 2, "PHP": 2}
+EXPONENTS |= {"JPY": 0, "KRW": 0}
 EXPONENTS["BHD"] = 3
 USD_TO = {
     "USD": Decimal("1"),
@@ -23,6 +24,7 @@ USD_TO = {
     "AUD": Decimal("1.52"),
     "CAD": Decimal("1.36"),
     "IDR": Decimal("16250"),
+    "PHP": Decimal("58"),
     "JPY": Decimal("151"),
     "KRW": Decimal("1370"),
     "BHD": Decimal("0.376"),

@@ -11,10 +11,12 @@ POST /_control/carriers/{handle}         {"quoting": bool}: a carrier that does 
                                          quote answers ``rates_unavailable``
 POST /_control/batches                   {"shipment_ids": [...], "batch_id"?}: put
                                          shipments in a batch (answers the batch_id)
+GET  /_control/webhooks[?wait=1]         every webhook delivery attempt (wait: once
+                                         none is queued)
 GET  /_control/counters                  creates, creates_accepted, purchases,
                                          purchase_attempts, requests.<route>
 POST /_control/reset                     shipments, files, counters, faults, async
-                                         setting, quoting flags
+                                         setting, quoting flags, webhooks
 GET/POST/DELETE /_control/faults         fault injection
 """
 
@@ -123,6 +125,11 @@ def control_routes(state: EnvoySandboxState) -> list[Route]:
         body.update({k: v for k, v in sorted(state.counters.items()) if k not in names})
         return JSONResponse(body)
 
+    async def list_webhooks(request: Request) -> Response:
+        if request.query_params.get("wait", "").lower() in ("1", "true", "yes"):
+            await state.webhooks.wait_idle()
+        return JSONResponse({"webhooks": [a.to_json() for a in state.webhooks.attempts]})
+
     async def reset(request: Request) -> Response:
         await state.reset()
         return JSONResponse({"message": "reset"})
@@ -137,6 +144,7 @@ def control_routes(state: EnvoySandboxState) -> list[Route]:
         Route("/_control/carriers", carriers, methods=["GET"]),
         Route("/_control/carriers/{handle}", answering(set_carrier), methods=["POST"]),
         Route("/_control/batches", answering(batches), methods=["POST"]),
+        Route("/_control/webhooks", list_webhooks, methods=["GET"]),
         Route("/_control/counters", counters, methods=["GET"]),
         Route("/_control/reset", reset, methods=["POST"]),
         *fault_control_routes(state.faults, prefix="/_control"),

@@ -67,6 +67,8 @@ class Shipment:
     request: dict[str, Any]
     created_at: datetime
     batch_id: str | None = None
+    base_url: str = ""
+    """Where the simulator serving it is reachable (its file URLs in webhooks)."""
     status: str = CREATING
     ready_at: float = 0.0
     """Monotonic moment a 202'd create completes."""

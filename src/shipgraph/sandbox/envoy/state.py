@@ -1,12 +1,21 @@
 """Everything one Envoy simulator holds: shipments, carriers' quoting, async-create
-behaviour, counters and faults. Envoy's webhooks are not described by the document, so
-the simulator sends none; clients poll ``GET /shipments/{id}``."""
+behaviour, counters, faults and webhooks.
+
+Envoy's webhooks are mentioned, not described, by the document; the simulator serves
+the gateway's stated assumption (carriers/envoy/webhooks.py): on every status change
+(rated, failed, purchased) a POST of ``{"event": "shipment.<status>", "data": <the
+shipment as GET /shipments/{id} shows it>}`` signed in ``X-Envoy-Signature`` (hex
+HMAC-SHA256 of the body under the webhook secret), when a webhook URL is set."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from shipgraph.sandbox.envoy import labels
@@ -26,15 +35,26 @@ from shipgraph.sandbox.envoy.paging import Cursor, Page, paginate
 from shipgraph.sandbox.envoy.validation import parse_date
 from shipgraph.sandbox.faults import FaultInjector
 from shipgraph.sandbox.simulation import Simulation
-from shipgraph.sandbox.webhooks import WebhookSender
+from shipgraph.sandbox.webhooks import Delivery, WebhookSender
 
 RATES_UNAVAILABLE = "rates are not available for the provided shipment"
 ACCOUNT = {"id": "ca_2iBgUOHPuWh0Hvjc81euqKXTW5N", "name": "Sandbox Account", "handle": None}
 
 
 class EnvoySandboxState(Simulation):
-    def __init__(self, *, access_token: str, async_delay_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        async_delay_s: float = 1.0,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        webhook_retry_delays: Sequence[float] = (0.5, 2.0, 5.0),
+    ) -> None:
         self.access_token = access_token
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.webhooks = WebhookSender(retry_delays=webhook_retry_delays)
         self.async_delay_s = async_delay_s
         self.async_remaining = 0
         """How many of the next creates answer 202 and complete ``async_delay_s`` later."""
@@ -45,13 +65,15 @@ class EnvoySandboxState(Simulation):
         self.quoting: dict[str, bool] = {c.handle: True for c in CARRIERS}
         self.counters: Counter[str] = Counter()
         self._seq = 0
-        # No webhooks (see above); the sender only satisfies Simulation and is never used.
-        super().__init__(None, WebhookSender())
+        super().__init__(None, self.webhooks)
 
     # -- vendor API operations ----------------------------------------------------------
 
-    async def create(self, body: dict[str, Any], batch_id: str | None) -> Shipment:
-        """A new shipment: rated at once, or ``creating`` when an async create is due."""
+    async def create(
+        self, body: dict[str, Any], batch_id: str | None, base_url: str = ""
+    ) -> Shipment:
+        """A new shipment: rated at once, or ``creating`` when an async create is due.
+        ``base_url`` is where this simulator is served (its webhooks' file URLs)."""
         code = (body.get("carrier") or {}).get("carrier_code")
         if code is not None and code not in BY_HANDLE:
             choices = ", ".join(BY_HANDLE)
@@ -64,6 +86,7 @@ class EnvoySandboxState(Simulation):
                 request=body,
                 created_at=utc_now(),
                 batch_id=batch_id,
+                base_url=base_url,
             )
             self.shipments.append(shipment)
             self.counters["creates"] += 1
@@ -124,6 +147,7 @@ class EnvoySandboxState(Simulation):
             self.files.clear()
             self.counters.clear()
             self.faults.clear()
+            await self.webhooks.reset()
             self.async_remaining = 0
             self.quoting = {c.handle: True for c in CARRIERS}
 
@@ -191,6 +215,7 @@ class EnvoySandboxState(Simulation):
         shipment.errors = errors or None
         shipment.status = RATED if rates else FAILED
         shipment.touch()
+        self._notify(shipment)
 
     def _buy(self, shipment: Shipment, rate: dict[str, Any]) -> None:
         carrier = BY_HANDLE[rate["carrier"]["handle"]]
@@ -217,6 +242,19 @@ class EnvoySandboxState(Simulation):
         self.files[label.file_name] = label
         shipment.status = PURCHASED
         shipment.touch()
+        self._notify(shipment)
+
+    def _notify(self, shipment: Shipment) -> Delivery | None:
+        """The shipment's webhook (see the module's docstring), when a URL is set."""
+        if self.webhook_url is None:
+            return None
+        event = f"shipment.{shipment.status}"
+        body = json.dumps({"event": event, "data": shipment.view(shipment.base_url)}).encode()
+        headers = {}
+        if self.webhook_secret:
+            signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256)
+            headers["X-Envoy-Signature"] = signature.hexdigest()
+        return self.webhooks.enqueue(self.webhook_url, body, event=event, headers=headers)
 
 
 def _label_lines(shipment: Shipment, rate: dict[str, Any], addresses: dict[str, Any]) -> list[str]:
