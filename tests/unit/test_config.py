@@ -35,6 +35,7 @@ SECRETS = [
     ("ENTREGO_SECRET_KEY", "entrego_secret_key"),
     ("ENTREGO_WEBHOOK_TOKEN", "entrego_webhook_token"),
     ("ENVOY_ACCESS_TOKEN", "envoy_access_token"),
+    ("ENVOY_WEBHOOK_SECRET", "envoy_webhook_secret"),
 ]
 
 
