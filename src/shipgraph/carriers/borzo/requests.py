@@ -455,10 +455,11 @@ def order_body(
     if request.declared_value is not None and request.declared_value.amount > 0:
         body["insurance_amount"] = money_text(request.declared_value.amount)
 
-    # The simulator (and Borzo's "cod_is_not_allowed_with_buyout") refuses a cash voucher
-    # in an order with a buyout: there the cash taken pays the goods back.
-    voucher = not any(
-        details.buyout_amount for details in (options.origin, *(s.details for s in options.stops))
+    # borzo.txt's use cases: COD sends a cash voucher with taking_amount; goods buyout and
+    # cash remittance send taking_amount alone ("cod_is_not_allowed_with_buyout").
+    ends = (options.origin, *(stop.details for stop in options.stops))
+    voucher = "backpayment_details" not in options.order and not any(
+        details.buyout_amount for details in ends
     )
     pickup = {**_point(request.origin), **options.origin.fields()}
     slots = [Slot("pickup", ("shipment", "origin"), frozenset(options.origin.fields()))]
