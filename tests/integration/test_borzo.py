@@ -366,6 +366,48 @@ async def test_a_multi_stop_booking_with_cash_on_delivery(stack: Stack) -> None:
     assert destination["is_cod_cash_voucher_required"] is True
 
 
+async def test_a_multi_drop_booking_with_each_stops_cash_and_floor(stack: Stack) -> None:
+    stop = {
+        "name": "Rina",
+        "phone": "6281234567890",
+        "line1": "Jl. Kemang Raya No. 8",
+        "city": "Jakarta Selatan",
+        "countryCode": "ID",
+        "takingAmount": "15000",
+        "floorNumber": "2",
+        "apartmentNumber": "2B",
+        "packages": [{"description": "Kue", "itemsCount": 3, "itemPaymentAmount": 5000}],
+    }
+    options = {
+        "points": [stop],
+        "destination": {"buildingNumber": "Tower A", "floorNumber": "12", "apartmentNumber": "12F"},
+        "is_contact_person_notification_enabled": True,
+    }
+    booked = await book(stack, borzo_shipment(carrierOptions={"BORZO": options}))
+    [order] = await orders(stack)
+    assert str(order["order_id"]) == booked["carrierShipmentId"]
+    assert order["is_contact_person_notification_enabled"] is True
+    _, middle, last = order["points"]
+    assert (middle["taking_amount"], middle["is_cod_cash_voucher_required"]) == ("15000.00", True)
+    assert (middle["floor_number"], middle["apartment_number"]) == ("2", "2B")
+    [package] = middle["packages"]
+    assert (package["description"], package["items_count"]) == ("Kue", 3)
+    assert package["item_payment_amount"] == "5000.00"
+    assert last["taking_amount"] == "23000.00"  # the shipment's own cashOnDelivery
+    assert (last["building_number"], last["floor_number"]) == ("Tower A", "12")
+    assert last["apartment_number"] == "12F"
+
+
+async def test_a_bad_stop_amount_is_refused_at_its_path(stack: Stack) -> None:
+    stop = {"phone": "6281234567890", "line1": "Jl. Kemang Raya No. 8", "takingAmount": "-1"}
+    shipment = borzo_shipment(carrierOptions={"BORZO": {"points": [stop]}})
+    body = await stack.gql(CREATE, {"input": {"shipment": shipment, "carrier": "BORZO"}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["code"] == "VALIDATION"
+    assert error["field"] == ["shipment", "carrierOptions", "BORZO", "points", "0", "takingAmount"]
+    assert await orders(stack) == []
+
+
 async def test_unknown_borzo_options_are_refused_with_their_path(stack: Stack) -> None:
     shipment = borzo_shipment(carrierOptions={"BORZO": {"vehicle": "truck"}})
     body = await stack.gql(CREATE, {"input": {"shipment": shipment, "carrier": "BORZO"}})

@@ -1632,3 +1632,87 @@ async def test_mounted_under_a_prefix(receiver: Receiver) -> None:
             await client.get("/_control/callbacks", params={"wait": "1"})
     assert receiver.events()[-1] == ("order_changed", "completed")
     assert receiver.bad_signatures == 0
+
+
+async def test_a_multi_drop_order_keeps_each_points_details(sandbox: Sandbox) -> None:
+    building = {
+        "building_number": "B",
+        "entrance_number": "2",
+        "intercom_code": "12#",
+        "floor_number": "3",
+        "apartment_number": "3A",
+    }
+    package = {"ware_code": "SKU-1", "description": "Shoes", "items_count": 2}
+    body = order_body(
+        point(taking_amount="25000.50", packages=[package], note="Ring twice", **building),
+        point(taking_amount="100.00", is_cod_cash_voucher_required=True, floor_number="7"),
+        is_contact_person_notification_enabled=True,
+        is_return_required=True,
+        payment_method="bank_card",
+        bank_card_id=80,
+    )
+    order = await sandbox.create(body)
+    assert order["is_contact_person_notification_enabled"] is True
+    assert order["is_return_required"] is True
+    assert (order["payment_method"], order["bank_card_id"]) == ("bank_card", 80)
+    first, second = order["points"][1], order["points"][2]
+    assert {key: first[key] for key in building} == building
+    assert (first["taking_amount"], first["note"]) == ("25000.50", "Ring twice")
+    [stored] = first["packages"]
+    assert {key: stored[key] for key in package} == package
+    assert stored["item_payment_amount"] == "0.00"
+    assert (second["taking_amount"], second["floor_number"]) == ("100.00", "7")
+    assert second["is_cod_cash_voucher_required"] is True
+    assert order["points"][-1]["is_return_point"] is True
+    listed = await sandbox.ok("GET", "orders", params={"order_id": order["order_id"]})
+    assert times_masked(listed["orders"][0]["points"][:3]) == times_masked(order["points"][:3])
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"is_return_required": "yes"}, {"is_return_required": ["invalid_boolean"]}),
+        (
+            {"is_contact_person_notification_enabled": 1},
+            {"is_contact_person_notification_enabled": ["invalid_boolean"]},
+        ),
+        ({"backpayment_details": 111}, {"backpayment_details": ["invalid_string"]}),
+        ({"backpayment_details": "x" * 1001}, {"backpayment_details": ["max_length"]}),
+        ({"bank_card_id": 0, "payment_method": "bank_card"}, {"bank_card_id": ["min_value"]}),
+        (
+            {"bank_card_id": "80", "payment_method": "bank_card"},
+            {"bank_card_id": ["invalid_integer"]},
+        ),
+    ],
+)
+async def test_hostile_order_details(
+    sandbox: Sandbox, fields: dict[str, Any], errors: dict[str, Any]
+) -> None:
+    assert await sandbox.fails("POST", "create-order", json=order_body(**fields)) == invalid(errors)
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"floor_number": 3}, {"floor_number": ["invalid_string"]}),
+        ({"apartment_number": "x" * 1001}, {"apartment_number": ["max_length"]}),
+        ({"intercom_code": ["1"]}, {"intercom_code": ["invalid_string"]}),
+        ({"buyout_amount": "lots"}, {"buyout_amount": ["invalid_float"]}),
+        ({"taking_amount": True}, {"taking_amount": ["invalid_float"]}),
+        ({"packages": [{"items_count": "2"}]}, {"packages": [{"items_count": ["invalid_float"]}]}),
+        (
+            {"packages": [{"ware_code": "x" * 256}]},
+            {"packages": [{"ware_code": ["max_length"]}]},
+        ),
+        (
+            {"packages": [{"nomenclature_code": 5}]},
+            {"packages": [{"nomenclature_code": ["invalid_string"]}]},
+        ),
+    ],
+)
+async def test_hostile_point_details(
+    sandbox: Sandbox, fields: dict[str, Any], errors: dict[str, Any]
+) -> None:
+    body = order_body(point(), point(**fields))
+    answer = await sandbox.fails("POST", "create-order", json=body)
+    assert answer == invalid({"points": [None, None, errors]})

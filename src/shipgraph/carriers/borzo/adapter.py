@@ -22,6 +22,7 @@ from shipgraph.carriers.base import (
     unsupported_fields,
 )
 from shipgraph.carriers.borzo import errors, rates, requests, webhooks
+from shipgraph.carriers.borzo.account import BankCard, ClientProfile, bank_cards_of, client_of
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
@@ -426,6 +427,25 @@ class BorzoCarrier(CarrierBase):
             document = Document(kind=DocumentKind.LABEL, format=format, content=content)
             by_order.setdefault(order_id, []).append(document)
         return {shipment_id: by_order.get(order_id, []) for shipment_id, order_id in ids.items()}
+
+    # --- payment methods ----------------------------------------------------------------
+
+    async def client_profile(self) -> ClientProfile:
+        """GET client: among others, the payment methods this account's orders may use."""
+        answer = await self._call("client", "GET", "/client")
+        try:
+            return client_of(answer)
+        except ValueError as exc:
+            raise self._unavailable("client", f"Borzo's client answer is unusable: {exc}") from None
+
+    async def bank_cards(self) -> list[BankCard]:
+        """GET bank-cards: the cards whose bank_card_id a bank_card order may name."""
+        answer = await self._call("bank_cards", "GET", "/bank-cards")
+        try:
+            return bank_cards_of(answer)
+        except ValueError as exc:
+            message = f"Borzo's bank-cards answer is unusable: {exc}"
+            raise self._unavailable("bank_cards", message) from None
 
     # --- callbacks --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shipgraph.carriers.borzo.details import PACKAGE_TEXTS, TEXTS
 from shipgraph.carriers.borzo.mapping import CARRIER
 from shipgraph.carriers.borzo.requests import OPTIONS_PATH, ORDER_OPTIONS, Layout, Path
 from shipgraph.domain import ErrorCode, FieldError
@@ -75,6 +76,17 @@ _PARAMETER_CODES = {
 }
 
 _CONTACT = {"phone": "phone", "name": "name"}
+_DETAIL_KEYS = {
+    **{borzo: key for key, borzo in TEXTS.items()},
+    "taking_amount": "takingAmount",
+    "buyout_amount": "buyoutAmount",
+    "packages": "packages",
+}
+_STOP_PACKAGE_FIELDS = {
+    **{borzo: key for key, (borzo, _) in PACKAGE_TEXTS.items()},
+    "items_count": "itemsCount",
+    "item_payment_amount": "itemPaymentAmount",
+}
 _ITEM_FIELDS = {
     "ware_code": ("sku",),
     "description": ("name",),
@@ -152,6 +164,9 @@ def _point_path(path: BorzoPath, layout: Layout, role: str, index: int) -> Path 
         return (*address, str(head))
     if head in ("required_start_datetime", "required_finish_datetime"):
         return {"pickup": (*root, "pickupAt"), "destination": (*root, "deliverBy")}.get(role)
+    details = _details_path(path, layout, role, index)
+    if details is not None:
+        return details
     if head == "note":
         if role == "destination":
             return (*root, "instructions")
@@ -167,6 +182,23 @@ def _point_path(path: BorzoPath, layout: Layout, role: str, index: int) -> Path 
     if head == "packages":
         return _package_path(rest, layout)
     return None
+
+
+def _details_path(path: BorzoPath, layout: Layout, role: str, index: int) -> Path | None:
+    """A point detail set through carrierOptions.BORZO (details.py's camelCase keys)."""
+    slot = layout.points[index]
+    head = str(path[0])
+    name = _DETAIL_KEYS.get(head)
+    if name is None or head not in slot.details:
+        return None
+    if role == "stop" and slot.address is not None:
+        base = slot.address
+    else:
+        base = (*OPTIONS_PATH, "origin" if role == "pickup" else "destination")
+    if head == "packages" and len(path) > 1:
+        field = _STOP_PACKAGE_FIELDS.get(str(path[2])) if len(path) > 2 else None
+        return (*base, name, str(path[1]), *((field,) if field else ()))
+    return (*base, name)
 
 
 def _package_path(path: BorzoPath, layout: Layout) -> Path | None:

@@ -4,7 +4,8 @@ layout that lets an answer's ``parameter_errors`` be traced back to our input.
 A booking's points are, in route order: the origin (Borzo wants the pick-up point
 first), the extra stops of ``carrierOptions.BORZO.points`` in the order given, and
 the destination last. Parcels, cash on delivery and instructions belong to the
-destination.
+destination; each point may add its own details (``details.PointDetails``): a stop in
+its entry of ``points``, the origin and destination under ``origin`` / ``destination``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from shipgraph.carriers.borzo.details import TEXTS, PointDetails, parse_details
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
@@ -51,11 +54,26 @@ ORDER_OPTIONS = (
     "is_thermobox_required",
     "payment_method",
     "bank_card_id",
+    "is_contact_person_notification_enabled",
+    "is_return_required",
+    "backpayment_details",
 )
+BOOLEAN_OPTIONS = frozenset(
+    {"is_motobox_required", "is_thermobox_required", "is_return_required"}
+    | {"is_contact_person_notification_enabled"}
+)
+MAX_BACKPAYMENT_DETAILS = 1000  # ours: the document gives no length
+MAX_POINTS = 99  # the document: "Maximum is 99 points"
+POINT_DETAILS = frozenset({*TEXTS, "takingAmount", "buyoutAmount", "packages"})
+# The document's goods buyout: buyout_amount "belongs to the pickup point", taking_amount
+# to delivery points; the destination's taking_amount is the shipment's cashOnDelivery.
+ORIGIN_DETAILS = frozenset({*TEXTS, "buyoutAmount"})
+DESTINATION_DETAILS = frozenset(TEXTS)
 # An extra stop: an AddressInput (camelCase, as in the GraphQL input) plus instructions.
 STOP_FIELDS = frozenset(
     {"name", "company", "phone", "email", "line1", "line2", "village", "district", "city"}
     | {"province", "postalCode", "countryCode", "latitude", "longitude", "instructions"}
+    | POINT_DETAILS
 )
 
 
@@ -63,6 +81,7 @@ STOP_FIELDS = frozenset(
 class Stop:
     address: Address
     instructions: str | None = None
+    details: PointDetails = field(default_factory=PointDetails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +90,8 @@ class Options:
 
     order: dict[str, Any] = field(default_factory=dict)
     stops: tuple[Stop, ...] = ()
+    origin: PointDetails = field(default_factory=PointDetails)
+    destination: PointDetails = field(default_factory=PointDetails)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +101,8 @@ class Slot:
 
     role: str
     address: Path | None = None
+    details: frozenset[str] = frozenset()
+    """The point parameters set from carrierOptions.BORZO (details.PointDetails)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +143,7 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
     errors: list[FieldError] = []
     order: dict[str, Any] = {}
     stops: tuple[Stop, ...] = ()
+    ends: dict[str, PointDetails] = {}
     for key, value in raw.items():
         path = (*OPTIONS_PATH, str(key))
         problem = None
@@ -128,8 +152,10 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
         elif key == "loaders_count":
             ok = _is_int(value) and 0 <= value <= MAX_LOADERS
             problem = None if ok else f"must be an integer from 0 to {MAX_LOADERS}"
-        elif key in ("is_motobox_required", "is_thermobox_required"):
+        elif key in BOOLEAN_OPTIONS:
             problem = None if isinstance(value, bool) else "must be true or false"
+        elif key == "backpayment_details":
+            problem = _backpayment_problem(value)
         elif key == "payment_method":
             choices = ", ".join(PAYMENT_METHODS)
             problem = None if value in PAYMENT_METHODS else f"must be one of {choices}"
@@ -137,15 +163,74 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
             stops, stop_errors = _parse_stops(value, path)
             errors += stop_errors
             continue
+        elif key in ("origin", "destination"):
+            ends[key], end_errors = _parse_end(key, value, path)
+            errors += end_errors
+            continue
         else:
-            problem = f"unknown option; Borzo takes {', '.join((*ORDER_OPTIONS, 'points'))}"
+            known = ", ".join((*ORDER_OPTIONS, "points", "origin", "destination"))
+            problem = f"unknown option; Borzo takes {known}"
         if problem is None:
             order[key] = value
         else:
             errors.append(_error(path, problem))
     if order.get("payment_method") == "bank_card" and "bank_card_id" not in raw:
         errors.append(_error((*OPTIONS_PATH, "bank_card_id"), "required with bank_card"))
-    return Options(order=order, stops=stops), errors
+    options = Options(
+        order=order,
+        stops=stops,
+        origin=ends.get("origin", PointDetails()),
+        destination=ends.get("destination", PointDetails()),
+    )
+    if len(stops) + 2 > MAX_POINTS:
+        message = f"Borzo takes at most {MAX_POINTS} points with the origin and destination"
+        errors.append(_error((*OPTIONS_PATH, "points"), message))
+    if not errors:
+        errors += _check_buyout(options, request.cash_on_delivery)
+    return options, errors
+
+
+def _backpayment_problem(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "must be your bank account details, as text"
+    if len(value) > MAX_BACKPAYMENT_DETAILS:
+        return f"must be at most {MAX_BACKPAYMENT_DETAILS} characters"
+    return None
+
+
+def _parse_end(key: str, value: object, path: Path) -> tuple[PointDetails, list[FieldError]]:
+    """``origin`` / ``destination``: the details of the route's first and last points."""
+    if not isinstance(value, dict):
+        return PointDetails(), [_error(path, "must be an object")]
+    allowed = ORIGIN_DETAILS if key == "origin" else DESTINATION_DETAILS
+    errors = []
+    for name in value:
+        if name in allowed:
+            continue
+        message = f"unknown field; {key} takes {', '.join(sorted(allowed))}"
+        if key == "destination" and name == "takingAmount":
+            message = "the destination's takingAmount is shipment.cashOnDelivery"
+        errors.append(_error((*path, str(name)), message))
+    details, found = parse_details(value, path, allowed)
+    return details, errors + found
+
+
+def _check_buyout(options: Options, cod: Money | None) -> list[FieldError]:
+    """The document's goods buyout: the sum of all buyout_amount values "can never
+    exceed" the sum of all taking_amount values."""
+    points: list[tuple[Path, PointDetails]] = [((*OPTIONS_PATH, "origin"), options.origin)]
+    for index, stop in enumerate(options.stops):
+        points.append(((*OPTIONS_PATH, "points", str(index)), stop.details))
+    buyout = sum((d.buyout_amount or Decimal(0) for _, d in points), Decimal(0))
+    if buyout == 0:
+        return []
+    taking = sum((d.taking_amount or Decimal(0) for _, d in points), Decimal(0))
+    taking += cod.amount if cod is not None and cod.amount > 0 else Decimal(0)
+    if buyout <= taking:
+        return []
+    where = next(path for path, details in points if details.buyout_amount)
+    message = f"the buyout total {buyout} exceeds the cash taken ({taking}), as Borzo forbids"
+    return [_error((*where, "buyoutAmount"), message)]
 
 
 def _parse_stops(value: object, path: Path) -> tuple[tuple[Stop, ...], list[FieldError]]:
@@ -160,7 +245,7 @@ def _parse_stops(value: object, path: Path) -> tuple[tuple[Stop, ...], list[Fiel
             continue
         found = [_error((*here, str(k)), "unknown field") for k in raw if k not in STOP_FIELDS]
         texts: dict[str, str | None] = {}
-        for key in sorted(STOP_FIELDS - {"latitude", "longitude"}):
+        for key in sorted(STOP_FIELDS - {"latitude", "longitude"} - POINT_DETAILS):
             item = raw.get(key)
             if item is not None and not isinstance(item, str):
                 found.append(_error((*here, key), "must be a string"))
@@ -191,7 +276,10 @@ def _parse_stops(value: object, path: Path) -> tuple[tuple[Stop, ...], list[Fiel
             postal_code=texts["postalCode"],
             coordinates=coordinates,
         )
-        stops.append(Stop(address, texts["instructions"]))
+        details, detail_errors = parse_details(raw, here, POINT_DETAILS)
+        errors += detail_errors
+        if not detail_errors:
+            stops.append(Stop(address, texts["instructions"], details))
     return tuple(stops), errors
 
 
@@ -388,16 +476,25 @@ def order_body(
     if request.declared_value is not None and request.declared_value.amount > 0:
         body["insurance_amount"] = money_text(request.declared_value.amount)
 
-    pickup = _point(request.origin)
-    slots = [Slot("pickup", ("shipment", "origin"))]
+    # borzo.txt's use cases: COD sends a cash voucher with taking_amount; goods buyout and
+    # cash remittance send taking_amount alone ("cod_is_not_allowed_with_buyout").
+    ends = (options.origin, *(stop.details for stop in options.stops))
+    voucher = "backpayment_details" not in options.order and not any(
+        details.buyout_amount for details in ends
+    )
+    pickup = {**_point(request.origin), **options.origin.fields()}
+    slots = [Slot("pickup", ("shipment", "origin"), frozenset(options.origin.fields()))]
     points = [pickup]
     for index, stop in enumerate(options.stops):
-        point = _point(stop.address)
+        point = {**_point(stop.address), **stop.details.fields()}
         if stop.instructions:
             point["note"] = stop.instructions
+        if voucher and stop.details.taking_amount:
+            point["is_cod_cash_voucher_required"] = True
         points.append(point)
-        slots.append(Slot("stop", (*OPTIONS_PATH, "points", str(index))))
-    destination = _point(request.destination)
+        here = (*OPTIONS_PATH, "points", str(index))
+        slots.append(Slot("stop", here, frozenset(stop.details.fields())))
+    destination = {**_point(request.destination), **options.destination.fields()}
     if client_order_id is not None:
         destination["client_order_id"] = client_order_id
     if request.instructions:
@@ -405,12 +502,14 @@ def order_body(
     cod = request.cash_on_delivery
     if cod is not None and cod.amount > 0:
         destination["taking_amount"] = money_text(cod.amount)
-        destination["is_cod_cash_voucher_required"] = True
+        if voucher:
+            destination["is_cod_cash_voucher_required"] = True
     found, origins = packages(request.parcels)
     if found:
         destination["packages"] = found
     points.append(destination)
-    slots.append(Slot("destination", ("shipment", "destination")))
+    given = frozenset(options.destination.fields())
+    slots.append(Slot("destination", ("shipment", "destination"), given))
     try:
         windows = route_windows(request.pickup_at, request.deliver_by, len(points) - 1, now)
     except WindowRefused as refused:

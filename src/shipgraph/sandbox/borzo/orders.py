@@ -25,7 +25,7 @@ from shipgraph.sandbox.borzo.model import (
 )
 from shipgraph.sandbox.borzo.params import Checker, Path
 from shipgraph.sandbox.borzo.pricing import PROMO_CODES, VEHICLES, price
-from shipgraph.sandbox.borzo.views import BANK_CARDS
+from shipgraph.sandbox.borzo.views import BANK_CARDS, CLIENT
 
 Raw = dict[str, Any]
 Indexed = list[tuple[int, Point]]
@@ -190,9 +190,9 @@ def check_order(
         ch.add(("points",), "min_size")
     if order.total_weight_kg > VEHICLES[order.vehicle_type_id].max_kg:
         ch.add(("total_weight_kg",), "max_value")
-    if order.payment_method == "balance":  # the document's client allows cash and bank_card
+    if order.payment_method not in CLIENT["allowed_payment_methods"]:  # GET client's list
         ch.add(("payment_method",), "not_allowed")
-    if order.payment_method == "bank_card":
+    if order.payment_method == "bank_card" and ("bank_card_id",) not in ch.errors:
         if order.bank_card_id is None:
             ch.add(("bank_card_id",), "required")
         elif order.bank_card_id not in BANK_CARD_IDS:
