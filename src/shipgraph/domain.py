@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -289,6 +289,25 @@ class ProofOfDelivery:
     location: GeoPoint | None = None
     """Where the courier checked in at delivery."""
     recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentCard:
+    """A card saved on the carrier account, which a booking may be paid with."""
+
+    id: str
+    number_mask: str | None = None
+    expires_on: date | None = None
+    card_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOptions:
+    """How bookings on the carrier account may be paid."""
+
+    methods: tuple[str, ...]
+    """The carrier's own names of the methods the account may use."""
+    cards: tuple[PaymentCard, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -504,3 +504,24 @@ async def test_a_stop_finished_is_not_the_shipments_delivery(stack: Stack) -> No
     await advance(stack, order_id, *DROP_STEPS)
     await settled(stack, booked["id"])
     await assert_delivered_with_proof(stack, booked["id"], order_id)
+
+
+PAYMENT_OPTIONS = """query P($carrier: CarrierCode!) { paymentOptions(carrier: $carrier) {
+    methods cards { id numberMask expiresOn cardType } } }"""
+
+
+async def test_a_booking_pays_by_a_card_the_account_lists(stack: Stack) -> None:
+    found = (await stack.gql(PAYMENT_OPTIONS, {"carrier": "BORZO"}))["data"]["paymentOptions"]
+    assert "bank_card" in found["methods"]
+    [card] = found["cards"]
+    assert card["numberMask"] and card["expiresOn"] and len(card["expiresOn"]) == 10
+    options = {"BORZO": {"payment_method": "bank_card", "bank_card_id": int(card["id"])}}
+    booked = await book(stack, borzo_shipment("SO-CARD", carrierOptions=options))
+    [order] = [o for o in await orders(stack) if str(o["order_id"]) == booked["carrierShipmentId"]]
+    assert (order["payment_method"], order["bank_card_id"]) == ("bank_card", int(card["id"]))
+
+
+async def test_a_carrier_without_payment_options_says_unsupported(stack: Stack) -> None:
+    body = await stack.gql(PAYMENT_OPTIONS, {"carrier": "ENVIO"})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "UNSUPPORTED"

@@ -8,7 +8,7 @@ import pytest
 
 from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.borzo.account import BankCard, ClientProfile
-from shipgraph.domain import ErrorCode
+from shipgraph.domain import ErrorCode, PaymentCard, PaymentOptions
 from tests.support.fixtures import fixture
 from tests.unit.test_borzo_adapter import FakeBorzo, carrier
 
@@ -88,3 +88,23 @@ async def test_a_refusal_is_the_documents_error(fake: FakeBorzo) -> None:
     with pytest.raises(CarrierError) as caught:
         await carrier(fake).bank_cards()
     assert caught.value.code == ErrorCode.CARRIER_AUTH
+
+
+async def test_payment_options_are_the_methods_and_with_bank_card_the_cards(
+    fake: FakeBorzo,
+) -> None:
+    fake.on("GET /client", fixture("borzo", "client_response"))
+    fake.on("GET /bank-cards", fixture("borzo", "bank_cards_response"))
+    options = await carrier(fake).payment_options()
+    assert options == PaymentOptions(
+        methods=("cash", "bank_card"),
+        cards=(PaymentCard("80", "411111XXXXXX1111", date(2029, 1, 31), "visa"),),
+    )
+
+
+async def test_without_bank_card_no_cards_are_asked_for(fake: FakeBorzo) -> None:
+    client = fixture("borzo", "client_response")
+    client["client"]["allowed_payment_methods"] = ["cash"]
+    fake.on("GET /client", client)
+    assert await carrier(fake).payment_options() == PaymentOptions(methods=("cash",))
+    assert [request.url.path.rsplit("/", 1)[-1] for request in fake.seen] == ["client"]

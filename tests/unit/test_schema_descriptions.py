@@ -96,4 +96,4 @@ def test_the_contract_scalars_keep_their_descriptions() -> None:
     """Custom scalars are walked; built-in ones (String, ID...) are not ours to describe."""
     schema = build_schema(print_sdl())
     walked = {kind.name for kind in _named_types(schema) if isinstance(kind, GraphQLScalarType)}
-    assert walked == {"DateTime", "Decimal", "JSON"}
+    assert walked == {"Date", "DateTime", "Decimal", "JSON"}

@@ -23,6 +23,7 @@ from shipgraph.domain import (
     FieldError,
     Location,
     LocationLevel,
+    PaymentOptions,
     PortCode,
     Rate,
     Shipment,
@@ -218,6 +219,10 @@ class CarrierBase:
 
     async def clean_address(self, address: str) -> CleanedAddress | None:
         raise self._unsupported("address clean-up")
+
+    async def payment_options(self) -> PaymentOptions:
+        """How bookings on the carrier account may be paid (methods, saved cards)."""
+        raise self._unsupported("payment methods")
 
     def verify_webhook(
         self, headers: Mapping[str, str], query: Mapping[str, str], body: bytes

@@ -14,6 +14,7 @@ from shipgraph.domain import (
     Capability,
     CarrierCode,
     ErrorCode,
+    PaymentOptions,
     Rate,
     ShipmentRequest,
     ShipmentStatus,
@@ -254,6 +255,16 @@ async def _quote_within(
         return CarrierError(code, ErrorCode.CARRIER_UNAVAILABLE, message)
     except CarrierError as error:
         return error
+
+
+async def payment_options(services: Services, code: CarrierCode) -> PaymentOptions:
+    """How bookings on the carrier's account may be paid; the carrier's failure (or
+    UNSUPPORTED for a carrier without them) as a GraphQL error with its code."""
+    try:
+        carrier = services.registry.get(code, Capability.CREATE)
+        return await carrier.payment_options()
+    except CarrierError as error:
+        raise from_carrier_error(error) from None
 
 
 async def track(

@@ -228,13 +228,20 @@ class ShipmentInput:
         description='Carrier-specific fields keyed by carrier code, e.g. {"ENTREGO": '
         '{"packageType": "POUCH", "packageSize": "LARGE", "serviceType": "FDY"}}. '
         "ENVIO: pickupName. BORZO: vehicle_type_id, loaders_count, is_motobox_required, "
-        "is_thermobox_required, payment_method, bank_card_id, points (extra stops). "
+        "is_thermobox_required, payment_method, bank_card_id (see paymentOptions), "
+        "is_contact_person_notification_enabled, is_return_required, backpayment_details, "
+        "points (extra stops, each an address with name, phone, instructions, takingAmount, "
+        "buyoutAmount, packages and buildingNumber, entranceNumber, intercomCode, "
+        "floorNumber, apartmentNumber), origin (those building details and buyoutAmount), "
+        "destination (those building details). "
         "ENTREGO: packageType (required), packageSize, serviceType, pickupType, "
-        "sellerReference, trackingNumber, portCode, pickupPortCode, businessUnitCode, "
-        "weightVolumetric, scheduledDeliveryDate, additionalInfo, isBranchDelivery, "
-        "deliveryBranchId, isBranchDropOff. ENVOY: tax_identifiers, customs, carrier, "
-        "shipping, label ({format: pdf|png|zpl}). At most 20 000 characters as JSON, "
-        "8 levels deep.",
+        "sellerReference, trackingNumber, portCode, pickupPortCode (both looked up when "
+        "left out), businessUnitCode, weightVolumetric, scheduledDeliveryDate, "
+        "additionalInfo, isBranchDelivery, deliveryBranchId, isBranchDropOff, "
+        "contactNumberMasked (the waybill's phones masked; true by default). ENVOY: "
+        "insurance (true buys insurance of the declaredValue), tax_identifiers, customs, "
+        "carrier, shipping, label ({format: pdf|png|zpl}). At most 20 000 characters as "
+        "JSON, 8 levels deep.",
     )
 
     def to_domain(self) -> domain.ShipmentRequest:

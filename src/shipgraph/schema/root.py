@@ -23,6 +23,7 @@ from shipgraph.resolvers.places import matching, required
 from shipgraph.resolvers.queries import (
     carriers,
     list_shipments,
+    payment_options,
     quote,
     track,
     validation_error,
@@ -226,6 +227,22 @@ class Query:
     ) -> types.Tracking | None:
         result = await track(info.context.services, _tenant(info), carrier, tracking_number)
         return cast(types.Tracking | None, result)
+
+    @strawberry.field(
+        description="How bookings on a carrier's account may be paid: the payment methods it "
+        "may use and its saved cards (Borzo: GET client and GET bank-cards), so a booking can "
+        'pay by card with carrierOptions.BORZO {payment_method: "bank_card", bank_card_id}. '
+        "Other carriers answer UNSUPPORTED; a carrier's failure is a GraphQL error with its "
+        "ErrorCode in extensions.code."
+    )
+    async def payment_options(
+        self,
+        info: Ctx,
+        carrier: Annotated[CarrierCode, strawberry.argument(description="The carrier to ask.")],
+    ) -> types.PaymentOptions:
+        _tenant(info)
+        found = await payment_options(info.context.services, carrier)
+        return cast(types.PaymentOptions, found)
 
     @strawberry.field(
         description="Administrative places, cached. Without parentId: the top level (provinces)."

@@ -1,10 +1,10 @@
 """The contract's scalars: DateTime always with an offset, Decimal as an exact string,
-JSON for carrier-specific passthrough."""
+JSON for carrier-specific passthrough; and Date, a calendar date."""
 
 from __future__ import annotations
 
 import decimal
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry.exceptions import StrawberryInputCoercionError
@@ -102,6 +102,25 @@ DecimalScalar: ScalarDefinition = strawberry.scalar(
 )
 
 
+def _parse_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise StrawberryInputCoercionError(f"Date must be a string, got {_shown(value)}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise StrawberryInputCoercionError(
+            f"Date must be ISO 8601, e.g. 2027-05-31; got {_shown(value)}"
+        ) from None
+
+
+DateScalar: ScalarDefinition = strawberry.scalar(
+    name="Date",
+    description="ISO 8601 calendar date without a time, e.g. 2027-05-31.",
+    serialize=date.isoformat,
+    parse_value=_parse_date,
+)
+
+
 def _as_is(value: object) -> object:
     return value
 
@@ -120,6 +139,7 @@ JSONScalar: ScalarDefinition = strawberry.scalar(
 
 SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {
     datetime: DateTimeScalar,
+    date: DateScalar,
     decimal.Decimal: DecimalScalar,
     JSON: JSONScalar,
 }

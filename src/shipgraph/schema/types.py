@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -441,6 +441,38 @@ class ProofOfDelivery:
     )
     recorded_at: datetime | None = strawberry.field(
         description="When the proof was taken, as the carrier says."
+    )
+
+
+@strawberry.type(
+    description="A card saved on the carrier account, which a booking may be paid with."
+)
+class PaymentCard:
+    id: strawberry.ID = strawberry.field(
+        description="The carrier's id of the card: pass it as carrierOptions.BORZO.bank_card_id "
+        'with payment_method "bank_card".'
+    )
+    number_mask: str | None = strawberry.field(
+        description="The card's number with most digits hidden, as the carrier shows it, e.g. "
+        "411111XXXXXX1111."
+    )
+    expires_on: date | None = strawberry.field(description="When the card expires.")
+    card_type: str | None = strawberry.field(
+        description="The card's network, as the carrier names it, e.g. visa."
+    )
+
+
+@strawberry.type(
+    description="How bookings on a carrier account may be paid. One carrier account serves "
+    "every tenant today, so these are the account's, not the caller's own."
+)
+class PaymentOptions:
+    methods: list[str] = strawberry.field(
+        description="The carrier's names of the payment methods the account may use (Borzo "
+        "payment_method values, e.g. cash, bank_card, balance)."
+    )
+    cards: list[PaymentCard] = strawberry.field(
+        description="The account's saved cards, when it may pay by card; empty otherwise."
     )
 
 

@@ -49,6 +49,8 @@ from shipgraph.domain import (
     ErrorCode,
     FieldError,
     Money,
+    PaymentCard,
+    PaymentOptions,
     Rate,
     Shipment,
     ShipmentPatch,
@@ -446,6 +448,26 @@ class BorzoCarrier(CarrierBase):
         except ValueError as exc:
             message = f"Borzo's bank-cards answer is unusable: {exc}"
             raise self._unavailable("bank_cards", message) from None
+
+    async def payment_options(self) -> PaymentOptions:
+        """GET client's allowed payment methods, and with bank_card among them the
+        account's cards (GET bank-cards), whose id carrierOptions.BORZO.bank_card_id
+        names."""
+        profile = await self.client_profile()
+        methods = profile.allowed_payment_methods
+        cards = await self.bank_cards() if "bank_card" in methods else []
+        return PaymentOptions(
+            methods=methods,
+            cards=tuple(
+                PaymentCard(
+                    id=str(card.bank_card_id),
+                    number_mask=card.number_mask,
+                    expires_on=card.expiration_date,
+                    card_type=card.card_type,
+                )
+                for card in cards
+            ),
+        )
 
     # --- callbacks --------------------------------------------------------------------
 
