@@ -99,3 +99,26 @@ async def test_a_replay_long_after_is_still_applied_once(
     assert await ours.ingest(courier_event("e0", "Budi")) == Outcome.DUPLICATE
     kept = await store.get("acme", "a")
     assert kept is not None and kept.courier == Courier(name="Wati") and kept.version == 5
+
+
+async def test_an_update_racing_the_bookings_adoption_is_not_left_an_orphan(
+    store: SqlShipmentStore,
+) -> None:
+    """The webhook's lookup misses, the booking is stored and adopts its orphans (none
+    yet), then the webhook's orphan is added: it is applied, not left waiting."""
+    ours = updater(store)
+    booked = shipment("a", carrier=BORZO, carrier_shipment_id="1250032", tracking_number="50032")
+    looked_up = ours._locate
+
+    async def late(update: TrackingUpdate) -> domain.Shipment | None:
+        if await store.get("acme", "a") is None:
+            await ours.adopt_orphans(await store.create(booked))  # the booking, meanwhile
+            return None
+        return await looked_up(update)
+
+    ours._locate = late  # type: ignore[method-assign]
+    update = orphan("e1", carrier=BORZO, carrier_shipment_id="1250032")
+    assert await ours.ingest(update) == Outcome.APPLIED
+    found = await store.get("acme", "a")
+    assert found is not None and found.status == ShipmentStatus.IN_TRANSIT
+    assert await store.take_orphans(BORZO, "1250032", "50032") == []

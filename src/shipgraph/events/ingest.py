@@ -58,7 +58,14 @@ class ShipmentUpdater:
         shipment = await self._locate(update)
         if shipment is None:
             await self._store.add_orphan(update)
-            return Outcome.ORPHAN
+            # The booking may have been stored, and its orphans adopted, between the
+            # lookup and the add: then this one would wait for nobody. Whichever of the
+            # two comes second sees the other (create before adopt, add before this).
+            shipment = await self._locate(update)
+            if shipment is None:
+                return Outcome.ORPHAN
+            await self.adopt_orphans(shipment)
+            return Outcome.APPLIED
         _, changed = await self.apply(shipment, update)
         return Outcome.APPLIED if changed else Outcome.DUPLICATE
 
