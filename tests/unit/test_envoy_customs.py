@@ -5,12 +5,13 @@ Tax Identifier Model, Create Shipment) built from typed input."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from shipgraph.carriers.envoy import customs, requests
+from shipgraph.carriers.envoy import customs, errors, requests
 from shipgraph.domain import (
     Customs,
     CustomsContentsType,
@@ -202,3 +203,38 @@ def test_raw_customs_alone_still_pass_as_given() -> None:
 def test_declarant_false_certification_is_sent() -> None:
     detail = customs.detail_body(Customs(certify=False))
     assert detail == {"declarant": {"certify": False}}
+
+
+@pytest.mark.parametrize(
+    ("envoy", "ours"),
+    [
+        ("customs.items[1].quantity", ("shipment", "parcels", "1", "items", "0", "quantity")),
+        ("customs.items.0.value", ("shipment", "parcels", "0", "items", "0", "unitPrice")),
+        ("/customs/items/1/mass", ("shipment", "parcels", "1", "items", "0", "weightKg")),
+        ("customs.items.7", ("shipment", "customs")),
+        ("customs.incoterm", ("shipment", "customs", "incoterm")),
+        ("customs.restriction_type", ("shipment", "customs", "restriction")),
+        ("customs.declarant.name", ("shipment", "customs", "declarantName")),
+        (
+            "customs.identifiers[0].identifier_type",
+            ("shipment", "customs", "identifiers", "0", "type"),
+        ),
+        ("tax_identifiers.0.value", ("shipment", "customs", "taxIdentifiers", "0", "value")),
+        ("customs", ("shipment", "customs")),
+    ],
+)
+def test_envoys_complaints_about_typed_customs_point_at_the_input(
+    envoy: str, ours: tuple[str, ...]
+) -> None:
+    socks = ParcelItem("socks", 3, unit_price=Money(Decimal("4.99"), "USD"))
+    parcels = (Parcel(weight_kg=6, items=(CAKE,)), Parcel(weight_kg=1, items=(socks,)))
+    declared = doc_request(
+        parcels=parcels, carrier_options={}, customs=replace(DOC_CUSTOMS, tax_identifiers=(VAT,))
+    )
+    body = {"errors": [{"code": "invalid", "field": envoy, "message": "refused"}]}
+    code, _, [problem] = errors.rejection(422, body, request=declared)
+    assert code == ErrorCode.VALIDATION and problem.field == ours
+    # Without shipment.customs, the same complaint is about the raw carrierOptions.
+    head = "tax_identifiers" if envoy.startswith("tax") else "customs"
+    raw = errors.rejection(422, body, request=doc_request())[2][0].field
+    assert raw == ("shipment", "carrierOptions", "ENVOY", head)

@@ -137,3 +137,83 @@ def customs_parts(request: ShipmentRequest) -> tuple[dict[str, Any], list[FieldE
     if customs.tax_identifiers:
         parts["tax_identifiers"] = [tax_identifier_body(t) for t in customs.tax_identifiers]
     return parts, problems
+
+
+# Where an Envoy complaint about a customs field came from in shipment.customs (or,
+# for an item, in its parcel item): Envoy's name -> ours.
+_DETAIL_FIELDS = {
+    "contents_type": "contentsType",
+    "contents_description": "contentsDescription",
+    "incoterm": "incoterm",
+    "restriction_type": "restriction",
+    "restriction_description": "restrictionDescription",
+    "declaration_message": "declarationMessage",
+}
+_DECLARANT_FIELDS = {"name": "declarantName", "certify": "certify"}
+_IDENTIFIER_FIELDS = {
+    "entity_type": "entityType",
+    "taxable_entity_type": "entityType",
+    "identifier_type": "type",
+    "value": "value",
+    "issuing_country_code": "issuingCountryCode",
+}
+_ITEM_FIELDS = {
+    "description": "name",
+    "quantity": "quantity",
+    "value": "unitPrice",
+    "currency_code": "unitPrice",
+    "mass": "weightKg",
+    "product_identifier": "sku",
+    "hs_tariff_code": "hsTariffCode",
+}
+
+
+def typed_source(request: ShipmentRequest, head: str) -> bool:
+    """Whether the body's ``head`` (customs, tax_identifiers) was built from
+    shipment.customs rather than passed from carrierOptions.ENVOY."""
+    customs = request.customs
+    if customs is None:
+        return False
+    return head == "customs" or (head == "tax_identifiers" and bool(customs.tax_identifiers))
+
+
+def _item_path(request: ShipmentRequest, index: int) -> tuple[str, ...] | None:
+    """The parcel item that became the declaration's item ``index`` (items_body order)."""
+    seen = 0
+    for p, parcel in enumerate(request.parcels):
+        if index < seen + len(parcel.items):
+            return (*ROOT, "parcels", str(p), "items", str(index - seen))
+        seen += len(parcel.items)
+    return None
+
+
+def _entry_path(base: tuple[str, ...], rest: list[str], fields: dict[str, str]) -> tuple[str, ...]:
+    if not rest or not rest[0].isdigit():
+        return base
+    here = (*base, rest[0])
+    leaf = fields.get(rest[1]) if len(rest) > 1 else None
+    return (*here, leaf) if leaf else here
+
+
+def input_path(request: ShipmentRequest, head: str, rest: list[str]) -> tuple[str, ...]:
+    """Our input's path for an Envoy complaint at ``head``.``rest`` (split parts), for a
+    head typed_source says came from shipment.customs."""
+    customs = (*ROOT, "customs")
+    if head == "tax_identifiers":
+        return _entry_path((*customs, "taxIdentifiers"), rest, _IDENTIFIER_FIELDS)
+    if not rest:
+        return customs
+    if rest[0] in _DETAIL_FIELDS:
+        return (*customs, _DETAIL_FIELDS[rest[0]])
+    if rest[0] == "declarant":
+        leaf = _DECLARANT_FIELDS.get(rest[1]) if len(rest) > 1 else None
+        return (*customs, leaf) if leaf else customs
+    if rest[0] == "identifiers":
+        return _entry_path((*customs, "identifiers"), rest[1:], _IDENTIFIER_FIELDS)
+    if rest[0] == "items" and len(rest) > 1 and rest[1].isdigit():
+        item = _item_path(request, int(rest[1]))
+        if item is None:
+            return customs
+        leaf = _ITEM_FIELDS.get(rest[2]) if len(rest) > 2 else None
+        return (*item, leaf) if leaf else item
+    return customs

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from shipgraph.carriers.envoy.customs import customs_parts
+from shipgraph.carriers.envoy.customs import customs_parts, typed_source
 from shipgraph.carriers.envoy.mapping import CARRIER, LABEL_FORMATS
 from shipgraph.carriers.envoy.money import to_minor
 from shipgraph.domain import Address, DocumentFormat, ErrorCode, FieldError, ShipmentRequest
@@ -189,7 +189,7 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     problems = []
     options = body.setdefault("options", {})
     for key, value in mine.items():
-        if _typed_too(request, key):
+        if typed_source(request, key):
             problems.append(_problem(ErrorCode.VALIDATION, TYPED, (*where, key)))
         elif key in PASSTHROUGH:
             body[key] = value
@@ -203,14 +203,6 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     if not options:
         del body["options"]
     return problems
-
-
-def _typed_too(request: ShipmentRequest, key: str) -> bool:
-    """Whether raw carrierOptions.ENVOY ``key`` says again what shipment.customs says."""
-    customs = request.customs
-    if customs is None:
-        return False
-    return key == "customs" or (key == "tax_identifiers" and bool(customs.tax_identifiers))
 
 
 def _insurance_problems(
