@@ -506,6 +506,8 @@ class Shipment:
     """What the carrier's adapter needs later (e.g. the reference it booked with)."""
     applied_event_ids: tuple[str, ...] = ()
     """Ids of the carrier events already merged, newest last (bounded), for dedupe."""
+    customs: Customs | None = None
+    """The customs declaration it was quoted or booked with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -785,6 +787,7 @@ QUOTED_FIELDS = (
     "service_level",
     "cash_on_delivery",
     "declared_value",
+    "customs",
 )
 """What a shipment keeps of the request it was made from."""
 

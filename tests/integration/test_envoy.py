@@ -447,3 +447,18 @@ async def test_a_declaration_envoy_cannot_take_is_refused_before_envoy_is_called
         (("shipment", "carrierOptions", "ENVOY", "customs"), "VALIDATION"),
     }
     assert (await control(stack, "GET", "/counters"))["creates"] == 0
+
+
+async def test_a_rate_books_only_the_declaration_it_was_quoted_with(stack: Stack) -> None:
+    rates = (await quote(stack, envoy_shipment("SO-C3")))["rates"]
+    declared = customs_shipment("SO-C3")
+    declared["parcels"][0]["items"][0].update(quantity=1, weightKg=None, hsTariffCode=None)
+    body = await stack.gql(CREATE, {"input": {"rateId": rates[0]["id"], "shipment": declared}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["field"] == ["rateId"] and "customs" in error["message"]
+    assert (await control(stack, "GET", "/counters"))["purchases"] == 0
+    rates = (await quote(stack, declared))["rates"]
+    booked = await book(stack, rateId=rates[0]["id"], shipment=declared)
+    assert booked["status"] == "CREATED"
+    [raw] = [s for s in await envoy_shipments(stack) if s["status"] == "purchased"]
+    assert raw["customs"]["incoterm"] == "ddp" and raw["customs"]["items"][0]["quantity"] == 1
