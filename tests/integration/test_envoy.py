@@ -462,3 +462,9 @@ async def test_a_rate_books_only_the_declaration_it_was_quoted_with(stack: Stack
     assert booked["status"] == "CREATED"
     [raw] = [s for s in await envoy_shipments(stack) if s["status"] == "purchased"]
     assert raw["customs"]["incoterm"] == "ddp" and raw["customs"]["items"][0]["quantity"] == 1
+
+
+async def test_domestic_carriers_quote_a_shipment_with_customs_as_without(stack: Stack) -> None:
+    answer = await quote(stack, customs_shipment("SO-C4"), "BORZO", "ENVOY")
+    assert answer["errors"] == []
+    assert {rate["carrier"] for rate in answer["rates"]} == {"BORZO", "ENVOY"}
