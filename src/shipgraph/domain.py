@@ -115,6 +115,83 @@ class LocationLevel(enum.StrEnum):
     BARANGAY = "BARANGAY"
 
 
+class CustomsContentsType(enum.StrEnum):
+    """What a customs declaration's goods are and are for (Envoy contents_type)."""
+
+    MERCHANDISE = "MERCHANDISE"
+    DOCUMENTS = "DOCUMENTS"
+    GIFT = "GIFT"
+    RETURNED_GOODS = "RETURNED_GOODS"
+    COMMERCIAL_SAMPLE = "COMMERCIAL_SAMPLE"
+    OTHER = "OTHER"
+
+
+class Incoterm(enum.StrEnum):
+    """The Incoterms 2020 rule a shipment travels under."""
+
+    EXW = "EXW"
+    FCA = "FCA"
+    CPT = "CPT"
+    CIP = "CIP"
+    DAP = "DAP"
+    DPU = "DPU"
+    DDP = "DDP"
+    FAS = "FAS"
+    FOB = "FOB"
+    CFR = "CFR"
+    CIF = "CIF"
+
+
+class CustomsRestriction(enum.StrEnum):
+    NONE = "NONE"
+    OTHER = "OTHER"
+    QUARANTINE = "QUARANTINE"
+    SANITARY_PHYTOSANITARY_INSPECTION = "SANITARY_PHYTOSANITARY_INSPECTION"
+
+
+class CustomsEntityType(enum.StrEnum):
+    """Which crossing a customs identifier is for."""
+
+    IMPORT = "IMPORT"
+    EXPORT = "EXPORT"
+    ALL = "ALL"
+
+
+class CustomsIdentifierType(enum.StrEnum):
+    LICENSE = "LICENSE"
+    CERTIFICATE = "CERTIFICATE"
+    EEI = "EEI"
+    MRN = "MRN"
+    OTHER = "OTHER"
+
+
+class TaxableEntityType(enum.StrEnum):
+    """Whose tax identifier it is."""
+
+    SENDER = "SENDER"
+    RECEIVER = "RECEIVER"
+
+
+class TaxIdentifierType(enum.StrEnum):
+    VAT = "VAT"
+    SSN = "SSN"
+    IOSS = "IOSS"
+    GST = "GST"
+    EORI = "EORI"
+    PAN = "PAN"
+    FTZ = "FTZ"
+    DAN = "DAN"
+    DTF = "DTF"
+    TAN = "TAN"
+    DUNS = "DUNS"
+    EIN = "EIN"
+    FED = "FED"
+    STA = "STA"
+    TIN = "TIN"
+    VOEC = "VOEC"
+    CNPJ = "CNPJ"
+
+
 # --- values -----------------------------------------------------------------
 
 
@@ -186,6 +263,8 @@ class ParcelItem:
     """The item's own size, when a carrier reports it (an Envio item event)."""
     width_cm: float | None = None
     height_cm: float | None = None
+    hs_tariff_code: str | None = None
+    """The item's HS (or HTS) code, for a customs declaration."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +277,42 @@ class Parcel:
     items: tuple[ParcelItem, ...] = ()
     volumetric_weight_kg: float | None = None
     """The weight a carrier charges by for the parcel's size, when the sender knows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomsIdentifier:
+    """A licence, certificate, export or movement reference the goods cross with."""
+
+    entity_type: CustomsEntityType
+    identifier_type: CustomsIdentifierType
+    value: str
+    issuing_country_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaxIdentifier:
+    """A tax registration of the sender or the receiver (a VAT number, an IOSS, ...)."""
+
+    identifier_type: TaxIdentifierType
+    value: str
+    taxable_entity_type: TaxableEntityType | None = None
+    issuing_country_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customs:
+    """A customs declaration; its goods are the parcels' items."""
+
+    contents_type: CustomsContentsType | None = None
+    contents_description: str | None = None
+    incoterm: Incoterm | None = None
+    declarant_name: str | None = None
+    certify: bool | None = None
+    restriction: CustomsRestriction | None = None
+    restriction_description: str | None = None
+    declaration_message: str | None = None
+    identifiers: tuple[CustomsIdentifier, ...] = ()
+    tax_identifiers: tuple[TaxIdentifier, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +331,7 @@ class ShipmentRequest:
     deliver_by: datetime | None = None
     instructions: str | None = None
     carrier_options: dict[str, Any] = field(default_factory=dict)
+    customs: Customs | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +525,8 @@ class Shipment:
     """What the carrier's adapter needs later (e.g. the reference it booked with)."""
     applied_event_ids: tuple[str, ...] = ()
     """Ids of the carrier events already merged, newest last (bounded), for dedupe."""
+    customs: Customs | None = None
+    """The customs declaration it was quoted or booked with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -688,6 +806,7 @@ QUOTED_FIELDS = (
     "service_level",
     "cash_on_delivery",
     "declared_value",
+    "customs",
 )
 """What a shipment keeps of the request it was made from."""
 

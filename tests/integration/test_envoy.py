@@ -350,3 +350,121 @@ async def test_hostile_webhooks_are_refused_and_change_nothing(stack: Stack) -> 
     assert (await hook(stack, json.dumps(unknown).encode())).status_code == 202
     after = (await stack.gql(GET, {"id": booked["id"]}))["data"]["shipment"]
     assert after == before
+
+
+ITEMS = """
+query Items($id: ID!) {
+  shipment(id: $id) { parcels { items { sku name quantity hsTariffCode } } }
+}
+"""
+
+
+def customs_shipment(reference: str) -> dict[str, Any]:
+    shipment = envoy_shipment(reference)
+    [item] = shipment["parcels"][0]["items"]
+    item.update(quantity=2, weightKg=0.3, hsTariffCode="2201.10.0000")
+    shipment["customs"] = {
+        "contentsType": "MERCHANDISE",
+        "contentsDescription": "mineral water",
+        "incoterm": "DDP",
+        "declarantName": "Budi Santoso",
+        "certify": True,
+        "restriction": "NONE",
+        "identifiers": [
+            {
+                "entityType": "EXPORT",
+                "type": "LICENSE",
+                "value": "EXP-77",
+                "issuingCountryCode": "id",
+            }
+        ],
+        "taxIdentifiers": [
+            {"type": "VAT", "value": "01.234.567.8-901.000", "entityType": "SENDER"}
+        ],
+    }
+    return shipment
+
+
+async def test_a_booking_with_customs_declares_it_to_envoy(stack: Stack) -> None:
+    booked = await book(stack, carrier="ENVOY", shipment=customs_shipment("SO-C1"))
+    assert booked["status"] == "CREATED"
+    [raw] = await envoy_shipments(stack)
+    assert raw["customs"] == {
+        "contents_type": "merchandise",
+        "contents_description": "mineral water",
+        "incoterm": "ddp",
+        "restriction_type": "none",
+        "declarant": {"name": "Budi Santoso", "certify": True},
+        "identifiers": [
+            {
+                "entity_type": "export",
+                "identifier_type": "license",
+                "value": "EXP-77",
+                "issuing_country_code": "ID",
+            }
+        ],
+        "items": [
+            {
+                "description": "Air Mineral 300 ML",
+                "quantity": 2,
+                "value": 1250000,  # IDR 12 500 in sen
+                "currency_code": "IDR",
+                "mass": 600,
+                "product_identifier": "2192x127y",
+                "hs_tariff_code": "2201.10.0000",
+            }
+        ],
+    }
+    assert raw["tax_identifiers"] == [
+        {"taxable_entity_type": "sender", "identifier_type": "vat", "value": "01.234.567.8-901.000"}
+    ]
+    read = (await stack.gql(ITEMS, {"id": booked["id"]}))["data"]["shipment"]
+    assert read["parcels"][0]["items"][0]["hsTariffCode"] == "2201.10.0000"
+
+
+async def test_a_declaration_envoy_cannot_take_is_refused_before_envoy_is_called(
+    stack: Stack,
+) -> None:
+    shipment = customs_shipment("SO-C2")
+    shipment["parcels"][0]["items"][0]["quantity"] = 1.5
+    shipment["customs"]["identifiers"][0]["value"] = " "
+    shipment["customs"]["restriction"] = "QUARANTINE"
+    body = await stack.gql(CREATE, {"input": {"carrier": "ENVOY", "shipment": shipment}})
+    payload = body["data"]["createShipment"]
+    assert payload["shipment"] is None
+    fields = {tuple(error["field"]) for error in payload["userErrors"]}
+    customs = ("shipment", "customs")
+    assert fields == {(*customs, "identifiers", "0", "value"), (*customs, "restrictionDescription")}
+    shipment["customs"]["identifiers"][0]["value"] = "EXP-77"
+    shipment["customs"]["restriction"] = "NONE"
+    shipment["carrierOptions"] = {"ENVOY": {"customs": {"incoterm": "dap"}}}
+    payload = (await stack.gql(CREATE, {"input": {"carrier": "ENVOY", "shipment": shipment}}))[
+        "data"
+    ]["createShipment"]
+    fields = {(tuple(e["field"]), e["code"]) for e in payload["userErrors"]}
+    assert fields == {
+        (("shipment", "parcels", "0", "items", "0", "quantity"), "VALIDATION"),
+        (("shipment", "carrierOptions", "ENVOY", "customs"), "VALIDATION"),
+    }
+    assert (await control(stack, "GET", "/counters"))["creates"] == 0
+
+
+async def test_a_rate_books_only_the_declaration_it_was_quoted_with(stack: Stack) -> None:
+    rates = (await quote(stack, envoy_shipment("SO-C3")))["rates"]
+    declared = customs_shipment("SO-C3")
+    declared["parcels"][0]["items"][0].update(quantity=1, weightKg=None, hsTariffCode=None)
+    body = await stack.gql(CREATE, {"input": {"rateId": rates[0]["id"], "shipment": declared}})
+    [error] = body["data"]["createShipment"]["userErrors"]
+    assert error["field"] == ["rateId"] and "customs" in error["message"]
+    assert (await control(stack, "GET", "/counters"))["purchases"] == 0
+    rates = (await quote(stack, declared))["rates"]
+    booked = await book(stack, rateId=rates[0]["id"], shipment=declared)
+    assert booked["status"] == "CREATED"
+    [raw] = [s for s in await envoy_shipments(stack) if s["status"] == "purchased"]
+    assert raw["customs"]["incoterm"] == "ddp" and raw["customs"]["items"][0]["quantity"] == 1
+
+
+async def test_domestic_carriers_quote_a_shipment_with_customs_as_without(stack: Stack) -> None:
+    answer = await quote(stack, customs_shipment("SO-C4"), "BORZO", "ENVOY")
+    assert answer["errors"] == []
+    assert {rate["carrier"] for rate in answer["rates"]} == {"BORZO", "ENVOY"}

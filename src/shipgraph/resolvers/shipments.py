@@ -405,6 +405,7 @@ def _new_shipment(
         service_level=request.service_level,
         cash_on_delivery=request.cash_on_delivery,
         declared_value=request.declared_value,
+        customs=request.customs,
         price=booked.price,
         documents=booked.documents,
         estimated_pickup_at=booked.estimated_pickup_at,

@@ -21,12 +21,17 @@ from shipgraph.carriers.base import camel_case
 from shipgraph.domain import (
     Address,
     CarrierCode,
+    Customs,
+    CustomsContentsType,
+    CustomsIdentifier,
+    CustomsRestriction,
     ErrorCode,
     FieldError,
     Money,
     Parcel,
     ShipmentPatch,
     ShipmentRequest,
+    TaxIdentifier,
     money_amount_problem,
 )
 from shipgraph.phones import MAX_PHONE, InvalidPhone, to_e164
@@ -212,6 +217,74 @@ def _parcels(parcels: tuple[Parcel, ...], path: Path) -> Iterator[FieldError]:
             yield from _positive(item.quantity, (*item_path, "quantity"), MAX_QUANTITY)
             yield from _positive(item.weight_kg, (*item_path, "weightKg"), MAX_WEIGHT_KG)
             yield from _money(item.unit_price, (*item_path, "unitPrice"))
+            yield from _hs_code(item.hs_tariff_code, (*item_path, "hsTariffCode"))
+
+
+# Customs: free text bounded like the rest (envoy.txt names no lengths).
+MAX_CUSTOMS_TEXT = 255
+MAX_DECLARANT = 200
+MAX_DECLARATION_MESSAGE = 1_000
+MAX_IDENTIFIER = 100
+MAX_IDENTIFIERS = 20
+_HS_CODE = re.compile(r"[0-9][0-9. ]*")
+HS_DIGITS = (6, 14)
+"""An HS code has 6 digits (the WCO's); national tariff codes (HTS) extend it to 10
+and some to 14. envoy.txt: "spaces and periods are ignored"."""
+
+
+def _hs_code(code: str | None, path: Path) -> Iterator[FieldError]:
+    if code is None:
+        return
+    digits = sum(char.isdigit() for char in code)
+    low, high = HS_DIGITS
+    if len(code) > 32 or not _HS_CODE.fullmatch(code) or not low <= digits <= high:
+        yield _error(path, f"must be {low} to {high} digits, spaces and dots allowed")
+
+
+def _country(code: str | None, path: Path) -> Iterator[FieldError]:
+    if code is not None and not country_known(code):
+        yield _error(path, "must be an ISO 3166-1 alpha-2 code such as GB")
+
+
+def _identifier_value(value: str, path: Path) -> Iterator[FieldError]:
+    if _blank(value):
+        yield _error(path, "must not be empty")
+    else:
+        yield from _text(value, MAX_IDENTIFIER, path)
+
+
+def customs_problems(customs: Customs | None, path: Path) -> Iterator[FieldError]:
+    """What is wrong with a customs declaration, its items aside (see _parcels)."""
+    if customs is None:
+        return
+    yield from _text(customs.contents_description, MAX_CUSTOMS_TEXT, (*path, "contentsDescription"))
+    yield from _text(customs.declarant_name, MAX_DECLARANT, (*path, "declarantName"))
+    yield from _text(
+        customs.restriction_description, MAX_CUSTOMS_TEXT, (*path, "restrictionDescription")
+    )
+    yield from _text(
+        customs.declaration_message, MAX_DECLARATION_MESSAGE, (*path, "declarationMessage")
+    )
+    if customs.contents_type == CustomsContentsType.OTHER and _blank(customs.contents_description):
+        # envoy.txt, Customs Detail Model: contents_description "always [required] if
+        # contents_type is set to other".
+        yield _error((*path, "contentsDescription"), "is required with contentsType OTHER")
+    restricted = customs.restriction not in (None, CustomsRestriction.NONE)
+    if restricted and _blank(customs.restriction_description):
+        message = "is required with a restriction other than NONE"
+        yield _error((*path, "restrictionDescription"), message)
+    entries_by_name: dict[str, tuple[CustomsIdentifier | TaxIdentifier, ...]] = {
+        "identifiers": customs.identifiers,
+        "taxIdentifiers": customs.tax_identifiers,
+    }
+    for name, entries in entries_by_name.items():
+        if len(entries) > MAX_IDENTIFIERS:
+            yield _error((*path, name), f"at most {MAX_IDENTIFIERS}")
+            continue
+        for index, entry in enumerate(entries):
+            here = (*path, name, str(index))
+            yield from _identifier_value(entry.value, (*here, "value"))
+            yield from _country(entry.issuing_country_code, (*here, "issuingCountryCode"))
 
 
 def _moment(value: datetime | None, now: datetime, path: Path) -> Iterator[FieldError]:
@@ -299,6 +372,7 @@ def checked_request(
     errors += _money(request.declared_value, (*path, "declaredValue"))
     errors += _schedule(request.pickup_at, request.deliver_by, now, path)
     errors += _carrier_options(request.carrier_options, (*path, "carrierOptions"))
+    errors += customs_problems(request.customs, (*path, "customs"))
     return replace(request, origin=origin, destination=destination), errors
 
 

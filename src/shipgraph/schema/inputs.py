@@ -11,7 +11,19 @@ import strawberry
 from strawberry.scalars import JSON
 
 from shipgraph import domain
-from shipgraph.domain import CarrierCode, DocumentFormat, ServiceLevel, ShipmentStatus
+from shipgraph.domain import (
+    CarrierCode,
+    CustomsContentsType,
+    CustomsEntityType,
+    CustomsIdentifierType,
+    CustomsRestriction,
+    DocumentFormat,
+    Incoterm,
+    ServiceLevel,
+    ShipmentStatus,
+    TaxableEntityType,
+    TaxIdentifierType,
+)
 from shipgraph.store.base import ShipmentOrder as StoreOrder
 
 
@@ -123,6 +135,11 @@ class ParcelItemInput:
         default=None,
         description="The weight of one, in kilograms; greater than 0, at most 50 000.",
     )
+    hs_tariff_code: str | None = strawberry.field(
+        default=None,
+        description="The goods' HS or HTS code (HTS preferred), for a customs declaration "
+        '(shipment.customs): 6 to 14 digits, spaces and dots allowed, e.g. "1901.20.0000".',
+    )
 
     def to_domain(self) -> domain.ParcelItem:
         return domain.ParcelItem(
@@ -131,6 +148,7 @@ class ParcelItemInput:
             sku=self.sku,
             unit_price=self.unit_price.to_domain() if self.unit_price else None,
             weight_kg=self.weight_kg,
+            hs_tariff_code=self.hs_tariff_code,
         )
 
 
@@ -177,6 +195,119 @@ class ParcelInput:
             items=tuple(item.to_domain() for item in self.items or ()),
             volumetric_weight_kg=self.volumetric_weight_kg,
         )
+
+
+@strawberry.input(description="A licence, certificate or reference the goods cross customs with.")
+class CustomsIdentifierInput:
+    entity_type: CustomsEntityType = strawberry.field(
+        description="Which crossing it is for: import, export or both."
+    )
+    type: CustomsIdentifierType = strawberry.field(description="What the identifier is.")
+    value: str = strawberry.field(description="The identifier itself; 1 to 100 characters.")
+    issuing_country_code: str | None = strawberry.field(
+        default=None,
+        description="ISO 3166-1 alpha-2 code of the authority that issued it, if known, e.g. "
+        "US for an EEI (lower case is accepted).",
+    )
+
+    def to_domain(self) -> domain.CustomsIdentifier:
+        return domain.CustomsIdentifier(
+            entity_type=self.entity_type,
+            identifier_type=self.type,
+            value=self.value,
+            issuing_country_code=_upper(self.issuing_country_code),
+        )
+
+
+@strawberry.input(description="A tax registration of the sender or the recipient.")
+class TaxIdentifierInput:
+    type: TaxIdentifierType = strawberry.field(description="What the identifier is.")
+    value: str = strawberry.field(description="The identifier itself; 1 to 100 characters.")
+    entity_type: TaxableEntityType | None = strawberry.field(
+        default=None, description="Whose it is: the sender's or the recipient's."
+    )
+    issuing_country_code: str | None = strawberry.field(
+        default=None,
+        description="ISO 3166-1 alpha-2 code of the issuing tax authority, e.g. GB (lower "
+        "case is accepted).",
+    )
+
+    def to_domain(self) -> domain.TaxIdentifier:
+        return domain.TaxIdentifier(
+            identifier_type=self.type,
+            value=self.value,
+            taxable_entity_type=self.entity_type,
+            issuing_country_code=_upper(self.issuing_country_code),
+        )
+
+
+@strawberry.input(
+    description="A customs declaration for an international shipment. Its goods are the "
+    "parcels' items: each needs an integer quantity and a unitPrice, and should have a "
+    "weightKg, a sku and an hsTariffCode."
+)
+class CustomsInput:
+    contents_type: CustomsContentsType | None = strawberry.field(
+        default=None, description="What the goods are and what they are for."
+    )
+    contents_description: str | None = strawberry.field(
+        default=None,
+        description='A short description of the goods, e.g. "automobile parts"; at most 255 '
+        "characters. Required with contentsType OTHER, and by some of Envoy's carriers.",
+    )
+    incoterm: Incoterm | None = strawberry.field(
+        default=None, description="Who pays the duties and carries the risk."
+    )
+    declarant_name: str | None = strawberry.field(
+        default=None,
+        description="The first and last name of the person declaring; at most 200 "
+        "characters. Envoy takes the origin's contact name when left out.",
+    )
+    certify: bool | None = strawberry.field(
+        default=None,
+        description="True: the declarant affirms everything declared is accurate and valid. "
+        "Without it, Envoy warns, customs may be delayed or the booking fail.",
+    )
+    restriction: CustomsRestriction | None = strawberry.field(
+        default=None, description="A restriction the goods are under, if any."
+    )
+    restriction_description: str | None = strawberry.field(
+        default=None,
+        description="Why the goods are restricted; at most 255 characters. Required with a "
+        "restriction other than NONE.",
+    )
+    declaration_message: str | None = strawberry.field(
+        default=None,
+        description="A message to go with the declaration; at most 1 000 characters. Some "
+        "carriers require it, some ignore it.",
+    )
+    identifiers: list[CustomsIdentifierInput] | None = strawberry.field(
+        default=None,
+        description="Licences, certificates, EEI or MRN references; at most 20.",
+    )
+    tax_identifiers: list[TaxIdentifierInput] | None = strawberry.field(
+        default=None,
+        description="The sender's and the recipient's tax registrations (VAT, IOSS, EORI, "
+        "...); at most 20.",
+    )
+
+    def to_domain(self) -> domain.Customs:
+        return domain.Customs(
+            contents_type=self.contents_type,
+            contents_description=self.contents_description,
+            incoterm=self.incoterm,
+            declarant_name=self.declarant_name,
+            certify=self.certify,
+            restriction=self.restriction,
+            restriction_description=self.restriction_description,
+            declaration_message=self.declaration_message,
+            identifiers=tuple(i.to_domain() for i in self.identifiers or ()),
+            tax_identifiers=tuple(t.to_domain() for t in self.tax_identifiers or ()),
+        )
+
+
+def _upper(code: str | None) -> str | None:
+    return code.upper() if code is not None else None
 
 
 @strawberry.input(
@@ -239,9 +370,17 @@ class ShipmentInput:
         "left out), businessUnitCode, weightVolumetric, scheduledDeliveryDate, "
         "additionalInfo, isBranchDelivery, deliveryBranchId, isBranchDropOff, "
         "contactNumberMasked (the waybill's phones masked; true by default). ENVOY: "
-        "insurance (true buys insurance of the declaredValue), tax_identifiers, customs, "
-        "carrier, shipping, label ({format: pdf|png|zpl}). At most 20 000 characters as "
-        "JSON, 8 levels deep.",
+        "insurance (true buys insurance of the declaredValue), tax_identifiers and customs "
+        "(raw; prefer shipment.customs), carrier, shipping, label ({format: pdf|png|zpl}). "
+        "At most 20 000 characters as JSON, 8 levels deep.",
+    )
+    customs: CustomsInput | None = strawberry.field(
+        default=None,
+        description="The customs declaration of an international shipment, with the "
+        "parcels' items as its goods. Envoy declares it (not together with "
+        "carrierOptions.ENVOY.customs or tax_identifiers: VALIDATION). Envio, Borzo and "
+        "Entrego deliver within one country and ignore it, so one shipment input can be "
+        "quoted with every carrier.",
     )
 
     def to_domain(self) -> domain.ShipmentRequest:
@@ -259,6 +398,7 @@ class ShipmentInput:
             deliver_by=self.deliver_by,
             instructions=self.instructions,
             carrier_options=dict(options) if isinstance(options, dict) else {},
+            customs=self.customs.to_domain() if self.customs else None,
         )
 
 

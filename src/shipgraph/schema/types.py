@@ -24,12 +24,19 @@ from shipgraph.domain import (
     CarrierCode,
     ChargeKind,
     CodStatus,
+    CustomsContentsType,
+    CustomsEntityType,
+    CustomsIdentifierType,
+    CustomsRestriction,
     DocumentFormat,
     DocumentKind,
     ErrorCode,
+    Incoterm,
     LocationLevel,
     ServiceLevel,
     ShipmentStatus,
+    TaxableEntityType,
+    TaxIdentifierType,
 )
 
 
@@ -207,6 +214,104 @@ _enum(
 )
 
 
+# Customs (ShipmentInput.customs): the values of envoy.txt's Customs Detail, Customs
+# Identifier and Shipment Tax Identifier models, sent to Envoy in lower case.
+_enum(
+    CustomsContentsType,
+    "What a customs declaration's goods are and what they are for (Envoy contents_type).",
+    {
+        "MERCHANDISE": "Goods sold to the recipient.",
+        "DOCUMENTS": "Papers only.",
+        "GIFT": "A gift: nothing is paid for it.",
+        "RETURNED_GOODS": "Goods sent back, e.g. a customer's return.",
+        "COMMERCIAL_SAMPLE": "A sample of goods, not for sale.",
+        "OTHER": "Anything else: contentsDescription is then required.",
+    },
+)
+_enum(
+    Incoterm,
+    "The Incoterms rule the shipment travels under: who pays the duties and carries the "
+    "risk (https://www.trade.gov/know-your-incoterms).",
+    {
+        "EXW": "Ex Works.",
+        "FCA": "Free Carrier.",
+        "CPT": "Carriage Paid To.",
+        "CIP": "Carriage and Insurance Paid To.",
+        "DAP": "Delivered At Place: the recipient pays the duties and taxes.",
+        "DPU": "Delivered at Place Unloaded.",
+        "DDP": "Delivered Duty Paid: the sender pays the duties and taxes.",
+        "FAS": "Free Alongside Ship.",
+        "FOB": "Free On Board.",
+        "CFR": "Cost and Freight.",
+        "CIF": "Cost, Insurance and Freight.",
+    },
+)
+_enum(
+    CustomsRestriction,
+    "A restriction the goods are under at customs (Envoy restriction_type).",
+    {
+        "NONE": "No restriction.",
+        "OTHER": "Another restriction, described in restrictionDescription.",
+        "QUARANTINE": "The goods go into quarantine.",
+        "SANITARY_PHYTOSANITARY_INSPECTION": "The goods need a sanitary or phytosanitary "
+        "(plant health) inspection.",
+    },
+)
+_enum(
+    CustomsEntityType,
+    "Which crossing a customs identifier is for.",
+    {
+        "IMPORT": "Importing into the destination country.",
+        "EXPORT": "Exporting from the origin country, e.g. a US EEI.",
+        "ALL": "Both.",
+    },
+)
+_enum(
+    CustomsIdentifierType,
+    "What a customs identifier is.",
+    {
+        "LICENSE": "The licence the goods need.",
+        "CERTIFICATE": "The certificate the goods need.",
+        "EEI": "Electronic Export Information (US exports): an EEL code or a PFC (ITN) "
+        "reference number.",
+        "MRN": "A Movement Reference Number (European customs, import and export).",
+        "OTHER": "Anything else: Envoy only stores it for reference and does not pass it "
+        "to the carrier.",
+    },
+)
+_enum(
+    TaxableEntityType,
+    "Whose tax identifier it is.",
+    {
+        "SENDER": "The sender's (the shipper's).",
+        "RECEIVER": "The recipient's.",
+    },
+)
+_enum(
+    TaxIdentifierType,
+    "What a tax identifier is.",
+    {
+        "VAT": "Value Added Tax number.",
+        "SSN": "Social Security Number.",
+        "IOSS": "Import One Stop Shop number (EU).",
+        "GST": "Goods and Services Tax number.",
+        "EORI": "Economic Operators Registration and Identification number.",
+        "PAN": "Permanent Account Number.",
+        "FTZ": "Foreign Trade Zone.",
+        "DAN": "Deferment Account Number (duties only).",
+        "DTF": "Deferment Account Number (duties, taxes and fees).",
+        "TAN": "Deferment Account Number (tax only).",
+        "DUNS": "Data Universal Numbering System number (Dun & Bradstreet).",
+        "EIN": "(Federal) Employer Identification Number.",
+        "FED": "Federal tax id other than an EIN.",
+        "STA": "State tax id.",
+        "TIN": "Taxpayer Identification Number.",
+        "VOEC": "VAT on E-Commerce number (Norway only).",
+        "CNPJ": "Cadastro Nacional da Pessoa Jurídica (Brazil).",
+    },
+)
+
+
 @strawberry.interface(description="An object that node(id:) can fetch again by its id.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Globally unique id.")
@@ -289,6 +394,9 @@ class ParcelItem:
     )
     height_cm: float | None = strawberry.field(
         description="The item's own height in centimetres, when the carrier reports it."
+    )
+    hs_tariff_code: str | None = strawberry.field(
+        description="The item's HS or HTS code, as given, for a customs declaration."
     )
 
 

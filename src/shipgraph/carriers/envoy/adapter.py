@@ -123,7 +123,7 @@ class EnvoyCarrier(CarrierBase):
         deadline = asyncio.get_running_loop().time() + self._timeout_s
         response = await self._send("draft", "POST", "/shipments", json=built.body)
         if response.status_code not in (200, 201, 202):
-            raise self._rejected("draft", response)
+            raise self._rejected("draft", response, request=request)
         summary = self._summary("draft", response)
         if response.status_code == 202 and not _rated(summary):
             summary = await self._poll("draft", summary.shipment_id, deadline, _rated)
@@ -428,7 +428,12 @@ class EnvoyCarrier(CarrierBase):
         return self._http.fail(operation, ErrorCode.VALIDATION, message)
 
     def _rejected(
-        self, operation: str, response: httpx.Response, *, purchase: bool = False
+        self,
+        operation: str,
+        response: httpx.Response,
+        *,
+        purchase: bool = False,
+        request: ShipmentRequest | None = None,
     ) -> CarrierError:
         status = response.status_code
         if status >= 500:
@@ -437,7 +442,9 @@ class EnvoyCarrier(CarrierBase):
             body: object = safe_json.loads(response.content) if response.content else None
         except ValueError:
             body = None
-        code, message, field_errors = errors.rejection(status, body, purchase=purchase)
+        code, message, field_errors = errors.rejection(
+            status, body, purchase=purchase, request=request
+        )
         return self._http.fail(operation, code, message, field_errors=field_errors)
 
     def _unavailable(self, operation: str, message: str) -> CarrierError:

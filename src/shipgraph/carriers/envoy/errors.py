@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shipgraph.carriers.envoy import customs
 from shipgraph.carriers.envoy.mapping import CARRIER
-from shipgraph.domain import ErrorCode, FieldError
+from shipgraph.domain import ErrorCode, FieldError, ShipmentRequest
 
 Path = tuple[str, ...]
 ROOT = ("shipment",)
@@ -61,12 +62,15 @@ def split(raw: str) -> list[str]:
     return [part for part in re.split(r"[./\[\]]+", raw) if part]
 
 
-def input_path(raw: str) -> Path | None:
-    """Where an Envoy request field came from in our input, or None."""
+def input_path(raw: str, request: ShipmentRequest | None = None) -> Path | None:
+    """Where an Envoy request field came from in our input (the ``request`` the body
+    was built from, when known), or None."""
     parts = split(raw)
     if not parts:
         return None
     head, rest = parts[0], parts[1:]
+    if request is not None and customs.typed_source(request, head):
+        return customs.input_path(request, head, rest)
     if head == "name" and not rest:
         return (*ROOT, "reference")
     if head == "addresses" and rest and rest[0] in _ROLES:
@@ -127,9 +131,10 @@ def _entry(entry: dict[str, Any] | str) -> tuple[str | None, str]:
 
 
 def rejection(
-    status: int, body: object, *, purchase: bool = False
+    status: int, body: object, *, purchase: bool = False, request: ShipmentRequest | None = None
 ) -> tuple[ErrorCode, str, list[FieldError]]:
-    """An HTTP refusal's code, message and field errors (4xx only; 5xx are the caller's)."""
+    """An HTTP refusal's code, message and field errors (4xx only; 5xx are the caller's);
+    ``request``: the one the refused body was built from."""
     code = STATUS_CODES.get(status, ErrorCode.INTERNAL)
     if status == 409 and purchase:
         code = ErrorCode.INVALID_STATE  # already purchased, or not rated yet
@@ -139,7 +144,7 @@ def rejection(
     field_errors: list[FieldError] = []
     if code == ErrorCode.VALIDATION:
         for where, text in entries:
-            ours = input_path(where) if where else None
+            ours = input_path(where, request) if where else None
             shown = f"Envoy: {where}: {text}" if where else f"Envoy: {text}"
             field_errors.append(FieldError(code, shown, ours, CARRIER))
     return code, message, field_errors

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from shipgraph.carriers.envoy.customs import customs_parts, typed_source
 from shipgraph.carriers.envoy.mapping import CARRIER, LABEL_FORMATS
 from shipgraph.carriers.envoy.money import to_minor
 from shipgraph.domain import Address, DocumentFormat, ErrorCode, FieldError, ShipmentRequest
@@ -17,8 +18,10 @@ from shipgraph.domain import Address, DocumentFormat, ErrorCode, FieldError, Shi
 ROOT = ("shipment",)
 MAX_PACKAGES = 20  # "There is a limit of 20 packages per shipment."
 # carrierOptions.ENVOY keys sent as they are (top level) or merged into options;
-# "insurance" (a boolean) is ours: insure the declared value.
+# "insurance" (a boolean) is ours: insure the declared value. Raw customs and
+# tax_identifiers predate shipment.customs and still pass, but not beside it.
 PASSTHROUGH = ("tax_identifiers", "customs", "carrier")
+TYPED = "give customs as shipment.customs, not also in carrierOptions.ENVOY"
 MERGED_OPTIONS = ("shipping", "label")
 INSURANCE = "insurance"
 # Rates come in the merchant's currency: the one the caller named for Envoy, else the
@@ -173,7 +176,8 @@ def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str
 
 
 def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[FieldError]:
-    """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given;
+    """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given
+    (customs and tax_identifiers refused beside shipment.customs);
     shipping and label merged into options (ours win where both set a key);
     insurance a boolean, true only with a declaredValue to insure."""
     mine = request.carrier_options.get(CARRIER.value)
@@ -185,7 +189,9 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     problems = []
     options = body.setdefault("options", {})
     for key, value in mine.items():
-        if key in PASSTHROUGH:
+        if typed_source(request, key):
+            problems.append(_problem(ErrorCode.VALIDATION, TYPED, (*where, key)))
+        elif key in PASSTHROUGH:
             body[key] = value
         elif key == INSURANCE:
             problems += _insurance_problems(request, value, (*where, key))
@@ -242,8 +248,10 @@ def shipment_body(request: ShipmentRequest, label_format: DocumentFormat) -> Bui
         },
         "packages": packages,
     }
+    customs, customs_problems = customs_parts(request)
+    body.update(customs)
     options = _options(request, label_format)
     if options:
         body["options"] = options
-    problems += package_problems + _carrier_options(request, body)
+    problems += package_problems + customs_problems + _carrier_options(request, body)
     return Built(body=body, problems=problems)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,25 @@ LABEL_FORMATS = ("pdf", "png", "zpl")
 LABEL_SIZES = ("4x4", "4x5", "4x6", "4x7", "4x8", "8.5x11")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
+# envoy.txt's "Possible Enum Values" of the Customs Detail, Customs Identifier and
+# Shipment Tax Identifier models.
+CONTENTS_TYPES = (
+    "documents",
+    "gift",
+    "merchandise",
+    "returned_goods",
+    "other",
+    "commercial_sample",
+)
+INCOTERMS = ("EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS", "FOB", "CFR", "CIF")
+RESTRICTION_TYPES = ("none", "other", "quarantine", "sanitary_phytosanitary_inspection")
+ENTITY_TYPES = ("import", "export", "all")
+CUSTOMS_IDENTIFIER_TYPES = ("license", "certificate", "eei", "mrn", "other")
+TAXABLE_ENTITY_TYPES = ("receiver", "sender")
+TAX_IDENTIFIER_TYPES = (
+    *("vat", "dan", "dtf", "duns", "ioss", "ein", "eori", "fed", "ftz"),
+    *("gst", "pan", "ssn", "tan", "tin", "cnpj", "voec", "sta"),
+)
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
@@ -141,6 +161,111 @@ class _Checker:
         if value is not None and (not _is_int(value) or value < 0):
             self.add("options.insurance.value", "must be an integer in minor units")
 
+    def one_of(
+        self, parent: dict[str, Any], key: str, path: str, values: Sequence[str], required: bool
+    ) -> None:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.add(path, "is required")
+        elif value not in values:
+            self.add(path, f"must be one of {', '.join(values)}")
+
+    def integer(self, parent: dict[str, Any], key: str, path: str, required: bool) -> None:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.add(path, "is required")
+        elif not _is_int(value):
+            self.add(path, "must be an integer")
+
+    def required_str(self, parent: dict[str, Any], key: str, path: str) -> None:
+        if not _text(parent.get(key)):
+            self.add(path, "is required")
+
+    def entries(
+        self, parent: dict[str, Any], key: str, path: str
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(path, object) of each entry of an array,null field."""
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(path, "must be an array")
+            return []
+        found = []
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                found.append((f"{path}.{index}", entry))
+            else:
+                self.add(f"{path}.{index}", "must be an object")
+        return found
+
+    def customs(self, body: dict[str, Any]) -> None:
+        """The Customs Detail Model: enums; contents_description "always [required] if
+        the contents_type is set to other"; restriction_description "For any value other
+        than none in the restriction_type field, this is required"; the incoterm in
+        either case ("Any incoterm passed should be lowercased", the enum is capitals)."""
+        customs = self.obj(body, "customs", "customs", False)
+        if not customs:
+            return
+        self.one_of(customs, "contents_type", "customs.contents_type", CONTENTS_TYPES, False)
+        for key in ("contents_description", "restriction_description", "declaration_message"):
+            self.optional_str(customs, key, f"customs.{key}")
+        if customs.get("contents_type") == "other":
+            self.required_str(customs, "contents_description", "customs.contents_description")
+        incoterm = customs.get("incoterm")
+        if incoterm is not None and not (
+            isinstance(incoterm, str) and incoterm.upper() in INCOTERMS
+        ):
+            self.add("customs.incoterm", f"must be one of {', '.join(INCOTERMS)} (lower case)")
+        restriction = customs.get("restriction_type")
+        self.one_of(
+            customs, "restriction_type", "customs.restriction_type", RESTRICTION_TYPES, False
+        )
+        if restriction not in (None, "none"):
+            self.required_str(customs, "restriction_description", "customs.restriction_description")
+        declarant = self.obj(customs, "declarant", "customs.declarant", False)
+        self.optional_str(declarant, "name", "customs.declarant.name")
+        self.optional_str(declarant, "date", "customs.declarant.date")
+        certify = declarant.get("certify")
+        if certify is not None and not isinstance(certify, bool):
+            self.add("customs.declarant.certify", "must be a boolean")
+        for path, item in self.entries(customs, "items", "customs.items"):
+            self.customs_item(item, path)
+        for path, entry in self.entries(customs, "identifiers", "customs.identifiers"):
+            self.one_of(entry, "entity_type", f"{path}.entity_type", ENTITY_TYPES, True)
+            kinds = CUSTOMS_IDENTIFIER_TYPES
+            self.one_of(entry, "identifier_type", f"{path}.identifier_type", kinds, True)
+            self.required_str(entry, "value", f"{path}.value")
+            self.optional_str(entry, "issuing_country_code", f"{path}.issuing_country_code")
+
+    def customs_item(self, item: dict[str, Any], path: str) -> None:
+        """The Customs Item Model: description, an integer quantity and an integer unit
+        value in minor units; mass integer grams or null."""
+        self.required_str(item, "description", f"{path}.description")
+        self.integer(item, "quantity", f"{path}.quantity", True)
+        self.integer(item, "value", f"{path}.value", True)
+        self.integer(item, "mass", f"{path}.mass", False)
+        currency = item.get("currency_code")
+        if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
+            self.add(f"{path}.currency_code", "must be a 3-letter currency code")
+        for key in ("product_identifier", "hs_tariff_code"):
+            self.optional_str(item, key, f"{path}.{key}")
+
+    def tax_identifiers(self, body: dict[str, Any]) -> None:
+        """The Shipment Tax Identifier Model; issuing_country_code is "The 2-letter
+        country code"."""
+        for path, entry in self.entries(body, "tax_identifiers", "tax_identifiers"):
+            whose = TAXABLE_ENTITY_TYPES
+            self.one_of(entry, "taxable_entity_type", f"{path}.taxable_entity_type", whose, False)
+            kinds = TAX_IDENTIFIER_TYPES
+            self.one_of(entry, "identifier_type", f"{path}.identifier_type", kinds, True)
+            self.required_str(entry, "value", f"{path}.value")
+            country = entry.get("issuing_country_code")
+            if country is not None and not (isinstance(country, str) and _COUNTRY.match(country)):
+                self.add(f"{path}.issuing_country_code", "must be a 2-letter ISO country code")
+
 
 def validate_create(body: dict[str, Any]) -> dict[str, Any]:
     """The body itself when valid; raises :class:`ValidationFailed` listing every problem."""
@@ -152,6 +277,8 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
         check.address(addresses, "return", False)
     check.packages(body)
     check.options(body)
+    check.customs(body)
+    check.tax_identifiers(body)
     check.optional_str(body, "name", "name")
     check.optional_str(body, "batch_id", "batch_id")
     carrier = check.obj(body, "carrier", "carrier", False)
