@@ -54,7 +54,7 @@ def test_multi_drop_with_its_own_cash_packages_and_building_details() -> None:
     stop = {
         "line1": "Jl. Stop 2",
         "name": "Ani",
-        "phone": "62811",
+        "phone": "6281234567890",
         "instructions": "Ring twice",
         "takingAmount": "25000.50",
         "buildingNumber": "B",
@@ -90,7 +90,7 @@ def test_multi_drop_with_its_own_cash_packages_and_building_details() -> None:
     assert pickup["building_number"] == "Gudang 4"
     assert middle == {
         "address": "Jl. Stop 2",
-        "contact_person": {"name": "Ani", "phone": "62811"},
+        "contact_person": {"name": "Ani", "phone": "6281234567890"},
         "taking_amount": "25000.50",
         "building_number": "B",
         "entrance_number": "2",
