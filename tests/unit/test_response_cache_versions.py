@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import pytest
 
-from shipgraph.http.response_cache import CachedAnswer, Key, ResponseCache
+from shipgraph.http.response_cache import CachedAnswer, Key, ResponseCache, _qualifies
 from shipgraph.store.base import ShipmentStore, StoreUnavailable
 
 
@@ -96,3 +96,28 @@ def test_each_event_loop_gets_its_own_loader(turns: int) -> None:
             assert loop.run_until_complete(cache.get(made)) is not None
         finally:
             loop.close()
+
+
+async def test_hits_of_one_changed_answer_at_once_each_miss_without_error() -> None:
+    store = VersionsOnly({("acme", "a"): 2})
+    cache = cache_on(store)
+    made = kept(cache, "acme", "a", 1)
+    assert await asyncio.gather(*(cache.get(made) for _ in range(20))) == [None] * 20
+
+
+async def test_a_fresher_answer_kept_meanwhile_is_not_dropped() -> None:
+    store = VersionsOnly({("acme", "a"): 2})
+    cache = cache_on(store)
+    made = kept(cache, "acme", "a", 1)
+    pending = asyncio.ensure_future(cache.get(made))
+    await asyncio.sleep(0)
+    kept(cache, "acme", "a", 2)  # a request that ran the operation kept version 2
+    assert await pending is None
+    assert await cache.get(made) is not None
+
+
+def test_a_deeply_nested_listing_is_judged_to_its_depths() -> None:
+    deep = "query Q { shipments(first: 1) { " + "a { " * 150 + "b" + " }" * 150 + " } }"
+    assert _qualifies(deep, None) is True
+    counted = deep.replace("b }", "totalCount }", 1)
+    assert _qualifies(counted, None) is False

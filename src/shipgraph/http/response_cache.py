@@ -103,9 +103,12 @@ class ResponseCache:
         ids = [shipment_id for _, shipment_id in wanted]
         current = tuple(zip(ids, found, strict=True))
         if current != answer.versions or not await self._same_pages(answer.listings):
-            del self._answers[key]
+            # others may have dropped it or kept a fresher one while this one waited
+            if self._answers.get(key) is answer:
+                del self._answers[key]
             return None
-        self._answers.move_to_end(key)
+        if key in self._answers:
+            self._answers.move_to_end(key)
         return answer
 
     async def _same_pages(self, listings: tuple[PageRead, ...]) -> bool:
@@ -194,13 +197,15 @@ def _qualifies(query: str, operation_name: str | None) -> bool:
 
 
 def _asks_unkept(node: Node) -> bool:
-    """Whether a selection (or a fragment's) asks a field the cache cannot check."""
-    selections = getattr(node, "selection_set", None)
-    for selection in selections.selections if selections is not None else ():
-        if isinstance(selection, FieldNode) and selection.name.value in _UNKEPT_FIELDS:
-            return True
-        if _asks_unkept(selection):
-            return True
+    """Whether a selection (or a fragment's) asks a field the cache cannot check;
+    walked without recursion, however deep a stranger nested the document."""
+    pending = [node]
+    while pending:
+        selections = getattr(pending.pop(), "selection_set", None)
+        for selection in selections.selections if selections is not None else ():
+            if isinstance(selection, FieldNode) and selection.name.value in _UNKEPT_FIELDS:
+                return True
+            pending.append(selection)
     return False
 
 
