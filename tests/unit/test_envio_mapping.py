@@ -76,6 +76,17 @@ def test_what_envio_requires_is_checked_first(
     assert all(e.code == ErrorCode.VALIDATION for e in errors)
 
 
+def test_an_item_priced_in_another_currency_is_refused_at_its_price() -> None:
+    """Shipment Creating > Request: unit_price is a bare number, read as rupiah."""
+    item = ParcelItem(name="Air Mineral 300 ML", quantity=1, unit_price=Money(Decimal(1), "USD"))
+    parcels = (Parcel(), Parcel(items=(item,)))
+    errors = mapping.validate_request(doc_request(parcels=parcels))
+    assert [e.field for e in errors] == [
+        ("shipment", "parcels", "1", "items", "0", "unitPrice", "currency")
+    ]
+    assert errors[0].code == ErrorCode.VALIDATION
+
+
 def test_document_request_is_valid() -> None:
     assert mapping.validate_request(doc_request()) == []
 

@@ -185,10 +185,14 @@ def validate_request(request: ShipmentRequest) -> list[FieldError]:
         for path, value in required.items()
         if value is None or value == ""
     ]
-    money = {
+    money: dict[tuple[str, ...], Money | None] = {
         ("cashOnDelivery", "currency"): request.cash_on_delivery,
         ("declaredValue", "currency"): request.declared_value,
     }
+    for p, parcel in enumerate(request.parcels):
+        for i, item in enumerate(parcel.items):
+            # items[].unit_price is a bare number, read as rupiah like cod_value.
+            money[("parcels", str(p), "items", str(i), "unitPrice", "currency")] = item.unit_price
     for path, value in money.items():
         if value is not None and value.currency != CURRENCY:
             message = f"Envio works in {CURRENCY} only, got {value.currency}"
