@@ -167,3 +167,18 @@ async def test_a_tracking_reads_received_by_is_a_recipient_only_once_delivered(
     ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
     assert (await envio.refresh(ours)).received_by == recipient
     assert (await envio.track(data["code"])).received_by == recipient
+
+
+async def test_a_read_that_only_adds_the_cash_collected_is_applied() -> None:
+    """Shipment Tracking's cod_status: '' (not collected by envio), then collected."""
+    data = fixture("envio", "tracking_response")["data"]
+    ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
+    before = await answering({**data, "cod_status": ""}).refresh(ours)
+    ours, _ = apply_update(ours, before, RECEIVED)
+    assert ours.cod_collection == CodCollection(CodStatus.NOT_COLLECTED, "", RUPIAH)
+    after = await answering(data).refresh(ours)
+    ours, event = apply_update(ours, after, RECEIVED)
+    assert event is not None
+    assert ours.cod_collection == CodCollection(CodStatus.COLLECTED, "collected", RUPIAH)
+    again = await answering(data).refresh(ours)
+    assert apply_update(ours, again, RECEIVED) == (ours, None)

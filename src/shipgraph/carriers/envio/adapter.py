@@ -230,7 +230,8 @@ class EnvioCarrier(CarrierBase):
         logs = mapping.tracking_logs(data, shipment.tracking_logs)
         return TrackingUpdate(
             carrier=CarrierCode.ENVIO,
-            event_id=f"envio:track:{status_value}:{len(logs)}:{data.get('ata_at')}",
+            # Any field can change under one status (cod_status collected after delivery).
+            event_id=webhooks.event_id(data, "envio:track"),
             carrier_shipment_id=shipment.carrier_shipment_id,
             status=mapping.TRACKING_STATUS[status_value] if status_value else None,
             carrier_status=status_value or None,

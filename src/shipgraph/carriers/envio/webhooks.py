@@ -60,8 +60,8 @@ def verify(
         raise WebhookRejected(401, "bad or missing webhook token")
 
 
-def event_id(body: Mapping[str, Any]) -> str:
-    return body_event_id("envio", body)
+def event_id(body: Mapping[str, Any], prefix: str = "envio") -> str:
+    return body_event_id(prefix, body)
 
 
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
