@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -52,6 +53,20 @@ def test_address_line2_joins_line1() -> None:
     origin = Address(line1="Jl. A 1", line2="Blok C", country_code="ID", name="n", phone="1")
     body = mapping.create_body(doc_request(origin=origin), {}).body
     assert body["pickup_address"]["address"] == "Jl. A 1, Blok C"
+
+
+def test_the_postal_code_ends_the_address_as_in_the_documents_example() -> None:
+    example = fixture("envio", "create_request")["pickup_address"]["address"]
+    origin = replace(
+        doc_request().origin,
+        line1=example.removesuffix(" 15212"),
+        postal_code="15212",
+    )
+    body = mapping.create_body(doc_request(origin=origin), {}).body
+    assert body["pickup_address"]["address"] == example
+    told_twice = replace(origin, line1=example)
+    body = mapping.create_body(doc_request(origin=told_twice), {}).body
+    assert body["pickup_address"]["address"] == example
 
 
 @pytest.mark.parametrize(

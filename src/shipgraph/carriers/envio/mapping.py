@@ -118,6 +118,10 @@ def envio_phone(e164: str) -> str:
 
 def _address(address: Address, *, pickup_name: str | None) -> dict[str, Any]:
     line = ", ".join(part for part in (address.line1, address.line2) if part)
+    postal = address.postal_code
+    if postal and postal not in line:
+        # No postal code field: the document's "address" example ends with it.
+        line = f"{line} {postal}"
     body: dict[str, Any] = {
         "contact_person": address.name,
         "phone_number": envio_phone(address.phone) if address.phone else None,
