@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.envio import mapping
+from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import Address, ErrorCode, Money, Parcel, ParcelItem, ShipmentStatus
 from tests.support.builders import doc_request
 from tests.support.fixtures import fixture
@@ -23,6 +26,17 @@ def test_pickup_name_option_overrides_company() -> None:
     built = mapping.create_body(doc_request(), {"pickupName": "DC Jakarta"})
     assert built.body["pickup_address"]["name"] == "DC Jakarta"
     assert "name" not in built.body["recipient"]
+
+
+@pytest.mark.parametrize("name", [5, {"name": "DC Jakarta"}, ["DC Jakarta"], "  ", True])
+def test_a_pickup_name_that_is_no_string_is_refused_at_its_option(name: object) -> None:
+    """pickup_address.name is a String (Shipment Creating > Request)."""
+    errors = mapping.option_errors({"pickupName": name})
+    assert [e.field for e in errors] == [("shipment", "carrierOptions", "ENVIO", "pickupName")]
+
+
+def test_no_pickup_name_or_a_name_is_fine() -> None:
+    assert mapping.option_errors({}) == mapping.option_errors({"pickupName": "DC Jakarta"}) == []
 
 
 def test_without_cod_sends_zero_as_the_document_asks() -> None:
@@ -219,3 +233,27 @@ def test_unit_price_keeps_sen() -> None:
     item = ParcelItem(name="x", quantity=1, unit_price=Money(Decimal("12500.50"), "IDR"))
     request = doc_request(parcels=(Parcel(items=(item,)),))
     assert mapping.create_body(request, {}).body["items"][0]["unit_price"] == 12500.5
+
+
+async def test_a_bad_pickup_name_is_refused_before_envio_is_called() -> None:
+    calls: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500)
+
+    envio = EnvioCarrier(
+        base_url="http://envio.test",
+        api_key="key",
+        webhook_token=None,
+        timeout_s=1,
+        transport=httpx.MockTransport(answer),
+    )
+    request = doc_request(carrier_options={"ENVIO": {"pickupName": 5}})
+    with pytest.raises(CarrierError) as refused:
+        await envio.create(request)
+    assert refused.value.code == ErrorCode.VALIDATION
+    assert [e.field for e in refused.value.field_errors] == [
+        ("shipment", "carrierOptions", "ENVIO", "pickupName")
+    ]
+    assert calls == []

@@ -108,6 +108,9 @@ class EnvioCarrier(CarrierBase):
                 "create",
                 [_option_error("carrierOptions.ENVIO must be an object")],
             )
+        option_problems = mapping.option_errors(options)
+        if option_problems:
+            raise self._invalid("create", option_problems)
         built = mapping.create_body(request, options)
         data = await self._call("create", "POST", "/distribution", built.body, built.item_origins)
         shipment_id, code = identifier(data.get("id")), identifier(data.get("code"))

@@ -207,6 +207,16 @@ def validate_request(request: ShipmentRequest) -> list[FieldError]:
     return errors
 
 
+def option_errors(options: Mapping[str, Any]) -> list[FieldError]:
+    """carrierOptions.ENVIO's pickupName becomes pickup_address.name, a String."""
+    name = options.get("pickupName")
+    if name is None or (isinstance(name, str) and name.strip()):
+        return []
+    message = "pickupName must be a non-blank string (Envio's pickup address name)"
+    path = ("shipment", "carrierOptions", CARRIER.value, "pickupName")
+    return [FieldError(ErrorCode.VALIDATION, message, path, CARRIER)]
+
+
 def create_body(request: ShipmentRequest, options: Mapping[str, Any]) -> CreateBody:
     """The POST /distribution body. ``options`` is carrierOptions.ENVIO:
     ``pickupName`` overrides the pickup address's name (default company, else name)."""
