@@ -95,6 +95,11 @@ def test_the_postal_code_ends_the_address_as_in_the_documents_example() -> None:
         ({"deliver_by": None}, ("deliverBy",)),
         ({"cash_on_delivery": Money(Decimal(5), "PHP")}, ("cashOnDelivery", "currency")),
         ({"parcels": ()}, ("parcels",)),
+        (
+            {"destination": replace(doc_request().destination, country_code="PH")},
+            ("destination", "countryCode"),
+        ),
+        ({"origin": replace(doc_request().origin, country_code="MY")}, ("origin", "countryCode")),
     ],
 )
 def test_what_envio_requires_is_checked_first(

@@ -29,6 +29,7 @@ from shipgraph.domain import (
 
 CARRIER = CarrierCode.ENVIO
 CURRENCY = "IDR"
+COUNTRY = "ID"
 
 TRACKING_STATUS = StatusTable(
     "envio tracking",
@@ -189,6 +190,12 @@ def validate_request(request: ShipmentRequest) -> list[FieldError]:
         for path, value in required.items()
         if value is None or value == ""
     ]
+    # Shipment Creating's addresses have no country: Envio reads each as Indonesian.
+    for side, address in (("origin", request.origin), ("destination", request.destination)):
+        if address.country_code.upper() != COUNTRY:
+            message = f"Envio delivers in Indonesia ({COUNTRY}) only, got {address.country_code}"
+            where = ("shipment", side, "countryCode")
+            errors.append(FieldError(ErrorCode.VALIDATION, message, where, CARRIER))
     money: dict[tuple[str, ...], Money | None] = {
         ("cashOnDelivery", "currency"): request.cash_on_delivery,
         ("declaredValue", "currency"): request.declared_value,
