@@ -99,19 +99,22 @@ def test_cod_status_as_the_document_lists_it(
     assert mapping.cod_collection(status, value) == expected
 
 
-async def test_a_tracking_read_gives_the_pick_up_time_and_the_cash_collected() -> None:
-    data = fixture("envio", "tracking_response")["data"]
-
+def answering(data: dict[str, Any]) -> EnvioCarrier:
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"message": "success", "data": data})
 
-    envio = EnvioCarrier(
+    return EnvioCarrier(
         base_url="http://envio.test",
         api_key="key",
         webhook_token=None,
         timeout_s=1,
         transport=httpx.MockTransport(answer),
     )
+
+
+async def test_a_tracking_read_gives_the_pick_up_time_and_the_cash_collected() -> None:
+    data = fixture("envio", "tracking_response")["data"]
+    envio = answering(data)
     ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
     update = await envio.refresh(ours)
     assert update.picked_up_at == datetime(2023, 6, 8, 19, tzinfo=UTC)
@@ -151,3 +154,31 @@ def test_a_hostile_size_is_dropped(side: object) -> None:
     body["item"]["long"] = side
     update = webhooks.parse(json.dumps(body).encode(), RECEIVED)[0]
     assert update.item is not None and update.item.length_cm is None
+
+
+@pytest.mark.parametrize(("status", "recipient"), [("delivered", "Robert"), ("returned", None)])
+async def test_a_tracking_reads_received_by_is_a_recipient_only_once_delivered(
+    status: str, recipient: str | None
+) -> None:
+    """Shipment Tracking's received_by, as the callbacks give it: the "Delivered" one's
+    is the recipient, a "Returned" one's whoever took the goods back."""
+    data = {**fixture("envio", "tracking_response")["data"], "status": status}
+    envio = answering(data)
+    ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
+    assert (await envio.refresh(ours)).received_by == recipient
+    assert (await envio.track(data["code"])).received_by == recipient
+
+
+async def test_a_read_that_only_adds_the_cash_collected_is_applied() -> None:
+    """Shipment Tracking's cod_status: '' (not collected by envio), then collected."""
+    data = fixture("envio", "tracking_response")["data"]
+    ours = shipment("a", carrier_shipment_id=data["id"], tracking_number=data["code"])
+    before = await answering({**data, "cod_status": ""}).refresh(ours)
+    ours, _ = apply_update(ours, before, RECEIVED)
+    assert ours.cod_collection == CodCollection(CodStatus.NOT_COLLECTED, "", RUPIAH)
+    after = await answering(data).refresh(ours)
+    ours, event = apply_update(ours, after, RECEIVED)
+    assert event is not None
+    assert ours.cod_collection == CodCollection(CodStatus.COLLECTED, "collected", RUPIAH)
+    again = await answering(data).refresh(ours)
+    assert apply_update(ours, again, RECEIVED) == (ours, None)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.envio import mapping
+from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import Address, ErrorCode, Money, Parcel, ParcelItem, ShipmentStatus
 from tests.support.builders import doc_request
 from tests.support.fixtures import fixture
@@ -22,6 +26,17 @@ def test_pickup_name_option_overrides_company() -> None:
     built = mapping.create_body(doc_request(), {"pickupName": "DC Jakarta"})
     assert built.body["pickup_address"]["name"] == "DC Jakarta"
     assert "name" not in built.body["recipient"]
+
+
+@pytest.mark.parametrize("name", [5, {"name": "DC Jakarta"}, ["DC Jakarta"], "  ", True])
+def test_a_pickup_name_that_is_no_string_is_refused_at_its_option(name: object) -> None:
+    """pickup_address.name is a String (Shipment Creating > Request)."""
+    errors = mapping.option_errors({"pickupName": name})
+    assert [e.field for e in errors] == [("shipment", "carrierOptions", "ENVIO", "pickupName")]
+
+
+def test_no_pickup_name_or_a_name_is_fine() -> None:
+    assert mapping.option_errors({}) == mapping.option_errors({"pickupName": "DC Jakarta"}) == []
 
 
 def test_without_cod_sends_zero_as_the_document_asks() -> None:
@@ -54,6 +69,20 @@ def test_address_line2_joins_line1() -> None:
     assert body["pickup_address"]["address"] == "Jl. A 1, Blok C"
 
 
+def test_the_postal_code_ends_the_address_as_in_the_documents_example() -> None:
+    example = fixture("envio", "create_request")["pickup_address"]["address"]
+    origin = replace(
+        doc_request().origin,
+        line1=example.removesuffix(" 15212"),
+        postal_code="15212",
+    )
+    body = mapping.create_body(doc_request(origin=origin), {}).body
+    assert body["pickup_address"]["address"] == example
+    told_twice = replace(origin, line1=example)
+    body = mapping.create_body(doc_request(origin=told_twice), {}).body
+    assert body["pickup_address"]["address"] == example
+
+
 @pytest.mark.parametrize(
     ("changes", "path"),
     [
@@ -66,6 +95,11 @@ def test_address_line2_joins_line1() -> None:
         ({"deliver_by": None}, ("deliverBy",)),
         ({"cash_on_delivery": Money(Decimal(5), "PHP")}, ("cashOnDelivery", "currency")),
         ({"parcels": ()}, ("parcels",)),
+        (
+            {"destination": replace(doc_request().destination, country_code="PH")},
+            ("destination", "countryCode"),
+        ),
+        ({"origin": replace(doc_request().origin, country_code="MY")}, ("origin", "countryCode")),
     ],
 )
 def test_what_envio_requires_is_checked_first(
@@ -74,6 +108,17 @@ def test_what_envio_requires_is_checked_first(
     errors = mapping.validate_request(doc_request(**changes))
     assert [e.field for e in errors] == [("shipment", *path)]
     assert all(e.code == ErrorCode.VALIDATION for e in errors)
+
+
+def test_an_item_priced_in_another_currency_is_refused_at_its_price() -> None:
+    """Shipment Creating > Request: unit_price is a bare number, read as rupiah."""
+    item = ParcelItem(name="Air Mineral 300 ML", quantity=1, unit_price=Money(Decimal(1), "USD"))
+    parcels = (Parcel(), Parcel(items=(item,)))
+    errors = mapping.validate_request(doc_request(parcels=parcels))
+    assert [e.field for e in errors] == [
+        ("shipment", "parcels", "1", "items", "0", "unitPrice", "currency")
+    ]
+    assert errors[0].code == ErrorCode.VALIDATION
 
 
 def test_document_request_is_valid() -> None:
@@ -193,3 +238,27 @@ def test_unit_price_keeps_sen() -> None:
     item = ParcelItem(name="x", quantity=1, unit_price=Money(Decimal("12500.50"), "IDR"))
     request = doc_request(parcels=(Parcel(items=(item,)),))
     assert mapping.create_body(request, {}).body["items"][0]["unit_price"] == 12500.5
+
+
+async def test_a_bad_pickup_name_is_refused_before_envio_is_called() -> None:
+    calls: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(500)
+
+    envio = EnvioCarrier(
+        base_url="http://envio.test",
+        api_key="key",
+        webhook_token=None,
+        timeout_s=1,
+        transport=httpx.MockTransport(answer),
+    )
+    request = doc_request(carrier_options={"ENVIO": {"pickupName": 5}})
+    with pytest.raises(CarrierError) as refused:
+        await envio.create(request)
+    assert refused.value.code == ErrorCode.VALIDATION
+    assert [e.field for e in refused.value.field_errors] == [
+        ("shipment", "carrierOptions", "ENVIO", "pickupName")
+    ]
+    assert calls == []

@@ -61,8 +61,9 @@ def parse_one(name: str) -> TrackingUpdate:
             ATA,
             "failed delivery reason here",
         ),
-        ("webhook_cancelled", ShipmentStatus.CANCELLED, "cancelled", ATA, None),
-        ("webhook_returned", ShipmentStatus.RETURNED, "returned", ATA, None),
+        # Their received_by is not a recipient's, but it is not dropped either.
+        ("webhook_cancelled", ShipmentStatus.CANCELLED, "cancelled", ATA, "Received by Robert"),
+        ("webhook_returned", ShipmentStatus.RETURNED, "returned", ATA, "Received by Robert"),
     ],
 )
 def test_status_events(

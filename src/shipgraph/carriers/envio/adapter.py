@@ -108,6 +108,9 @@ class EnvioCarrier(CarrierBase):
                 "create",
                 [_option_error("carrierOptions.ENVIO must be an object")],
             )
+        option_problems = mapping.option_errors(options)
+        if option_problems:
+            raise self._invalid("create", option_problems)
         built = mapping.create_body(request, options)
         data = await self._call("create", "POST", "/distribution", built.body, built.item_origins)
         shipment_id, code = identifier(data.get("id")), identifier(data.get("code"))
@@ -213,7 +216,7 @@ class EnvioCarrier(CarrierBase):
             carrier_status=status_value or None,
             estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
-            received_by=data.get("received_by") or None,
+            received_by=_received_by(data),
             logs=mapping.tracking_logs(data),
         )
 
@@ -230,7 +233,8 @@ class EnvioCarrier(CarrierBase):
         logs = mapping.tracking_logs(data, shipment.tracking_logs)
         return TrackingUpdate(
             carrier=CarrierCode.ENVIO,
-            event_id=f"envio:track:{status_value}:{len(logs)}:{data.get('ata_at')}",
+            # Any field can change under one status (cod_status collected after delivery).
+            event_id=webhooks.event_id(data, "envio:track"),
             carrier_shipment_id=shipment.carrier_shipment_id,
             status=mapping.TRACKING_STATUS[status_value] if status_value else None,
             carrier_status=status_value or None,
@@ -238,7 +242,7 @@ class EnvioCarrier(CarrierBase):
             estimated_pickup_at=parse_time(data.get("etd_at")),
             estimated_delivery_at=parse_time(data.get("eta_at")),
             delivered_at=_delivered_at(data),
-            received_by=text(data.get("received_by"), 200),
+            received_by=_received_by(data),
             cash_on_delivery=mapping.cod_money(data.get("cod_value")),
             picked_up_at=parse_time(data.get("atd_at")),
             cod_collection=mapping.cod_collection(data.get("cod_status"), data.get("cod_value")),
@@ -363,6 +367,12 @@ def _receipt(url: str) -> Document:
 
 def _delivered_at(data: Mapping[str, Any]) -> datetime | None:
     return parse_time(data.get("ata_at")) if data.get("status") == "delivered" else None
+
+
+def _received_by(data: Mapping[str, Any]) -> str | None:
+    """The recipient of a delivery, as the "Delivered" callback gives it: a returned
+    shipment's received_by is whoever took it back, not a recipient."""
+    return text(data.get("received_by"), 200) if data.get("status") == "delivered" else None
 
 
 def _option_error(message: str) -> FieldError:

@@ -29,6 +29,7 @@ from shipgraph.domain import (
 
 CARRIER = CarrierCode.ENVIO
 CURRENCY = "IDR"
+COUNTRY = "ID"
 
 TRACKING_STATUS = StatusTable(
     "envio tracking",
@@ -118,6 +119,10 @@ def envio_phone(e164: str) -> str:
 
 def _address(address: Address, *, pickup_name: str | None) -> dict[str, Any]:
     line = ", ".join(part for part in (address.line1, address.line2) if part)
+    postal = address.postal_code
+    if postal and postal not in line:
+        # No postal code field: the document's "address" example ends with it.
+        line = f"{line} {postal}"
     body: dict[str, Any] = {
         "contact_person": address.name,
         "phone_number": envio_phone(address.phone) if address.phone else None,
@@ -185,10 +190,20 @@ def validate_request(request: ShipmentRequest) -> list[FieldError]:
         for path, value in required.items()
         if value is None or value == ""
     ]
-    money = {
+    # Shipment Creating's addresses have no country: Envio reads each as Indonesian.
+    for side, address in (("origin", request.origin), ("destination", request.destination)):
+        if address.country_code.upper() != COUNTRY:
+            message = f"Envio delivers in Indonesia ({COUNTRY}) only, got {address.country_code}"
+            where = ("shipment", side, "countryCode")
+            errors.append(FieldError(ErrorCode.VALIDATION, message, where, CARRIER))
+    money: dict[tuple[str, ...], Money | None] = {
         ("cashOnDelivery", "currency"): request.cash_on_delivery,
         ("declaredValue", "currency"): request.declared_value,
     }
+    for p, parcel in enumerate(request.parcels):
+        for i, item in enumerate(parcel.items):
+            # items[].unit_price is a bare number, read as rupiah like cod_value.
+            money[("parcels", str(p), "items", str(i), "unitPrice", "currency")] = item.unit_price
     for path, value in money.items():
         if value is not None and value.currency != CURRENCY:
             message = f"Envio works in {CURRENCY} only, got {value.currency}"
@@ -197,6 +212,16 @@ def validate_request(request: ShipmentRequest) -> list[FieldError]:
         message = "at least one parcel is required"
         errors.append(FieldError(ErrorCode.VALIDATION, message, ("shipment", "parcels"), CARRIER))
     return errors
+
+
+def option_errors(options: Mapping[str, Any]) -> list[FieldError]:
+    """carrierOptions.ENVIO's pickupName becomes pickup_address.name, a String."""
+    name = options.get("pickupName")
+    if name is None or (isinstance(name, str) and name.strip()):
+        return []
+    message = "pickupName must be a non-blank string (Envio's pickup address name)"
+    path = ("shipment", "carrierOptions", CARRIER.value, "pickupName")
+    return [FieldError(ErrorCode.VALIDATION, message, path, CARRIER)]
 
 
 def create_body(request: ShipmentRequest, options: Mapping[str, Any]) -> CreateBody:

@@ -60,8 +60,8 @@ def verify(
         raise WebhookRejected(401, "bad or missing webhook token")
 
 
-def event_id(body: Mapping[str, Any]) -> str:
-    return body_event_id("envio", body)
+def event_id(body: Mapping[str, Any], prefix: str = "envio") -> str:
+    return body_event_id(prefix, body)
 
 
 def parse(body: bytes, received_at: datetime) -> list[TrackingUpdate]:
@@ -139,12 +139,15 @@ def _status_event(
     # ata_at is the time the event happened for the events that carry it.
     happened = parse_time(event.get("ata_at"))
     delivered = status == ShipmentStatus.DELIVERED
-    received_by = text(event.get("received_by"), 200) if delivered else None
+    # "Cancelled" and "Returned" carry received_by too: whoever took the goods back,
+    # no recipient of the shipment, so it is told in the log only.
+    taker = text(event.get("received_by"), 200)
+    received_by = taker if delivered else None
     log = TrackingLog(
         status=status,
         carrier_status=carrier_status,
         occurred_at=happened or received_at,
-        message=text(event.get("message")) or _delivered_message(received_by),
+        message=text(event.get("message")) or _received_message(taker),
     )
     cod = cod_money(event.get("cod_value"))
     # "Pick-up Succeed" names the pick-up time ata_at; "Delivered" carries the photos.
@@ -170,5 +173,5 @@ def _status_event(
     )
 
 
-def _delivered_message(received_by: str | None) -> str | None:
+def _received_message(received_by: str | None) -> str | None:
     return f"Received by {received_by}" if received_by else None
