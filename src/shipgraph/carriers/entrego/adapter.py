@@ -444,6 +444,26 @@ class EntregoCarrier(CarrierBase):
         # Response shape assumed: a list of {portCode|code, name, island}.
         return places.port_codes(await self._read("port_codes", path))
 
+    async def port_code(self, code: str) -> PortCode | None:
+        # entrego.txt's Location API table spells this path "port-cides" once, but its
+        # sample URL reads /v1/locations/port-codes/SOU: we follow the sample.
+        path = f"/v1/locations/port-codes/{quote(code, safe='')}"
+        found = places.port_codes(await self._read("port_code", path, missing_ok=True))
+        return found[0] if found else None
+
+    async def province(self, iso_code: str | None, name: str | None) -> Location | None:
+        if iso_code:
+            path = f"/v1/locations/provinces/iso/{quote(iso_code, safe='')}"
+        elif name:
+            path = f"/v1/locations/provinces/{quote(name, safe='')}"
+        else:
+            problem = FieldError(
+                ErrorCode.VALIDATION, "give isoCode or name", ("isoCode",), CARRIER
+            )
+            raise self._invalid("province", [problem])
+        # Response shape assumed: see places.py (one {id, name, isoCode} object).
+        return places.province(await self._read("province", path, missing_ok=True))
+
     async def port_code_for(
         self, province: str, city: str, barangay: str | None
     ) -> PortCode | None:
