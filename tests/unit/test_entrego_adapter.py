@@ -189,6 +189,21 @@ async def test_expiry_is_read_from_a_live_jwt(fake: FakeEntrego, tokens: FakeTok
     assert tokens.expires == datetime.fromtimestamp(1545468811, UTC)
 
 
+async def test_the_token_may_come_in_the_authorization_header_only(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    # entrego.txt, Authentication: "Authorization:Bearer eyJ..." beside the body's jwt.
+    jwt = fixture("entrego", "authenticate_response")["jwt"]
+    fake.on(AUTH, httpx.Response(200, headers={"Authorization": f"Bearer {jwt}"}))
+    fake.on(ORDER, created())
+    await carrier(fake, tokens).create(doc_request())
+    assert fake.requests(ORDER)[0].headers["authorization"] == f"Bearer {jwt}"
+    fake.on(AUTH, httpx.Response(200, json={"jwt": ""}))
+    tokens.token = None
+    error = await fails(carrier(fake, tokens).create(doc_request()))
+    assert error.code == ErrorCode.CARRIER_UNAVAILABLE
+
+
 async def test_403_drops_the_token_and_retries_once(fake: FakeEntrego, tokens: FakeTokens) -> None:
     fake.on(ORDER, httpx.Response(403, json={}), created())
     booking = await carrier(fake, tokens).create(doc_request())

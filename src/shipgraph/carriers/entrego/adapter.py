@@ -507,8 +507,8 @@ class EntregoCarrier(CarrierBase):
         if response.status_code != 200:
             message = f"Entrego refused the access key ({response.status_code})"
             raise self._http_fail("authenticate", ErrorCode.CARRIER_AUTH, message)
-        jwt = self._api.json_object("authenticate", response).get("jwt")
-        if not isinstance(jwt, str) or not jwt:
+        jwt = _issued_token(response)
+        if jwt is None:
             raise self._unavailable("authenticate", "Entrego's answer has no jwt")
         return jwt, expiry(jwt, self._clock())
 
@@ -619,6 +619,17 @@ def _clusters_data(clusters: Mapping[str, places.Cluster]) -> dict[str, Any]:
         party: {"portCode": found.port_code, "barangayCluster": found.barangay_cluster}
         for party, found in clusters.items()
     }
+
+
+def _issued_token(response: httpx.Response) -> str | None:
+    """entrego.txt, Authentication, Method 1: the token comes as the body's ``jwt`` and
+    as the ``Authorization: Bearer`` header; either will do."""
+    answer = _json_or_none(response)
+    jwt = answer.get("jwt") if isinstance(answer, dict) else None
+    if isinstance(jwt, str) and jwt.strip():
+        return jwt.strip()
+    scheme, _, token = response.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _json_or_none(response: httpx.Response) -> Any:
