@@ -334,3 +334,13 @@ def test_a_parcels_volumetric_weight_is_sent_and_patched() -> None:
     unknown = booked_shipment(parcels=(Parcel(weight_kg=1.5),))  # the booked value is the old
     built = patch_body(unknown, ShipmentPatch(parcels=(Parcel(volumetric_weight_kg=3.1),)))
     assert built.payload["weightVolumetric"]["oldValue"] == 2.3
+
+
+def test_a_volumetric_weight_given_twice_is_refused() -> None:
+    # The document's order has one weightVolumetric (2.3 in its example).
+    base = doc_request()
+    parcel = replace(base.parcels[0], volumetric_weight_kg=2.3)
+    _, errors = parse_options(replace(base, parcels=(parcel,)))
+    assert [(e.field, e.code) for e in errors] == [
+        (("shipment", "carrierOptions", "ENTREGO", "weightVolumetric"), ErrorCode.VALIDATION)
+    ]
