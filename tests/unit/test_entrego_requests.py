@@ -268,6 +268,10 @@ def test_tables() -> None:
     assert len(PROVINCES) == 82
     assert province_name("  negros   OCCIDENTAL ") == "Negros Occidental"
     assert province_name("Jawa Barat") is None
+    # Appendix D pairs each name with its ISO code: "PH-NEC | Negros Occidental".
+    assert province_name("ph-nec") == "Negros Occidental"
+    assert province_name("PH-00") == "Metro Manila"
+    assert province_name("PH-XXX") is None
 
 
 # --- patches -----------------------------------------------------------------------
@@ -344,3 +348,11 @@ def test_a_volumetric_weight_given_twice_is_refused() -> None:
     assert [(e.field, e.code) for e in errors] == [
         (("shipment", "carrierOptions", "ENTREGO", "weightVolumetric"), ErrorCode.VALIDATION)
     ]
+
+
+def test_a_province_given_by_its_iso_code_is_sent_by_name() -> None:
+    base = doc_request()
+    destination = replace(base.destination, province="PH-00")
+    request = replace(base, destination=destination)
+    assert check_request(request) == []
+    assert body_of(request)["recipient"]["province"] == "Metro Manila"
