@@ -571,6 +571,9 @@ async def test_port_code_for_gives_the_barangay_cluster(
     fake.on(route, httpx.Response(200, json=answer))
     found = await carrier(fake, tokens).port_code_for("metro manila", "quezon city", "kamuning")
     assert found == PortCode("NOR", barangay_cluster="NOR-551")
+    # A cluster is not a port code: without a portCode the answer names none.
+    fake.on(route, httpx.Response(200, json={**answer, "portCode": None}))
+    assert await carrier(fake, tokens).port_code_for("metro manila", "quezon city", "x") is None
 
 
 async def test_port_code_by_its_code(fake: FakeEntrego, tokens: FakeTokens) -> None:

@@ -62,7 +62,7 @@ def locations(body: Any, level: LocationLevel, parent_id: str | None) -> list[Lo
 
 
 def port_code(entry: Mapping[str, Any]) -> PortCode | None:
-    code = _first(entry, ("portCode", "code", "port_code", "clusterCode", "barangayCluster"))
+    code = _first(entry, ("portCode", "code", "port_code", "clusterCode"))
     if code is None:
         return None
     name = _first(entry, ("name", "portCodeName", "portName", "description", "clusterName"))
