@@ -395,6 +395,16 @@ async def test_port_code_and_province_lookups_are_cached(stack: Stack) -> None:
     assert missing["data"] == {"portCode": None, "province": None}
     both = await stack.gql('{ province(isoCode: "PH-NEC", name: "Negros Occidental") { id } }')
     assert both["errors"][0]["extensions"]["code"] == "VALIDATION"
+    long = "x" * 100_000
+    for bounded in (
+        "query($s: String!) { portCode(code: $s) { code } }",
+        "query($s: String) { province(isoCode: $s) { id } }",
+        "query($s: String) { province(name: $s) { id } }",
+    ):
+        refused = await stack.gql(bounded, {"s": long})
+        assert refused["errors"][0]["extensions"]["code"] == "VALIDATION"
+    other = await stack.gql('{ province(carrier: BORZO, name: "Cebu") { id } }')
+    assert other["errors"][0]["extensions"]["code"] == "UNSUPPORTED"
 
 
 async def test_waybill_pdf_url(stack: Stack) -> None:
