@@ -472,6 +472,7 @@ class PortCode:
     code: str
     name: str | None = None
     island: str | None = None
+    barangay_cluster: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -364,6 +364,49 @@ async def test_port_codes_and_address_clean_up(stack: Stack) -> None:
     assert data["cleanAddress"]["cityName"] == "Cebu City"
 
 
+async def test_port_code_and_province_lookups_are_cached(stack: Stack) -> None:
+    query = """query P($iso: String, $name: String) {
+      portCode(code: "SOU") { code name island }
+      province(isoCode: $iso, name: $name) { id name isoCode level }
+      portCodeFor(province: "Metro Manila", city: "Quezon City", barangay: "Kamuning") {
+        code barangayCluster
+      }
+    }"""
+    by_iso = await asyncio.gather(*(stack.gql(query, {"iso": "PH-NEC"}) for _ in range(20)))
+    assert "errors" not in by_iso[0], by_iso[0]
+    data = by_iso[0]["data"]
+    assert data["portCode"] == {
+        "code": "SOU",
+        "name": "South Metro Manila Hub",
+        "island": "LUZON",
+    }
+    assert data["province"]["name"] == "Negros Occidental"
+    assert data["province"]["level"] == "PROVINCE"
+    assert data["portCodeFor"]["code"] == "NOR"
+    assert data["portCodeFor"]["barangayCluster"].startswith("NOR-")
+    by_name = await stack.gql(query, {"name": "negros occidental"})
+    assert by_name["data"]["province"] == data["province"]
+    calls = (await counters(stack))["locationCalls"]
+    assert calls["/v1/locations/port-codes/SOU"] == 1
+    assert calls["/v1/locations/provinces/iso/PH-NEC"] == 1
+    missing = await stack.gql(
+        '{ portCode(code: "XXX") { code } province(name: "Atlantis") { id } }'
+    )
+    assert missing["data"] == {"portCode": None, "province": None}
+    both = await stack.gql('{ province(isoCode: "PH-NEC", name: "Negros Occidental") { id } }')
+    assert both["errors"][0]["extensions"]["code"] == "VALIDATION"
+    long = "x" * 100_000
+    for bounded in (
+        "query($s: String!) { portCode(code: $s) { code } }",
+        "query($s: String) { province(isoCode: $s) { id } }",
+        "query($s: String) { province(name: $s) { id } }",
+    ):
+        refused = await stack.gql(bounded, {"s": long})
+        assert refused["errors"][0]["extensions"]["code"] == "VALIDATION"
+    other = await stack.gql('{ province(carrier: BORZO, name: "Cebu") { id } }')
+    assert other["errors"][0]["extensions"]["code"] == "UNSUPPORTED"
+
+
 async def test_waybill_pdf_url(stack: Stack) -> None:
     first, second = await book(stack, "PH-W1"), await book(stack, "PH-W2")
     body = await stack.gql(LABELS, {"ids": [first["id"], second["id"]]})

@@ -704,6 +704,14 @@ async def test_ports_and_province_lookups(sandbox: Sandbox) -> None:
     assert (await get("/v1/locations/provinces/Atlantis")).status_code == 404
 
 
+async def test_a_province_name_sent_percent_encoded_is_found(sandbox: Sandbox) -> None:
+    # The document's sample name has a space: /v1/locations/provinces/negros occidental
+    answer = await sandbox.client.get("/v1/locations/provinces/Negros%20%20Occidental")
+    assert answer.json()["isoCode"] == "PH-NEC"
+    metro = await sandbox.client.get("/v1/locations/provinces/iso/PH-00")
+    assert metro.json()["name"] == "Metro Manila"
+
+
 async def test_barangay_clusters(sandbox: Sandbox) -> None:
     path = "/v2/locations/barangay-cluster"
     city = await sandbox.client.get(

@@ -189,6 +189,21 @@ async def test_expiry_is_read_from_a_live_jwt(fake: FakeEntrego, tokens: FakeTok
     assert tokens.expires == datetime.fromtimestamp(1545468811, UTC)
 
 
+async def test_the_token_may_come_in_the_authorization_header_only(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    # entrego.txt, Authentication: "Authorization:Bearer eyJ..." beside the body's jwt.
+    jwt = fixture("entrego", "authenticate_response")["jwt"]
+    fake.on(AUTH, httpx.Response(200, headers={"Authorization": f"Bearer {jwt}"}))
+    fake.on(ORDER, created())
+    await carrier(fake, tokens).create(doc_request())
+    assert fake.requests(ORDER)[0].headers["authorization"] == f"Bearer {jwt}"
+    fake.on(AUTH, httpx.Response(200, json={"jwt": ""}))
+    tokens.token = None
+    error = await fails(carrier(fake, tokens).create(doc_request()))
+    assert error.code == ErrorCode.CARRIER_UNAVAILABLE
+
+
 async def test_403_drops_the_token_and_retries_once(fake: FakeEntrego, tokens: FakeTokens) -> None:
     fake.on(ORDER, httpx.Response(403, json={}), created())
     booking = await carrier(fake, tokens).create(doc_request())
@@ -546,6 +561,49 @@ async def test_port_code_for(fake: FakeEntrego, tokens: FakeTokens) -> None:
     }
     fake.on(route, httpx.Response(404, json={"message": "not found"}))
     assert await entrego.port_code_for("metro manila", "nowhere", None) is None
+
+
+async def test_port_code_for_gives_the_barangay_cluster(
+    fake: FakeEntrego, tokens: FakeTokens
+) -> None:
+    route = "GET api-core-staging.entrego.org/v2/locations/barangay-cluster"
+    answer = {"cityName": "Quezon City", "portCode": "NOR", "barangayCluster": "NOR-551"}
+    fake.on(route, httpx.Response(200, json=answer))
+    found = await carrier(fake, tokens).port_code_for("metro manila", "quezon city", "kamuning")
+    assert found == PortCode("NOR", barangay_cluster="NOR-551")
+    # A cluster is not a port code: without a portCode the answer names none.
+    fake.on(route, httpx.Response(200, json={**answer, "portCode": None}))
+    assert await carrier(fake, tokens).port_code_for("metro manila", "quezon city", "x") is None
+
+
+async def test_port_code_by_its_code(fake: FakeEntrego, tokens: FakeTokens) -> None:
+    # entrego.txt, Location API: sample https://api-core-staging.entrego.org/v1/locations/port-codes/SOU
+    route = "GET api-core-staging.entrego.org/v1/locations/port-codes/SOU"
+    answer = {"portCode": "SOU", "portName": "South Metro Manila Hub", "island": "LUZON"}
+    fake.on(route, httpx.Response(200, json=answer))
+    entrego = carrier(fake, tokens)
+    assert await entrego.port_code("SOU") == PortCode("SOU", "South Metro Manila Hub", "LUZON")
+    assert await entrego.port_code("XXX") is None  # the fake answers 404 for other codes
+
+
+async def test_province_by_iso_code_or_name(fake: FakeEntrego, tokens: FakeTokens) -> None:
+    negros = {"id": 43100, "name": "Negros Occidental", "isoCode": "PH-NEC"}
+    fake.on(
+        "GET api-core-staging.entrego.org/v1/locations/provinces/iso/PH-NEC",
+        httpx.Response(200, json=negros),
+    )
+    # entrego.txt's sample: /v1/locations/provinces/negros occidental
+    by_name = "GET api-core-staging.entrego.org/v1/locations/provinces/negros occidental"
+    fake.on(by_name, httpx.Response(200, json=[negros]))
+    entrego = carrier(fake, tokens)
+    province = Location("43100", CarrierCode.ENTREGO, LocationLevel.PROVINCE, "Negros Occidental")
+    expected = replace(province, iso_code="PH-NEC")
+    assert await entrego.province("PH-NEC", None) == expected
+    assert await entrego.province(None, "negros occidental") == expected
+    assert fake.requests(by_name)[0].url.raw_path.endswith(b"/negros%20occidental")
+    assert await entrego.province("PH-XXX", None) is None
+    error = await fails(entrego.province(None, None))
+    assert error.code == ErrorCode.VALIDATION
 
 
 async def test_clean_address(fake: FakeEntrego, tokens: FakeTokens) -> None:

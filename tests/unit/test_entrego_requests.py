@@ -268,6 +268,10 @@ def test_tables() -> None:
     assert len(PROVINCES) == 82
     assert province_name("  negros   OCCIDENTAL ") == "Negros Occidental"
     assert province_name("Jawa Barat") is None
+    # Appendix D pairs each name with its ISO code: "PH-NEC | Negros Occidental".
+    assert province_name("ph-nec") == "Negros Occidental"
+    assert province_name("PH-00") == "Metro Manila"
+    assert province_name("PH-XXX") is None
 
 
 # --- patches -----------------------------------------------------------------------
@@ -334,3 +338,21 @@ def test_a_parcels_volumetric_weight_is_sent_and_patched() -> None:
     unknown = booked_shipment(parcels=(Parcel(weight_kg=1.5),))  # the booked value is the old
     built = patch_body(unknown, ShipmentPatch(parcels=(Parcel(volumetric_weight_kg=3.1),)))
     assert built.payload["weightVolumetric"]["oldValue"] == 2.3
+
+
+def test_a_volumetric_weight_given_twice_is_refused() -> None:
+    # The document's order has one weightVolumetric (2.3 in its example).
+    base = doc_request()
+    parcel = replace(base.parcels[0], volumetric_weight_kg=2.3)
+    _, errors = parse_options(replace(base, parcels=(parcel,)))
+    assert [(e.field, e.code) for e in errors] == [
+        (("shipment", "carrierOptions", "ENTREGO", "weightVolumetric"), ErrorCode.VALIDATION)
+    ]
+
+
+def test_a_province_given_by_its_iso_code_is_sent_by_name() -> None:
+    base = doc_request()
+    destination = replace(base.destination, province="PH-00")
+    request = replace(base, destination=destination)
+    assert check_request(request) == []
+    assert body_of(request)["recipient"]["province"] == "Metro Manila"

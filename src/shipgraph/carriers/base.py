@@ -217,6 +217,15 @@ class CarrierBase:
     ) -> PortCode | None:
         raise self._unsupported("port codes")
 
+    async def port_code(self, code: str) -> PortCode | None:
+        """One port code by its code; None when the carrier knows no such code."""
+        raise self._unsupported("port codes")
+
+    async def province(self, iso_code: str | None, name: str | None) -> Location | None:
+        """One province by its ISO 3166-2 code or by its name (one of them given);
+        None when the carrier knows no such province."""
+        raise self._unsupported("locations")
+
     async def clean_address(self, address: str) -> CleanedAddress | None:
         raise self._unsupported("address clean-up")
 

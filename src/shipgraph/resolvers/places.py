@@ -1,4 +1,4 @@
-"""locations, portCodes, portCodeFor, cleanAddress: through the cache.
+"""locations, province, portCodes, portCode, portCodeFor, cleanAddress: through the cache.
 
 Every answer is read through a CachedLoader (TTL, single flight across processes,
 stale copy when the carrier is down), keyed by carrier and question.
@@ -30,6 +30,7 @@ V = TypeVar("V")
 _locations = TypeAdapter(list[Location])
 _port_codes = TypeAdapter(list[PortCode])
 _port_code = TypeAdapter(PortCode | None)
+_location = TypeAdapter(Location | None)
 _cleaned = TypeAdapter(CleanedAddress | None)
 
 CHILD_LEVEL = {
@@ -89,6 +90,22 @@ class Places:
         bounded(island, "island")
         key = f"ports:{(island or '').lower()}"
         return await self._cached(key, _port_codes, lambda: self._carrier.port_codes(island))
+
+    async def port_code(self, code: str) -> PortCode | None:
+        key = f"port:{code.lower()}"
+        return await self._cached(key, _port_code, lambda: self._carrier.port_code(code))
+
+    async def province(self, iso_code: str | None, name: str | None) -> Location | None:
+        """By ISO code or by name: exactly one of them."""
+        if (iso_code is None) == (name is None):
+            raise api_error(ErrorCode.VALIDATION, "give exactly one of isoCode and name")
+        if iso_code is not None:
+            iso = required(iso_code, "isoCode")
+            key = f"province:iso:{iso.lower()}"
+            return await self._cached(key, _location, lambda: self._carrier.province(iso, None))
+        wanted = required(name or "", "name")
+        key = f"province:name:{' '.join(wanted.lower().split())}"
+        return await self._cached(key, _location, lambda: self._carrier.province(None, wanted))
 
     async def port_code_for(
         self, province: str, city: str, barangay: str | None

@@ -286,6 +286,47 @@ class Query:
         places = info.context.places(carrier, Capability.LOCATIONS)
         return cast(list[types.PortCode], await places.port_codes(island))
 
+    @strawberry.field(
+        description="One province by its ISO 3166-2 code or by its name (give exactly one), "
+        "cached; null when the carrier knows no such province."
+    )
+    async def province(
+        self,
+        info: Ctx,
+        carrier: Annotated[CarrierCode, ENTREGO_PLACES] = CarrierCode.ENTREGO,
+        iso_code: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The province's ISO 3166-2 code, e.g. PH-CEB; 1 to 500 characters."
+            ),
+        ] = None,
+        name: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The province's name, e.g. Negros Occidental; 1 to 500 characters."
+            ),
+        ] = None,
+    ) -> types.Location | None:
+        _tenant(info)
+        places = info.context.places(carrier, Capability.LOCATIONS)
+        return cast(types.Location | None, await places.province(iso_code, name))
+
+    @strawberry.field(
+        description="One Entrego port code by its code, cached; null when there is no such code."
+    )
+    async def port_code(
+        self,
+        info: Ctx,
+        code: Annotated[
+            str,
+            strawberry.argument(description="The port code, e.g. SOU; 1 to 500 characters."),
+        ],
+        carrier: Annotated[CarrierCode, ENTREGO_PLACES] = CarrierCode.ENTREGO,
+    ) -> types.PortCode | None:
+        _tenant(info)
+        places = info.context.places(carrier, Capability.LOCATIONS)
+        return cast(types.PortCode | None, await places.port_code(required(code, "code")))
+
     @strawberry.field(description="The port code (barangay cluster) serving a place.")
     async def port_code_for(
         self,

@@ -800,6 +800,10 @@ class PortCode:
     island: str | None = strawberry.field(
         description="The island group it lies in, e.g. Luzon, when Entrego gives one."
     )
+    barangay_cluster: str | None = strawberry.field(
+        description="The barangay cluster within the port code's area, when Entrego gives "
+        "one (portCodeFor with a barangay)."
+    )
 
 
 @strawberry.type(description="A one-line address split by Entrego's address clean-up.")

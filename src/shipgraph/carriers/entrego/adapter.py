@@ -444,6 +444,26 @@ class EntregoCarrier(CarrierBase):
         # Response shape assumed: a list of {portCode|code, name, island}.
         return places.port_codes(await self._read("port_codes", path))
 
+    async def port_code(self, code: str) -> PortCode | None:
+        # entrego.txt's Location API table spells this path "port-cides" once, but its
+        # sample URL reads /v1/locations/port-codes/SOU: we follow the sample.
+        path = f"/v1/locations/port-codes/{quote(code, safe='')}"
+        found = places.port_codes(await self._read("port_code", path, missing_ok=True))
+        return found[0] if found else None
+
+    async def province(self, iso_code: str | None, name: str | None) -> Location | None:
+        if iso_code:
+            path = f"/v1/locations/provinces/iso/{quote(iso_code, safe='')}"
+        elif name:
+            path = f"/v1/locations/provinces/{quote(name, safe='')}"
+        else:
+            problem = FieldError(
+                ErrorCode.VALIDATION, "give isoCode or name", ("isoCode",), CARRIER
+            )
+            raise self._invalid("province", [problem])
+        # Response shape assumed: see places.py (one {id, name, isoCode} object).
+        return places.province(await self._read("province", path, missing_ok=True))
+
     async def port_code_for(
         self, province: str, city: str, barangay: str | None
     ) -> PortCode | None:
@@ -487,8 +507,8 @@ class EntregoCarrier(CarrierBase):
         if response.status_code != 200:
             message = f"Entrego refused the access key ({response.status_code})"
             raise self._http_fail("authenticate", ErrorCode.CARRIER_AUTH, message)
-        jwt = self._api.json_object("authenticate", response).get("jwt")
-        if not isinstance(jwt, str) or not jwt:
+        jwt = _issued_token(response)
+        if jwt is None:
             raise self._unavailable("authenticate", "Entrego's answer has no jwt")
         return jwt, expiry(jwt, self._clock())
 
@@ -599,6 +619,17 @@ def _clusters_data(clusters: Mapping[str, places.Cluster]) -> dict[str, Any]:
         party: {"portCode": found.port_code, "barangayCluster": found.barangay_cluster}
         for party, found in clusters.items()
     }
+
+
+def _issued_token(response: httpx.Response) -> str | None:
+    """entrego.txt, Authentication, Method 1: the token comes as the body's ``jwt`` and
+    as the ``Authorization: Bearer`` header; either will do."""
+    answer = _json_or_none(response)
+    jwt = answer.get("jwt") if isinstance(answer, dict) else None
+    if isinstance(jwt, str) and jwt.strip():
+        return jwt.strip()
+    scheme, _, token = response.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -158,13 +158,16 @@ PROVINCES: dict[str, str] = {
     "PH-00": "Metro Manila",
 }
 _PROVINCE_BY_NAME = {name.casefold(): name for name in PROVINCES.values()}
+_PROVINCE_BY_ISO = {iso.casefold(): name for iso, name in PROVINCES.items()}
 
 
 def province_name(given: str | None) -> str | None:
-    """The Appendix D spelling of a province name (any case), or None if not listed."""
+    """The Appendix D spelling of a province given by name or by its ISO code (any
+    case), or None if not listed: orders take the name, Appendix D pairs both."""
     if not given:
         return None
-    return _PROVINCE_BY_NAME.get(" ".join(given.split()).casefold())
+    wanted = " ".join(given.split()).casefold()
+    return _PROVINCE_BY_NAME.get(wanted) or _PROVINCE_BY_ISO.get(wanted)
 
 
 def number(value: Decimal | float) -> int | float:

@@ -62,16 +62,23 @@ def locations(body: Any, level: LocationLevel, parent_id: str | None) -> list[Lo
 
 
 def port_code(entry: Mapping[str, Any]) -> PortCode | None:
-    code = _first(entry, ("portCode", "code", "port_code", "clusterCode", "barangayCluster"))
+    code = _first(entry, ("portCode", "code", "port_code", "clusterCode"))
     if code is None:
         return None
     name = _first(entry, ("name", "portCodeName", "portName", "description", "clusterName"))
     island = _first(entry, ("island", "islandName", "island_name"))
-    return PortCode(code=code, name=name, island=island)
+    cluster = _first(entry, ("barangayCluster", "barangay_cluster"))
+    return PortCode(code=code, name=name, island=island, barangay_cluster=cluster)
 
 
 def port_codes(body: Any) -> list[PortCode]:
     return [code for entry in entries(body) if (code := port_code(entry)) is not None]
+
+
+def province(body: Any) -> Location | None:
+    """The first province of a by-ISO or by-name answer (one object or a list)."""
+    found = locations(body, LocationLevel.PROVINCE, None)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

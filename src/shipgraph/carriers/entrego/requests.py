@@ -185,6 +185,7 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
         elif value is not None:
             given[key] = value
     marketplace = "sellerReference" in given
+    errors += _check_volumetric(given, request)
     errors += _check_package(given, raw)
     errors += _check_service(given, marketplace)
     errors += _check_pickup_type(given, request)
@@ -201,6 +202,16 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
     pickup = {k: given[k] for k in PICKUP_OPTIONS if k in given}
     masked = given.get("contactNumberMasked", True)
     return Options(top, recipient, pickup, masked), errors
+
+
+def _check_volumetric(given: dict[str, Any], request: ShipmentRequest) -> list[FieldError]:
+    """The order has one weightVolumetric: the parcel's or the option, not both (the
+    option would silently win over the parcel's)."""
+    parcel = request.parcels[0] if request.parcels else None
+    if "weightVolumetric" in given and parcel and parcel.volumetric_weight_kg is not None:
+        message = "given twice: also shipment.parcels[0].volumetricWeightKg; give one"
+        return [_error((*OPTIONS_PATH, "weightVolumetric"), message)]
+    return []
 
 
 def _check_package(given: dict[str, Any], raw: Mapping[str, Any]) -> list[FieldError]:
