@@ -176,6 +176,9 @@ class EnvoySandboxState(Simulation):
         """Ask every carrier (or the requested one) for its services' rates."""
         req = shipment.request
         carrier_req = req.get("carrier") or {}
+        wanted_carrier = carrier_req.get("carrier_code")
+        # service_code: "Only used if the carrier_code field is set." (Shipment Carrier Model)
+        wanted_service = carrier_req.get("service_code") if wanted_carrier else None
         shipping = (req.get("options") or {}).get("shipping") or {}
         origin = req["addresses"]["origin"]["address"]["country_code"]
         destination = req["addresses"]["destination"]["address"]["country_code"]
@@ -185,7 +188,7 @@ class EnvoySandboxState(Simulation):
         rates: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         for carrier in CARRIERS:
-            if carrier_req.get("carrier_code") not in (None, carrier.handle):
+            if wanted_carrier not in (None, carrier.handle):
                 continue
             if not self.quoting[carrier.handle] or destination in carrier.never_to:
                 errors.append(
@@ -200,7 +203,7 @@ class EnvoySandboxState(Simulation):
                 continue
             currency = carrier.currency or (requested if requested in USD_TO else "USD")
             for service in carrier.services:
-                if carrier_req.get("service_code") not in (None, service.handle):
+                if wanted_service not in (None, service.handle):
                     continue
                 body = quote(
                     carrier,

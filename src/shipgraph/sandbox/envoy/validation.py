@@ -321,6 +321,11 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
     carrier = check.obj(body, "carrier", "carrier", False)
     check.optional_str(carrier, "carrier_code", "carrier.carrier_code")
     check.optional_str(carrier, "service_code", "carrier.service_code")
+    accounts = carrier.get("carrier_accounts")
+    if accounts is not None and not (
+        isinstance(accounts, list) and all(_text(account) for account in accounts)
+    ):
+        check.add("carrier.carrier_accounts", "must be an array of carrier account ids")
     if check.problems:
         raise ValidationFailed(check.problems)
     return body
