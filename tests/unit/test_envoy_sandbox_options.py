@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shipgraph.sandbox.envoy.validation import _Checker
+from shipgraph.sandbox.envoy.validation import _Checker, parse_date
 from tests.support.fixtures import fixture
 
 
@@ -68,3 +68,24 @@ def test_an_insurance_currency_is_a_3_letter_code() -> None:
     body = options()
     body["options"]["insurance"]["currency_code"] = "dollars"
     assert checked(body) == ["options.insurance.currency_code"]
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2022-07-11T00:00:00.00Z", "2022-07-11T00:00:00+00:00"),  # the document's example
+        ("2022-07-11t09:30:00z", "2022-07-11T09:30:00+00:00"),
+        ("2022-07-11 09:30:00+07:00", "2022-07-11T02:30:00+00:00"),
+    ],
+)
+def test_the_collection_date_is_rfc_3339(text: str, moment: str) -> None:
+    assert checked(options(date=text)) == []
+    parsed = parse_date(text)
+    assert parsed is not None and parsed.isoformat() == moment
+
+
+@pytest.mark.parametrize(
+    "text", ["20220711T000000Z", "2022-07-11", "2022-07-11T00:00:00", "2022-W28-1T00:00:00Z"]
+)
+def test_other_date_forms_are_refused(text: str) -> None:
+    assert checked(options(date=text)) == ["options.shipping.date"]

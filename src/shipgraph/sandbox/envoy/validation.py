@@ -331,6 +331,19 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def normalise_create(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as kept: each customs item's hs_tariff_code without spaces and periods
+    (Customs Item Model: "Formatting such as spaces and periods are ignored, and may be
+    removed"). ``body`` has passed validate_create."""
+    customs = body.get("customs")
+    items = customs.get("items") if isinstance(customs, dict) else None
+    for item in items or []:
+        code = item.get("hs_tariff_code")
+        if isinstance(code, str):
+            item["hs_tariff_code"] = code.replace(" ", "").replace(".", "")
+    return body
+
+
 def validate_purchase(body: dict[str, Any]) -> str:
     rate = body.get("rate")
     if not _text(rate):
@@ -339,14 +352,18 @@ def validate_purchase(body: dict[str, Any]) -> str:
     return rate
 
 
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
 def parse_date(value: object) -> datetime | None:
-    """An RFC 3339 date-time (``Z`` or an offset) as UTC, else None."""
-    if not isinstance(value, str):
+    """An RFC 3339 date-time (``Z`` or an offset, T and Z in either case, as RFC 3339
+    allows; no basic ISO 8601 forms) as UTC, else None."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.upper())
     except ValueError:
-        return None
-    if moment.tzinfo is None:
         return None
     return moment.astimezone(UTC).replace(microsecond=0)
