@@ -223,6 +223,19 @@ async def test_a_requested_carrier_and_service_limit_the_rates(sandbox: Sandbox)
     assert "carrier.carrier_code" in fields(bad)
 
 
+async def test_a_single_package_carrier_does_not_quote_two(sandbox: Sandbox) -> None:
+    """Shipment Model, packages: "only certain carriers and services support multi package
+    shipments, others require one package per shipment"."""
+    package = doc("create_request")["packages"][0]
+    shipment = await sandbox.create(create_body(packages=[package, package]))
+    assert "yamato" not in {r["carrier"]["handle"] for r in shipment["rates"]}
+    [error] = [e for e in shipment["errors"] if e["carrier"]["handle"] == "yamato"]
+    assert error["code"] == "rates_unavailable"
+    assert error["message"] == "Yamato Transport requires one package per shipment"
+    carriers = (await sandbox.control("GET", "/carriers"))["carriers"]
+    assert [c["handle"] for c in carriers if not c["multi_package"]] == ["yamato"]
+
+
 async def test_a_service_code_alone_limits_nothing(sandbox: Sandbox) -> None:
     """Shipment Carrier Model: service_code is "Only used if the carrier_code field is set"."""
     everything = await sandbox.create()

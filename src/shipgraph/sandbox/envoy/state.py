@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from shipgraph.sandbox.envoy import labels
-from shipgraph.sandbox.envoy.carriers import BY_HANDLE, CARRIERS, USD_TO, chargeable_kg, quote
+from shipgraph.sandbox.envoy.carriers import (
+    BY_HANDLE,
+    CARRIERS,
+    USD_TO,
+    Carrier,
+    chargeable_kg,
+    quote,
+)
 from shipgraph.sandbox.envoy.errors import ValidationFailed, fail, not_found
 from shipgraph.sandbox.envoy.model import (
     CREATING,
@@ -191,15 +198,11 @@ class EnvoySandboxState(Simulation):
             if wanted_carrier not in (None, carrier.handle):
                 continue
             if not self.quoting[carrier.handle] or destination in carrier.never_to:
-                errors.append(
-                    {
-                        "type": "rate_error",
-                        "code": "rates_unavailable",
-                        "source": "provider",
-                        "message": RATES_UNAVAILABLE,
-                        "carrier": carrier.resource(),
-                    }
-                )
+                errors.append(_rates_unavailable(carrier, RATES_UNAVAILABLE))
+                continue
+            if len(req["packages"]) > 1 and not carrier.multi_package:
+                message = f"{carrier.name} requires one package per shipment"
+                errors.append(_rates_unavailable(carrier, message))
                 continue
             currency = carrier.currency or (requested if requested in USD_TO else "USD")
             for service in carrier.services:
@@ -258,6 +261,17 @@ class EnvoySandboxState(Simulation):
             signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256)
             headers["X-Envoy-Signature"] = signature.hexdigest()
         return self.webhooks.enqueue(self.webhook_url, body, event=event, headers=headers)
+
+
+def _rates_unavailable(carrier: Carrier, message: str) -> dict[str, Any]:
+    """The Shipment Model's ``errors`` entry, with the carrier that could not quote."""
+    return {
+        "type": "rate_error",
+        "code": "rates_unavailable",
+        "source": "provider",
+        "message": message,
+        "carrier": carrier.resource(),
+    }
 
 
 def _label_lines(shipment: Shipment, rate: dict[str, Any], addresses: dict[str, Any]) -> list[str]:
