@@ -141,6 +141,10 @@ def test_shipment_errors() -> None:
         ),
         ("tax_identifiers[0].value", ("shipment", "carrierOptions", "ENVOY", "tax_identifiers")),
         ("location_configuration_id", None),
+        (
+            "addresses.location_configuration_id",
+            ("shipment", "carrierOptions", "ENVOY", "location_configuration_id"),
+        ),
         ("", None),
     ],
 )

@@ -312,3 +312,18 @@ def test_a_service_code_needs_its_carrier_code() -> None:
         assert [p.field[:4] for p in problems] == [
             ("shipment", "carrierOptions", "ENVOY", "carrier")
         ]
+
+
+def test_a_location_configuration_goes_into_addresses() -> None:
+    # envoy.txt, Shipment Model: "location_configuration_id": "lc_2iFuzwcptRh9xt93ICDzK0vOszc"
+    given = {"ENVOY": {"location_configuration_id": "lc_2iFuzwcptRh9xt93ICDzK0vOszc"}}
+    built = requests.shipment_body(doc_request(carrier_options=given), DocumentFormat.PDF)
+    assert built.problems == []
+    assert built.body["addresses"]["location_configuration_id"] == "lc_2iFuzwcptRh9xt93ICDzK0vOszc"
+    assert built.body["addresses"]["origin"] == AXIS_ADDRESS
+    for bad in ("", 7, None):
+        asked = {"ENVOY": {"location_configuration_id": bad}}
+        problems = requests.shipment_body(doc_request(carrier_options=asked), DocumentFormat.PDF)
+        assert [p.field for p in problems.problems] == [
+            ("shipment", "carrierOptions", "ENVOY", "location_configuration_id")
+        ]

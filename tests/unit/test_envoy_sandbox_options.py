@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from shipgraph.sandbox.envoy.validation import _Checker, parse_date
+from shipgraph.sandbox.envoy.errors import ValidationFailed
+from shipgraph.sandbox.envoy.validation import _Checker, parse_date, validate_create
 from tests.support.fixtures import fixture
+from tests.unit.test_envoy_requests import DOC_BODY
 
 
 def options(**shipping: Any) -> dict[str, Any]:
@@ -89,3 +91,13 @@ def test_the_collection_date_is_rfc_3339(text: str, moment: str) -> None:
 )
 def test_other_date_forms_are_refused(text: str) -> None:
     assert checked(options(date=text)) == ["options.shipping.date"]
+
+
+def test_a_location_configuration_id_is_a_string() -> None:
+    body = copy.deepcopy(DOC_BODY)
+    body["addresses"]["location_configuration_id"] = "lc_2iFuzwcptRh9xt93ICDzK0vOszc"
+    assert validate_create(body) is body
+    body["addresses"]["location_configuration_id"] = 7
+    with pytest.raises(ValidationFailed) as refused:
+        validate_create(body)
+    assert [e["field"] for e in refused.value.entries] == ["addresses.location_configuration_id"]

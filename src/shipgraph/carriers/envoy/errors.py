@@ -73,6 +73,8 @@ def input_path(raw: str, request: ShipmentRequest | None = None) -> Path | None:
         return customs.input_path(request, head, rest)
     if head == "name" and not rest:
         return (*ROOT, "reference")
+    if head == "addresses" and rest and rest[0] == "location_configuration_id":
+        return (*ROOT, "carrierOptions", CARRIER.value, rest[0])
     if head == "addresses" and rest and rest[0] in _ROLES:
         role = (*ROOT, _ROLES[rest[0]])
         leaf = next((p for p in reversed(rest[1:]) if p in _ADDRESS), None)

@@ -24,6 +24,9 @@ PASSTHROUGH = ("tax_identifiers", "customs", "carrier")
 TYPED = "give customs as shipment.customs, not also in carrierOptions.ENVOY"
 MERGED_OPTIONS = ("shipping", "label")
 INSURANCE = "insurance"
+# Shipment Model, addresses.location_configuration_id: "used to populate saved address
+# data"; given in carrierOptions.ENVOY, sent inside addresses.
+LOCATION = "location_configuration_id"
 # Rates come in the merchant's currency: the one the caller named for Envoy, else the
 # one its money is in, else the origin country's (a Jakarta shop expects IDR without
 # saying so), else Envoy's USD default ("Defaults to USD if unspecified").
@@ -177,7 +180,8 @@ def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str
 
 def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[FieldError]:
     """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given
-    (customs and tax_identifiers refused beside shipment.customs);
+    (customs and tax_identifiers refused beside shipment.customs),
+    location_configuration_id into addresses;
     shipping and label merged into options (ours win where both set a key);
     insurance a boolean, true only with a declaredValue to insure."""
     mine = request.carrier_options.get(CARRIER.value)
@@ -191,6 +195,9 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     for key, value in mine.items():
         if typed_source(request, key):
             problems.append(_problem(ErrorCode.VALIDATION, TYPED, (*where, key)))
+        elif key == LOCATION:
+            problems += _location_problems(value, (*where, key))
+            body["addresses"][LOCATION] = value
         elif key == "carrier":
             problems += _carrier_problems(value, (*where, key))
             body[key] = value
@@ -206,6 +213,12 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     if not options:
         del body["options"]
     return problems
+
+
+def _location_problems(value: object, where: tuple[str, ...]) -> list[FieldError]:
+    if isinstance(value, str) and value.strip():
+        return []
+    return [_problem(ErrorCode.VALIDATION, "give the location configuration id", where)]
 
 
 def _carrier_problems(value: object, where: tuple[str, ...]) -> list[FieldError]:

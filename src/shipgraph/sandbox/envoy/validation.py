@@ -312,6 +312,8 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
         check.address(addresses, "origin", True)
         check.address(addresses, "destination", True)
         check.address(addresses, "return", False)
+        location = "location_configuration_id"
+        check.optional_str(addresses, location, f"addresses.{location}")
     check.packages(body)
     check.options(body)
     check.customs(body)
