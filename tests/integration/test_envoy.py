@@ -411,7 +411,8 @@ async def test_a_booking_with_customs_declares_it_to_envoy(stack: Stack) -> None
                 "currency_code": "IDR",
                 "mass": 600,
                 "product_identifier": "2192x127y",
-                "hs_tariff_code": "2201.10.0000",
+                # Customs Item Model: "spaces and periods are ignored, and may be removed".
+                "hs_tariff_code": "2201100000",
             }
         ],
     }

@@ -223,6 +223,36 @@ async def test_a_requested_carrier_and_service_limit_the_rates(sandbox: Sandbox)
     assert "carrier.carrier_code" in fields(bad)
 
 
+async def test_a_single_package_carrier_does_not_quote_two(sandbox: Sandbox) -> None:
+    """Shipment Model, packages: "only certain carriers and services support multi package
+    shipments, others require one package per shipment"."""
+    package = doc("create_request")["packages"][0]
+    shipment = await sandbox.create(create_body(packages=[package, package]))
+    assert "yamato" not in {r["carrier"]["handle"] for r in shipment["rates"]}
+    [error] = [e for e in shipment["errors"] if e["carrier"]["handle"] == "yamato"]
+    assert error["code"] == "rates_unavailable"
+    assert error["message"] == "Yamato Transport requires one package per shipment"
+    carriers = (await sandbox.control("GET", "/carriers"))["carriers"]
+    assert [c["handle"] for c in carriers if not c["multi_package"]] == ["yamato"]
+
+
+async def test_a_service_code_alone_limits_nothing(sandbox: Sandbox) -> None:
+    """Shipment Carrier Model: service_code is "Only used if the carrier_code field is set"."""
+    everything = await sandbox.create()
+    alone = await sandbox.create(create_body(carrier={"service_code": "express"}))
+    assert len(alone["rates"]) == len(everything["rates"]) > 1
+
+
+async def test_carrier_accounts_are_an_array(sandbox: Sandbox) -> None:
+    model = doc("carrier_model")  # the Shipment Carrier Model's example
+    model.update(carrier_code="ups", service_code="ground")
+    assert len((await sandbox.create(create_body(carrier=model)))["rates"]) == 1
+    bad = create_body(carrier={"carrier_accounts": "ca_2iBgUOHPuWh0Hvjc81euqKXTW5N"})
+    assert list(fields(await sandbox.call("POST", "/shipments", json=bad))) == [
+        "carrier.carrier_accounts"
+    ]
+
+
 async def test_volumetric_mass_prices_bulky_packages(sandbox: Sandbox) -> None:
     light = create_body(packages=[{"geometry": {"mass": 500}}])
     bulky = create_body(

@@ -21,6 +21,7 @@ from shipgraph.domain import (
     DocumentFormat,
     DocumentKind,
     ErrorCode,
+    GeoPoint,
     Money,
     Shipment,
     ShipmentStatus,
@@ -311,6 +312,19 @@ async def test_the_purchased_rates_ship_date_and_account_are_kept(fake: FakeEnvo
     assert result.estimated_pickup_at == shipped
     assert result.carrier_data["ship_date"] == shipped.isoformat()
     assert result.carrier_data["carrier_account"] == {"id": "ca_rate_b", "name": "Ground Account"}
+
+
+async def test_where_envoy_placed_the_addresses_is_kept(fake: FakeEnvoy) -> None:
+    # envoy.txt, Buy Shipment's answer: each address has "coordinates" {"latitude":
+    # 51.5134297, "longitude": -0.103145, "confidence": 1}.
+    fake.on(PURCHASE, httpx.Response(200, json=fixture("envoy", "purchase_response")))
+    result = await carrier(fake).purchase(SHP, "rate_2iBgUKWHmQlBjYQyx9fAGMvcCEp")
+    placed = GeoPoint(51.5134297, -0.103145)
+    assert (result.origin_coordinates, result.destination_coordinates) == (placed, placed)
+    unplaced = doc_shipment(addresses={"origin": {"coordinates": {"latitude": 91}}})
+    fake.on(PURCHASE, httpx.Response(200, json=unplaced))
+    result = await carrier(fake).purchase(SHP, "rate_2iBgUKWHmQlBjYQyx9fAGMvcCEp")
+    assert (result.origin_coordinates, result.destination_coordinates) == (None, None)
 
 
 async def test_the_carriers_own_tracking_number_after_purchase(fake: FakeEnvoy) -> None:

@@ -15,6 +15,7 @@ from shipgraph.domain import (
     FieldError,
     ShipmentStatus,
 )
+from tests.unit.test_envoy_requests import doc_request
 
 # envoy.txt, Shipment Model example, "documents"[0].
 DOC_DOCUMENT: dict[str, Any] = {
@@ -127,13 +128,36 @@ def test_shipment_errors() -> None:
         ("options.insurance.value", ("shipment", "declaredValue", "amount")),
         ("options.shipping.currency_code", None),
         ("options.label.format", ("format",)),
+        ("options.label", ("format",)),
+        # Shipment Options Model: options only carrierOptions.ENVOY can set.
+        ("options.label.size", ("shipment", "carrierOptions", "ENVOY", "label", "size")),
+        (
+            "options.shipping.dry_ice_mass",
+            ("shipment", "carrierOptions", "ENVOY", "shipping", "dry_ice_mass"),
+        ),
+        (
+            "options.shipping.signature_type",
+            ("shipment", "carrierOptions", "ENVOY", "shipping", "signature_type"),
+        ),
         ("tax_identifiers[0].value", ("shipment", "carrierOptions", "ENVOY", "tax_identifiers")),
         ("location_configuration_id", None),
+        (
+            "addresses.location_configuration_id",
+            ("shipment", "carrierOptions", "ENVOY", "location_configuration_id"),
+        ),
         ("", None),
     ],
 )
 def test_input_paths(envoy: str, ours: tuple[str, ...] | None) -> None:
     assert errors.input_path(envoy) == ours
+
+
+def test_a_rate_currency_given_in_carrier_options_is_pointed_at() -> None:
+    options = {"ENVOY": {"shipping": {"currency_code": "USD"}}}
+    given = doc_request(carrier_options=options)
+    where = errors.input_path("options.shipping.currency_code", given)
+    assert where == ("shipment", "carrierOptions", "ENVOY", "shipping", "currency_code")
+    assert errors.input_path("options.shipping.currency_code", doc_request()) is None
 
 
 @pytest.mark.parametrize(

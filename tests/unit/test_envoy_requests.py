@@ -11,6 +11,8 @@ from typing import Any
 from shipgraph.carriers.envoy import requests
 from shipgraph.domain import (
     Address,
+    Customs,
+    CustomsContentsType,
     DocumentFormat,
     ErrorCode,
     Money,
@@ -258,3 +260,70 @@ def test_the_callers_money_then_its_envoy_option_decide_the_currency() -> None:
     )
     assert options["shipping"]["currency_code"] == "GBP"
     assert "insurance" not in options
+
+
+def _cakes(price: str, quantity: int = 2) -> ShipmentRequest:
+    """The Customs Item Model's chocolate cake, priced, in the document's example shipment."""
+    cake = ParcelItem(
+        name="chocolate cake",
+        quantity=quantity,
+        sku="SB-D80-DCCF",
+        unit_price=Money(Decimal(price), "USD"),
+        weight_kg=5,
+    )
+    parcel = replace(doc_request().parcels[0], items=(cake,))
+    return doc_request(
+        parcels=(parcel,),
+        customs=Customs(contents_type=CustomsContentsType.MERCHANDISE),
+        declared_value=Money(Decimal("550.00"), "USD"),
+        carrier_options={"ENVOY": {"insurance": True}},
+    )
+
+
+def test_insurance_up_to_the_customs_items_value() -> None:
+    """Options Model, insurance.value: "should not exceed the value of the items declared
+    in the customs section" (the example's 55000 USD against two 275.00 cakes)."""
+    built = requests.shipment_body(_cakes("275.00"), DocumentFormat.PDF)
+    assert built.problems == []
+    assert built.body["options"]["insurance"] == {"value": 55000, "currency_code": "USD"}
+    refused = requests.shipment_body(_cakes("274.99"), DocumentFormat.PDF).problems
+    assert [(p.code, p.field) for p in refused] == [
+        (ErrorCode.VALIDATION, ("shipment", "declaredValue", "amount"))
+    ]
+    assert "549.98 USD" in refused[0].message
+
+
+def test_insurance_beside_items_in_another_currency_is_not_compared() -> None:
+    request = _cakes("1.00")
+    euros = replace(request, declared_value=Money(Decimal("550.00"), "EUR"))
+    assert requests.shipment_body(euros, DocumentFormat.PDF).problems == []
+
+
+def test_a_service_code_needs_its_carrier_code() -> None:
+    """Shipment Carrier Model: service_code is "Only used if the carrier_code field is set"."""
+    model = fixture("envoy", "carrier_model")
+    built = requests.shipment_body(
+        doc_request(carrier_options={"ENVOY": {"carrier": model}}), DocumentFormat.PDF
+    )
+    assert built.problems == [] and built.body["carrier"] == model
+    for alone in ({"service_code": "express"}, "ups"):
+        request = doc_request(carrier_options={"ENVOY": {"carrier": alone}})
+        problems = requests.shipment_body(request, DocumentFormat.PDF).problems
+        assert [p.field[:4] for p in problems] == [
+            ("shipment", "carrierOptions", "ENVOY", "carrier")
+        ]
+
+
+def test_a_location_configuration_goes_into_addresses() -> None:
+    # envoy.txt, Shipment Model: "location_configuration_id": "lc_2iFuzwcptRh9xt93ICDzK0vOszc"
+    given = {"ENVOY": {"location_configuration_id": "lc_2iFuzwcptRh9xt93ICDzK0vOszc"}}
+    built = requests.shipment_body(doc_request(carrier_options=given), DocumentFormat.PDF)
+    assert built.problems == []
+    assert built.body["addresses"]["location_configuration_id"] == "lc_2iFuzwcptRh9xt93ICDzK0vOszc"
+    assert built.body["addresses"]["origin"] == AXIS_ADDRESS
+    for bad in ("", 7, None):
+        asked = {"ENVOY": {"location_configuration_id": bad}}
+        problems = requests.shipment_body(doc_request(carrier_options=asked), DocumentFormat.PDF)
+        assert [p.field for p in problems.problems] == [
+            ("shipment", "carrierOptions", "ENVOY", "location_configuration_id")
+        ]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from shipgraph.sandbox.envoy.errors import ValidationFailed
-from shipgraph.sandbox.envoy.validation import _Checker, validate_create
+from shipgraph.sandbox.envoy.validation import _Checker, normalise_create, validate_create
 from tests.unit.test_envoy_customs import DOC_DETAIL, DOC_ITEM, DOC_TAX
 from tests.unit.test_envoy_requests import DOC_BODY
 
@@ -104,3 +104,12 @@ def test_a_bad_declaration_is_a_422_naming_its_field() -> None:
         validate_create(body)
     assert refused.value.status == 422
     assert [e["field"] for e in refused.value.entries] == ["customs.items.0.quantity"]
+
+
+def test_hs_codes_are_kept_without_spaces_and_periods() -> None:
+    """Customs Item Model: "Formatting such as spaces and periods are ignored, and may be
+    removed." """
+    written = {**DOC_ITEM, "hs_tariff_code": "1901.20 0000"}
+    body = validate_create(copy.deepcopy({**DOC_BODY, **customs(items=[written, DOC_ITEM])}))
+    kept = normalise_create(body)["customs"]["items"]
+    assert [item["hs_tariff_code"] for item in kept] == ["1901200000", "1901200000"]

@@ -239,6 +239,8 @@ class EnvoyCarrier(CarrierBase):
             # be collected by the carrier").
             estimated_pickup_at=ship_date,
             estimated_delivery_at=rate.estimated_delivery_at if rate else None,
+            origin_coordinates=summary.origin_coordinates,
+            destination_coordinates=summary.destination_coordinates,
             carrier_data={
                 "shipment_id": summary.shipment_id,
                 "rate_id": bought,

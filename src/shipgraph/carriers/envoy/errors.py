@@ -73,6 +73,8 @@ def input_path(raw: str, request: ShipmentRequest | None = None) -> Path | None:
         return customs.input_path(request, head, rest)
     if head == "name" and not rest:
         return (*ROOT, "reference")
+    if head == "addresses" and rest and rest[0] == "location_configuration_id":
+        return (*ROOT, "carrierOptions", CARRIER.value, rest[0])
     if head == "addresses" and rest and rest[0] in _ROLES:
         role = (*ROOT, _ROLES[rest[0]])
         leaf = next((p for p in reversed(rest[1:]) if p in _ADDRESS), None)
@@ -86,16 +88,30 @@ def input_path(raw: str, request: ShipmentRequest | None = None) -> Path | None:
             return (*here, _GEOMETRY[leaf])
         return (*here, "description") if leaf == "name" else here
     if head == "options" and rest:
-        if rest[0] == "insurance":
-            leaf = "currency" if rest[-1] == "currency_code" else "amount"
-            return (*ROOT, "declaredValue", leaf)
-        if rest[0] == "label":
-            return ("format",)
-        if rest[0] == "shipping" and len(rest) > 1 and rest[1] in _SHIPPING:
-            return (*ROOT, *_SHIPPING[rest[1]])
+        return _options_path(rest, request)
     if head in ("tax_identifiers", "customs", "carrier"):
         return (*ROOT, "carrierOptions", CARRIER.value, head)
     return None
+
+
+def _options_path(rest: list[str], request: ShipmentRequest | None) -> Path | None:
+    """``options.<rest>``: insurance from the declared value, the label format and the
+    instructions and pickup time from ours; any other shipping or label option only
+    from carrierOptions.ENVOY (so the rate currency only when given there)."""
+    group, leaf = rest[0], rest[1] if len(rest) > 1 else None
+    if group == "insurance":
+        return (*ROOT, "declaredValue", "currency" if leaf == "currency_code" else "amount")
+    if group == "label" and leaf in (None, "format"):
+        return ("format",)
+    if group == "shipping" and leaf in _SHIPPING:
+        return (*ROOT, *_SHIPPING[leaf])
+    if group not in ("shipping", "label") or leaf is None:
+        return None
+    mine = request.carrier_options.get(CARRIER.value) if request is not None else None
+    given = mine.get(group) if isinstance(mine, dict) else None
+    if leaf == "currency_code" and not (isinstance(given, dict) and leaf in given):
+        return None
+    return (*ROOT, "carrierOptions", CARRIER.value, group, leaf)
 
 
 def _entries(body: object) -> list[tuple[str | None, str]]:

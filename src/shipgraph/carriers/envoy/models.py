@@ -11,8 +11,8 @@ from shipgraph.carriers.base import CarrierError
 from shipgraph.carriers.envoy import rates
 from shipgraph.carriers.envoy.mapping import CARRIER, documents_of, shipment_errors, status_of
 from shipgraph.carriers.envoy.rates import RateFacts
-from shipgraph.carriers.parsing import identifier, parse_time, text
-from shipgraph.domain import BookedShipment, Document, ErrorCode, Rate, ShipmentStatus
+from shipgraph.carriers.parsing import geo_point, identifier, parse_time, text
+from shipgraph.domain import BookedShipment, Document, ErrorCode, GeoPoint, Rate, ShipmentStatus
 
 
 class EnvoyPending(CarrierError):
@@ -67,6 +67,9 @@ class EnvoyShipmentSummary:
     errors: list[CarrierError] = field(default_factory=list)
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    origin_coordinates: GeoPoint | None = None
+    """``addresses.origin.coordinates``: where Envoy placed the origin."""
+    destination_coordinates: GeoPoint | None = None
 
     def draft(self) -> EnvoyDraft:
         return EnvoyDraft(
@@ -99,7 +102,20 @@ def summary_of(key: bytes, shipment: Mapping[str, Any]) -> EnvoyShipmentSummary 
         errors=shipment_errors(shipment),
         created_at=parse_time(shipment.get("created_at")),
         updated_at=parse_time(shipment.get("updated_at")),
+        origin_coordinates=coordinates_of(shipment, "origin"),
+        destination_coordinates=coordinates_of(shipment, "destination"),
     )
+
+
+def coordinates_of(shipment: Mapping[str, Any], role: str) -> GeoPoint | None:
+    """``addresses.<role>.coordinates`` ({"latitude", "longitude", "confidence"} in the
+    Shipment Model's example), or None."""
+    addresses = shipment.get("addresses")
+    party = addresses.get(role) if isinstance(addresses, dict) else None
+    point = party.get("coordinates") if isinstance(party, dict) else None
+    if not isinstance(point, dict):
+        return None
+    return geo_point(point.get("latitude"), point.get("longitude"))
 
 
 TRACKING_KEYS = ("tracking_number", "tracking_code")

@@ -24,6 +24,9 @@ PASSTHROUGH = ("tax_identifiers", "customs", "carrier")
 TYPED = "give customs as shipment.customs, not also in carrierOptions.ENVOY"
 MERGED_OPTIONS = ("shipping", "label")
 INSURANCE = "insurance"
+# Shipment Model, addresses.location_configuration_id: "used to populate saved address
+# data"; given in carrierOptions.ENVOY, sent inside addresses.
+LOCATION = "location_configuration_id"
 # Rates come in the merchant's currency: the one the caller named for Envoy, else the
 # one its money is in, else the origin country's (a Jakarta shop expects IDR without
 # saying so), else Envoy's USD default ("Defaults to USD if unspecified").
@@ -177,7 +180,8 @@ def _options(request: ShipmentRequest, label_format: DocumentFormat) -> dict[str
 
 def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[FieldError]:
     """carrierOptions.ENVOY: tax_identifiers, customs and carrier sent as given
-    (customs and tax_identifiers refused beside shipment.customs);
+    (customs and tax_identifiers refused beside shipment.customs),
+    location_configuration_id into addresses;
     shipping and label merged into options (ours win where both set a key);
     insurance a boolean, true only with a declaredValue to insure."""
     mine = request.carrier_options.get(CARRIER.value)
@@ -191,6 +195,12 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     for key, value in mine.items():
         if typed_source(request, key):
             problems.append(_problem(ErrorCode.VALIDATION, TYPED, (*where, key)))
+        elif key == LOCATION:
+            problems += _location_problems(value, (*where, key))
+            body["addresses"][LOCATION] = value
+        elif key == "carrier":
+            problems += _carrier_problems(value, (*where, key))
+            body[key] = value
         elif key in PASSTHROUGH:
             body[key] = value
         elif key == INSURANCE:
@@ -205,14 +215,58 @@ def _carrier_options(request: ShipmentRequest, body: dict[str, Any]) -> list[Fie
     return problems
 
 
+def _location_problems(value: object, where: tuple[str, ...]) -> list[FieldError]:
+    if isinstance(value, str) and value.strip():
+        return []
+    return [_problem(ErrorCode.VALIDATION, "give the location configuration id", where)]
+
+
+def _carrier_problems(value: object, where: tuple[str, ...]) -> list[FieldError]:
+    """The Shipment Carrier Model: an object whose service_code is "Only used if the
+    carrier_code field is set" (alone it would be dropped without a word)."""
+    if not isinstance(value, dict):
+        return [_problem(ErrorCode.VALIDATION, "carrier must be an object", where)]
+    if value.get("service_code") and not value.get("carrier_code"):
+        message = "Envoy uses a service_code only with a carrier_code: give both"
+        return [_problem(ErrorCode.VALIDATION, message, (*where, "service_code"))]
+    return []
+
+
+def _customs_value(request: ShipmentRequest, currency: str) -> Decimal | None:
+    """What the declared customs items are worth in ``currency`` (unit price times
+    quantity), or None without a declaration, or with items priced in another currency."""
+    if request.customs is None:
+        return None
+    items = [item for parcel in request.parcels for item in parcel.items]
+    prices = [item.unit_price for item in items]
+    if not items or any(p is None or p.currency.upper() != currency for p in prices):
+        return None
+    return sum(
+        (item.unit_price.amount * Decimal(str(item.quantity)) for item in items if item.unit_price),
+        Decimal(0),
+    )
+
+
 def _insurance_problems(
     request: ShipmentRequest, value: object, where: tuple[str, ...]
 ) -> list[FieldError]:
     if not isinstance(value, bool):
         return [_problem(ErrorCode.VALIDATION, "insurance must be true or false", where)]
-    if value and request.declared_value is None:
+    declared = request.declared_value
+    if value and declared is None:
         message = "insurance insures the declaredValue: give one"
         return [_problem(ErrorCode.VALIDATION, message, (*ROOT, "declaredValue"))]
+    if not value or declared is None:
+        return []
+    # Options Model, insurance.value: "should not exceed the value of the items declared
+    # in the customs section".
+    worth = _customs_value(request, declared.currency.upper())
+    if worth is not None and declared.amount > worth:
+        message = (
+            f"Envoy insures at most the customs items' value ({worth} "
+            f"{declared.currency.upper()}): lower the declaredValue"
+        )
+        return [_problem(ErrorCode.VALIDATION, message, (*ROOT, "declaredValue", "amount"))]
     return []
 
 

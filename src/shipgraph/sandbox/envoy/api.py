@@ -13,7 +13,12 @@ from shipgraph.sandbox.envoy.errors import ApiError, fail, unauthorized
 from shipgraph.sandbox.envoy.model import CREATING
 from shipgraph.sandbox.envoy.paging import decode, parse_include, parse_limit
 from shipgraph.sandbox.envoy.state import EnvoySandboxState
-from shipgraph.sandbox.envoy.validation import parse_object, validate_create, validate_purchase
+from shipgraph.sandbox.envoy.validation import (
+    normalise_create,
+    parse_object,
+    validate_create,
+    validate_purchase,
+)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -45,7 +50,7 @@ def vendor_routes(state: EnvoySandboxState) -> list[Route]:
         return endpoint
 
     async def create(request: Request) -> Response:
-        body = validate_create(parse_object(await request.body()))
+        body = normalise_create(validate_create(parse_object(await request.body())))
         batch_id = body.pop("batch_id", None)
         shipment = await state.create(body, batch_id, base_url(request))
         # 201 when rated "within a few seconds", 202 while still being created.

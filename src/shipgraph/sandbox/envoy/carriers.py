@@ -60,6 +60,10 @@ class Carrier:
     never_to: frozenset[str] = frozenset()
     """Destination countries it never serves (answered with ``rates_unavailable``)."""
     label_formats: frozenset[str] = frozenset({"pdf", "png", "zpl"})
+    multi_package: bool = True
+    """False: it takes one package per shipment (Shipment Model, packages: "only certain
+    carriers and services support multi package shipments, others require one package
+    per shipment")."""
 
     def resource(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "handle": self.handle}
@@ -112,6 +116,7 @@ CARRIERS: tuple[Carrier, ...] = (
         per_kg_usd=Decimal("1.50"),
         services=(_svc("2iBgUUv7JmW4qOw6aPcBg3ZfRtX", "TA-Q-BIN", "ta_q_bin", 3, "1.0", False),),
         label_formats=frozenset({"pdf", "png"}),
+        multi_package=False,
     ),
     Carrier(
         id="car_2iBgUVw8KnX5rPx7bQdCh4AgSuY",

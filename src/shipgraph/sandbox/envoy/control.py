@@ -93,6 +93,7 @@ def control_routes(state: EnvoySandboxState) -> list[Route]:
                 "currency_code": c.currency,
                 "never_to": sorted(c.never_to),
                 "label_formats": sorted(c.label_formats),
+                "multi_package": c.multi_package,
                 "services": [{"id": s.id, "name": s.name, "handle": s.handle} for s in c.services],
             }
             for c in CARRIERS

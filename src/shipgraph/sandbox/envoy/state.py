@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from shipgraph.sandbox.envoy import labels
-from shipgraph.sandbox.envoy.carriers import BY_HANDLE, CARRIERS, USD_TO, chargeable_kg, quote
+from shipgraph.sandbox.envoy.carriers import (
+    BY_HANDLE,
+    CARRIERS,
+    USD_TO,
+    Carrier,
+    chargeable_kg,
+    quote,
+)
 from shipgraph.sandbox.envoy.errors import ValidationFailed, fail, not_found
 from shipgraph.sandbox.envoy.model import (
     CREATING,
@@ -176,6 +183,9 @@ class EnvoySandboxState(Simulation):
         """Ask every carrier (or the requested one) for its services' rates."""
         req = shipment.request
         carrier_req = req.get("carrier") or {}
+        wanted_carrier = carrier_req.get("carrier_code")
+        # service_code: "Only used if the carrier_code field is set." (Shipment Carrier Model)
+        wanted_service = carrier_req.get("service_code") if wanted_carrier else None
         shipping = (req.get("options") or {}).get("shipping") or {}
         origin = req["addresses"]["origin"]["address"]["country_code"]
         destination = req["addresses"]["destination"]["address"]["country_code"]
@@ -185,22 +195,18 @@ class EnvoySandboxState(Simulation):
         rates: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         for carrier in CARRIERS:
-            if carrier_req.get("carrier_code") not in (None, carrier.handle):
+            if wanted_carrier not in (None, carrier.handle):
                 continue
             if not self.quoting[carrier.handle] or destination in carrier.never_to:
-                errors.append(
-                    {
-                        "type": "rate_error",
-                        "code": "rates_unavailable",
-                        "source": "provider",
-                        "message": RATES_UNAVAILABLE,
-                        "carrier": carrier.resource(),
-                    }
-                )
+                errors.append(_rates_unavailable(carrier, RATES_UNAVAILABLE))
+                continue
+            if len(req["packages"]) > 1 and not carrier.multi_package:
+                message = f"{carrier.name} requires one package per shipment"
+                errors.append(_rates_unavailable(carrier, message))
                 continue
             currency = carrier.currency or (requested if requested in USD_TO else "USD")
             for service in carrier.services:
-                if carrier_req.get("service_code") not in (None, service.handle):
+                if wanted_service not in (None, service.handle):
                     continue
                 body = quote(
                     carrier,
@@ -255,6 +261,17 @@ class EnvoySandboxState(Simulation):
             signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256)
             headers["X-Envoy-Signature"] = signature.hexdigest()
         return self.webhooks.enqueue(self.webhook_url, body, event=event, headers=headers)
+
+
+def _rates_unavailable(carrier: Carrier, message: str) -> dict[str, Any]:
+    """The Shipment Model's ``errors`` entry, with the carrier that could not quote."""
+    return {
+        "type": "rate_error",
+        "code": "rates_unavailable",
+        "source": "provider",
+        "message": message,
+        "carrier": carrier.resource(),
+    }
 
 
 def _label_lines(shipment: Shipment, rate: dict[str, Any], addresses: dict[str, Any]) -> list[str]:

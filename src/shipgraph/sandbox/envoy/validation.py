@@ -38,6 +38,12 @@ RESTRICTION_TYPES = ("none", "other", "quarantine", "sanitary_phytosanitary_insp
 ENTITY_TYPES = ("import", "export", "all")
 CUSTOMS_IDENTIFIER_TYPES = ("license", "certificate", "eei", "mrn", "other")
 TAXABLE_ENTITY_TYPES = ("receiver", "sender")
+# envoy.txt's "Possible Enum Values" of the Shipment Options Model's shipping options.
+DROPOFF_TYPES = ("regular_pickup", "scheduled_pickup", "dropbox_location", "retail_location")
+INVALID_ADDRESS_HANDLING = ("notify_and_discard", "forward_or_return", "return", "temp_return")
+NON_DELIVERY = ("abandon", "return")
+SIGNATURE_TYPES = ("standard", "standard_restricted", "indirect", "adult", "adult_restricted")
+DRY_ICE = ("dry_ice", "dry_ice_medical")
 TAX_IDENTIFIER_TYPES = (
     *("vat", "dan", "dtf", "duns", "ioss", "ein", "eori", "fed", "ftz"),
     *("gst", "pan", "ssn", "tan", "tin", "cnpj", "voec", "sta"),
@@ -149,6 +155,7 @@ class _Checker:
         date = shipping.get("date")
         if date is not None and parse_date(date) is None:
             self.add("options.shipping.date", "must be an RFC 3339 date-time")
+        self.shipping_choices(shipping)
         label = self.obj(options, "label", "options.label", False)
         fmt = label.get("format")
         if fmt is not None and fmt not in LABEL_FORMATS:
@@ -160,6 +167,36 @@ class _Checker:
         value = insurance.get("value")
         if value is not None and (not _is_int(value) or value < 0):
             self.add("options.insurance.value", "must be an integer in minor units")
+        currency = insurance.get("currency_code")
+        if currency is not None and not (isinstance(currency, str) and _CURRENCY.match(currency)):
+            self.add("options.insurance.currency_code", "must be a 3-letter currency code")
+
+    def shipping_choices(self, shipping: dict[str, Any]) -> None:
+        """options.shipping's enums, and dry_ice_mass: "in grams. Required if the
+        restricted_substances field contains either the dry_ice or dry_ice_medical flags"."""
+        path = "options.shipping"
+        self.one_of(shipping, "dropoff_type", f"{path}.dropoff_type", DROPOFF_TYPES, False)
+        handling = INVALID_ADDRESS_HANDLING
+        self.one_of(
+            shipping,
+            "invalid_address_handling",
+            f"{path}.invalid_address_handling",
+            handling,
+            False,
+        )
+        self.one_of(shipping, "non_delivery", f"{path}.non_delivery", NON_DELIVERY, False)
+        self.one_of(shipping, "signature_type", f"{path}.signature_type", SIGNATURE_TYPES, False)
+        substances = shipping.get("restricted_substances")
+        if substances is not None and not (
+            isinstance(substances, list) and all(_text(s) for s in substances)
+        ):
+            self.add(f"{path}.restricted_substances", "must be an array of identifiers")
+            substances = None
+        mass = shipping.get("dry_ice_mass")
+        if mass is not None and (not _is_int(mass) or mass <= 0):
+            self.add(f"{path}.dry_ice_mass", "must be a positive integer (grams)")
+        elif mass is None and any(s in DRY_ICE for s in substances or []):
+            self.add(f"{path}.dry_ice_mass", "is required with dry_ice or dry_ice_medical")
 
     def one_of(
         self, parent: dict[str, Any], key: str, path: str, values: Sequence[str], required: bool
@@ -275,6 +312,8 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
         check.address(addresses, "origin", True)
         check.address(addresses, "destination", True)
         check.address(addresses, "return", False)
+        location = "location_configuration_id"
+        check.optional_str(addresses, location, f"addresses.{location}")
     check.packages(body)
     check.options(body)
     check.customs(body)
@@ -284,8 +323,26 @@ def validate_create(body: dict[str, Any]) -> dict[str, Any]:
     carrier = check.obj(body, "carrier", "carrier", False)
     check.optional_str(carrier, "carrier_code", "carrier.carrier_code")
     check.optional_str(carrier, "service_code", "carrier.service_code")
+    accounts = carrier.get("carrier_accounts")
+    if accounts is not None and not (
+        isinstance(accounts, list) and all(_text(account) for account in accounts)
+    ):
+        check.add("carrier.carrier_accounts", "must be an array of carrier account ids")
     if check.problems:
         raise ValidationFailed(check.problems)
+    return body
+
+
+def normalise_create(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as kept: each customs item's hs_tariff_code without spaces and periods
+    (Customs Item Model: "Formatting such as spaces and periods are ignored, and may be
+    removed"). ``body`` has passed validate_create."""
+    customs = body.get("customs")
+    items = customs.get("items") if isinstance(customs, dict) else None
+    for item in items or []:
+        code = item.get("hs_tariff_code")
+        if isinstance(code, str):
+            item["hs_tariff_code"] = code.replace(" ", "").replace(".", "")
     return body
 
 
@@ -297,14 +354,18 @@ def validate_purchase(body: dict[str, Any]) -> str:
     return rate
 
 
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
 def parse_date(value: object) -> datetime | None:
-    """An RFC 3339 date-time (``Z`` or an offset) as UTC, else None."""
-    if not isinstance(value, str):
+    """An RFC 3339 date-time (``Z`` or an offset, T and Z in either case, as RFC 3339
+    allows; no basic ISO 8601 forms) as UTC, else None."""
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.upper())
     except ValueError:
-        return None
-    if moment.tzinfo is None:
         return None
     return moment.astimezone(UTC).replace(microsecond=0)
