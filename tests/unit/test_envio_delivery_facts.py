@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from shipgraph.carriers.envio import mapping, webhooks
-from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import (
     CodCollection,
     CodStatus,
@@ -25,6 +23,7 @@ from shipgraph.domain import (
     apply_update,
 )
 from tests.store.shipments import shipment
+from tests.support.carriers import envio_answering as answering
 from tests.support.fixtures import fixture, fixture_bytes
 
 RECEIVED = datetime(2023, 6, 10, tzinfo=UTC)
@@ -97,19 +96,6 @@ def test_cod_status_as_the_document_lists_it(
     status: object, value: object, expected: CodCollection | None
 ) -> None:
     assert mapping.cod_collection(status, value) == expected
-
-
-def answering(data: dict[str, Any]) -> EnvioCarrier:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"message": "success", "data": data})
-
-    return EnvioCarrier(
-        base_url="http://envio.test",
-        api_key="key",
-        webhook_token=None,
-        timeout_s=1,
-        transport=httpx.MockTransport(answer),
-    )
 
 
 async def test_a_tracking_read_gives_the_pick_up_time_and_the_cash_collected() -> None:

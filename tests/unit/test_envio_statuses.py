@@ -13,15 +13,14 @@ from collections import deque
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
-from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import ShipmentStatus, TrackingUpdate
 from shipgraph.sandbox.envio.lifecycle import ACTIVE, STEPS, StepInput, apply_step
 from shipgraph.sandbox.envio.model import FINAL, Shipment, Webhook
 from tests.store.shipments import shipment
 from tests.support.builders import doc_request
+from tests.support.carriers import envio_answering as carrier
 from tests.support.fixtures import FIXTURES, fixture
 
 NOW = datetime(2023, 6, 8, 16, 24, tzinfo=UTC)
@@ -82,19 +81,6 @@ def everything_sent() -> tuple[Sent, Sent, Sent]:
 
 ANSWERS, WEBHOOKS, ANSWERS_AFTER = everything_sent()
 DOCUMENT_WEBHOOKS = sorted(path.stem for path in (FIXTURES / "envio").glob("webhook_*.json"))
-
-
-def carrier(data: dict[str, Any]) -> EnvioCarrier:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"message": "success", "data": data})
-
-    return EnvioCarrier(
-        base_url="http://envio.test",
-        api_key="key",
-        webhook_token=None,
-        timeout_s=1,
-        transport=httpx.MockTransport(answer),
-    )
 
 
 def known(status: ShipmentStatus | None) -> bool:

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
 
 from shipgraph.carriers.base import CarrierError
-from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import CarrierCode, ErrorCode
 from tests.store.shipments import shipment
+from tests.support.carriers import envio_answering as carrier
 from tests.support.fixtures import fixture
-
-
-def carrier(data: dict[str, Any]) -> EnvioCarrier:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"message": "success", "data": data})
-
-    return EnvioCarrier(
-        base_url="http://envio.test",
-        api_key="key",
-        webhook_token=None,
-        timeout_s=1,
-        transport=httpx.MockTransport(answer),
-    )
 
 
 def tracked() -> dict[str, Any]:

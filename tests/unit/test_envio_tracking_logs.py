@@ -11,12 +11,10 @@ import copy
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
 from shipgraph.carriers.envio import mapping
-from shipgraph.carriers.envio.adapter import EnvioCarrier
 from shipgraph.domain import Shipment, ShipmentStatus, apply_update
 from tests.store.shipments import shipment
+from tests.support.carriers import envio_answering as carrier
 from tests.support.fixtures import fixture
 
 S = ShipmentStatus
@@ -31,19 +29,6 @@ def answer(status: str) -> dict[str, Any]:
     data["status"] = status
     data["logs"] = data["logs"][len(STATUSES) - 1 - STATUSES.index(status) :]
     return data
-
-
-def carrier(data: dict[str, Any]) -> EnvioCarrier:
-    def answering(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"message": "success", "data": data})
-
-    return EnvioCarrier(
-        base_url="http://envio.test",
-        api_key="key",
-        webhook_token=None,
-        timeout_s=1,
-        transport=httpx.MockTransport(answering),
-    )
 
 
 def booked() -> Shipment:
