@@ -351,7 +351,6 @@ def order_view(
             checkin = destination.get("checkin")
             if isinstance(checkin, dict):
                 received_by = text(checkin.get("recipient_full_name"), 200)
-    cod = amount(destination.get("taking_amount"))
     return OrderView(
         order_id=order_id,
         order_name=identifier(order.get("order_name")),
@@ -362,16 +361,22 @@ def order_view(
         ),
         delivered_at=delivered_at,
         received_by=received_by,
-        estimated_pickup_at=_estimate(pickup, "required_start_datetime"),
-        estimated_delivery_at=_estimate(destination, "required_finish_datetime"),
-        cash_on_delivery=Money(cod, CURRENCY) if cod is not None and cod > 0 else None,
+        estimated_pickup_at=estimate(pickup, "required_start_datetime"),
+        estimated_delivery_at=estimate(destination, "required_finish_datetime"),
+        cash_on_delivery=cash_on_delivery_of(destination),
         proof_of_delivery=proof_of_delivery_of(destination) if delivered_at is not None else None,
         tracking_url=tracking_url_of(order, destination),
         picked_up_at=picked_up_at_of(order, state),
     )
 
 
-def _estimate(point: Mapping[str, Any], window_field: str) -> datetime | None:
+def cash_on_delivery_of(point: Mapping[str, Any]) -> Money | None:
+    """A point's ``taking_amount``, when there is one to collect."""
+    cod = amount(point.get("taking_amount"))
+    return Money(cod, CURRENCY) if cod is not None and cod > 0 else None
+
+
+def estimate(point: Mapping[str, Any], window_field: str) -> datetime | None:
     return parse_time(point.get("estimated_arrival_datetime")) or parse_time(
         point.get(window_field)
     )
