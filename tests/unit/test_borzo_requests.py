@@ -395,3 +395,46 @@ def test_patch_checks() -> None:
         ("patch", "cashOnDelivery", "currency"),
         ("patch", "parcels", "0", "items", "0", "unitPrice", "currency"),
     ]
+
+
+def buyout_order() -> dict[str, Any]:
+    """The document's order, booked as its goods buyout example: cash paid at the pick-up."""
+    order = current()
+    order["points"][0]["buyout_amount"] = "100.00"
+    order["points"][1]["taking_amount"] = "100.00"
+    return order
+
+
+def test_a_cod_edit_of_a_buyout_order_sends_no_voucher() -> None:
+    # Error codes: "cod_is_not_allowed_with_buyout"; the buyout use case sends taking_amount alone
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("150000"), "IDR"))
+    body = requests.edit_body(1250032, buyout_order(), None, patch, now=NOW).body
+    assert body["points"][1] == {"point_id": 202686, "taking_amount": "150000.00"}
+
+
+def test_a_cod_edit_of_a_cash_remittance_order_sends_no_voucher() -> None:
+    # Cash remittance: backpayment_details on the order, taking_amount alone on the point
+    order = current()
+    order["backpayment_details"] = "Sample bank details 111111111111"
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("100"), "IDR"))
+    body = requests.edit_body(1250032, order, None, patch, now=NOW).body
+    assert body["points"][1] == {"point_id": 202686, "taking_amount": "100.00"}
+
+
+@pytest.mark.parametrize("details", [None, "", "  "])
+def test_without_buyout_or_remittance_a_cod_edit_sends_the_voucher(details: object) -> None:
+    order = current()
+    order["backpayment_details"] = details
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("100"), "IDR"))
+    body = requests.edit_body(1250032, order, None, patch, now=NOW).body
+    assert body["points"][1]["is_cod_cash_voucher_required"] is True
+
+
+def test_removing_cod_from_a_buyout_order_clears_the_voucher_as_example_5() -> None:
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal(0), "IDR"))
+    body = requests.edit_body(1250032, buyout_order(), None, patch, now=NOW).body
+    assert body["points"][1] == {
+        "point_id": 202686,
+        "is_cod_cash_voucher_required": False,
+        "taking_amount": "0.00",
+    }

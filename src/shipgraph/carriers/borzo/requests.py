@@ -28,7 +28,7 @@ from shipgraph.carriers.borzo.mapping import (
     points_of,
 )
 from shipgraph.carriers.borzo.windows import Window, WindowRefused, edited_windows, route_windows
-from shipgraph.carriers.parsing import parse_time
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.domain import (
     Address,
     ErrorCode,
@@ -527,6 +527,16 @@ def order_body(
     return Built(body, layout)
 
 
+def voucher_allowed(order: Mapping[str, Any]) -> bool:
+    """Whether cash taken may come with a COD voucher, as order_body decides at creation:
+    not beside goods buyout ("cod_is_not_allowed_with_buyout") nor in a cash remittance
+    order (one with backpayment_details), where taking_amount goes alone."""
+    remittance = order.get("backpayment_details")
+    if isinstance(remittance, str) and remittance.strip():
+        return False
+    return not any((amount(point.get("buyout_amount")) or 0) > 0 for point in points_of(order))
+
+
 def edit_body(
     order_id: int,
     order: Mapping[str, Any],
@@ -582,7 +592,8 @@ def edit_body(
                 entry["note"] = patch.instructions
             cod = patch.cash_on_delivery
             if cod is not None:
-                entry["is_cod_cash_voucher_required"] = cod.amount > 0
+                if cod.amount <= 0 or voucher_allowed(order):
+                    entry["is_cod_cash_voucher_required"] = cod.amount > 0
                 entry["taking_amount"] = money_text(cod.amount)
             if new_packages is not None:
                 entry["packages"] = new_packages
