@@ -263,3 +263,27 @@ def test_another_points_delivery_gives_no_window_or_cash_on_delivery() -> None:
     event["delivery"].update(status="planned", taking_amount="42000.00")
     update = parse(event)
     assert (update.estimated_delivery_at, update.cash_on_delivery) == (None, None)
+
+
+def test_an_order_callback_finds_the_destination_by_its_client_order_id() -> None:
+    # A point added after the destination (edit example 2 adds one at the end, as the
+    # cabinet may): the destination is still the point the gateway marked.
+    added = fixture("borzo", "edit_order_add_point_response")["order"]["points"]
+    event = order_event(status="active", points=added)
+    added[1].update(client_order_id="SO-1", delivery={"status": "courier_arrived"})
+    added[2].update(delivery={"status": "finished"})
+    update = parse(event)
+    assert (update.status, update.carrier_status) == (
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        "courier_arrived",
+    )
+    assert update.estimated_delivery_at == datetime.fromisoformat(
+        added[1]["required_finish_datetime"]
+    )
+
+
+def test_without_a_client_order_id_the_last_drop_is_the_destination() -> None:
+    added = fixture("borzo", "edit_order_add_point_response")["order"]["points"]
+    added[2].update(delivery={"status": "finished"})
+    update = parse(order_event(status="active", points=added))
+    assert update.status == ShipmentStatus.DELIVERED

@@ -164,14 +164,21 @@ def points_of(order: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def destination_point(order: Mapping[str, Any], point_id: object = None) -> dict[str, Any] | None:
     """The shipment's destination: the point with ``point_id`` when given and present,
-    else the last point that is not a return point (we book the destination last)."""
+    else the drop carrying a ``client_order_id`` (the gateway writes it on the
+    destination only, as webhooks.is_destination reads a delivery callback), else the
+    last point that is not a return point (we book the destination last)."""
     points = points_of(order)
     if point_id is not None:
         for point in points:
             if point.get("point_id") == point_id:
                 return point
     drops = [point for point in points[1:] if point.get("is_return_point") is not True]
-    return drops[-1] if drops else None
+    marked = [point for point in drops if marked_destination(point.get("client_order_id"))]
+    return (marked or drops)[-1] if drops else None
+
+
+def marked_destination(client_order_id: object) -> bool:
+    return isinstance(client_order_id, str) and client_order_id.strip() != ""
 
 
 def has_client_order_id(order: Mapping[str, Any], client_order_id: str) -> bool:

@@ -23,6 +23,7 @@ from shipgraph.carriers.borzo.mapping import (
     cash_on_delivery_of,
     courier_of,
     estimate,
+    marked_destination,
     order_id_of,
     order_view,
     status_value,
@@ -165,5 +166,4 @@ def _delivery_event(
 
 def is_destination(delivery: Mapping[str, Any]) -> bool:
     """Whether the delivery is of the point the gateway booked as the destination."""
-    marker = delivery.get("client_order_id")
-    return isinstance(marker, str) and marker.strip() != ""
+    return marked_destination(delivery.get("client_order_id"))
