@@ -254,6 +254,15 @@ async def test_get_methods_refuse_post_and_post_methods_refuse_get(sandbox: Sand
         assert await sandbox.fails("PUT", api_method, json={}) == error("required_method_post")
 
 
+async def test_only_get_and_post_are_supported(sandbox: Sandbox) -> None:
+    # Requests: "Only GET and POST request methods are supported."
+    for api_method in ("orders", "courier", "labels", "client", "bank-cards"):
+        response = await sandbox.call("HEAD", api_method)
+        assert response.status_code == 400, api_method
+        assert response.content == b""
+        assert (await sandbox.fails("DELETE", api_method)) == error("required_method_get")
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b'{"matter": NaN}', b"\xff"])
 async def test_a_post_body_that_is_not_a_json_object_is_invalid_post_json(
     sandbox: Sandbox, raw: bytes
