@@ -438,3 +438,32 @@ def test_removing_cod_from_a_buyout_order_clears_the_voucher_as_example_5() -> N
         "is_cod_cash_voucher_required": False,
         "taking_amount": "0.00",
     }
+
+
+def test_the_documents_addresses_are_within_borzos_length() -> None:
+    # PICKUP_LINE is the document's longest address, 128 characters
+    assert requests.check_request(doc_request(), booking=True) == []
+
+
+def test_an_address_line_over_350_characters_is_refused_before_borzo_is_asked() -> None:
+    # Placing an order: address "Maximum length is 350 characters"; each part is within
+    # its own limit, the line Borzo gets is not
+    origin = Address(
+        line1=PICKUP_LINE, line2="Blok " + "J" * 150, city="K" * 80, country_code="ID", phone=PHONE
+    )
+    assert len(requests.address_line(origin)) > requests.MAX_ADDRESS
+    for booking in (True, False):
+        [error] = requests.check_request(doc_request(origin=origin), booking=booking)
+        assert error.field == ("shipment", "origin")
+        assert "at most 350" in error.message
+
+
+def test_an_address_line_of_350_characters_is_taken() -> None:
+    destination = Address(line1="J" * 350, country_code="ID", phone=PHONE)
+    assert requests.check_request(doc_request(destination=destination), booking=True) == []
+
+
+def test_a_stops_address_over_350_characters_is_refused_at_the_stop() -> None:
+    stop = {"line1": DROP_LINE, "line2": "L" * 200, "city": "C" * 100, "phone": PHONE}
+    _, errors = requests.parse_options(doc_request(carrier_options={"BORZO": {"points": [stop]}}))
+    assert [e.field for e in errors] == [("shipment", "carrierOptions", "BORZO", "points", "0")]
