@@ -170,6 +170,35 @@ async def test_an_edit_keeps_every_point(stack: Stack) -> None:
     assert order["points"][1]["taking_amount"] == "50000.00"
 
 
+async def test_an_edit_of_a_return_order_keeps_its_return_point(stack: Stack) -> None:
+    options = {"BORZO": {"is_return_required": True}}
+    booked = await book(stack, borzo_shipment(carrierOptions=options))
+    version = await settled(stack, booked["id"])
+    patch = {"description": "Dokumen penting"}
+    body = await stack.gql(
+        UPDATE, {"input": {"id": booked["id"], "patch": patch, "expectedVersion": version}}
+    )
+    assert body["data"]["updateShipment"]["userErrors"] == [], body
+    [order] = await orders(stack)
+    assert order["matter"] == "Dokumen penting"
+    assert [p["is_return_point"] for p in order["points"]] == [False, False, True]
+
+
+async def test_a_cod_edit_of_a_buyout_order_is_taken(stack: Stack) -> None:
+    options = {"BORZO": {"origin": {"buyoutAmount": "20000"}}}
+    cod = {"amount": "23000", "currency": "IDR"}
+    booked = await book(stack, borzo_shipment(carrierOptions=options, cashOnDelivery=cod))
+    version = await settled(stack, booked["id"])
+    patch = {"cashOnDelivery": {"amount": "30000", "currency": "IDR"}}
+    body = await stack.gql(
+        UPDATE, {"input": {"id": booked["id"], "patch": patch, "expectedVersion": version}}
+    )
+    assert body["data"]["updateShipment"]["userErrors"] == [], body
+    [order] = await orders(stack)
+    last = order["points"][-1]
+    assert (last["taking_amount"], last["is_cod_cash_voucher_required"]) == ("30000.00", False)
+
+
 async def test_cancel_before_pickup_and_refused_after(stack: Stack) -> None:
     first = await book(stack, borzo_shipment("SO-C1"))
     body = await stack.gql(CANCEL, {"input": {"id": first["id"]}})

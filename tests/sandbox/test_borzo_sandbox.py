@@ -254,6 +254,15 @@ async def test_get_methods_refuse_post_and_post_methods_refuse_get(sandbox: Sand
         assert await sandbox.fails("PUT", api_method, json={}) == error("required_method_post")
 
 
+async def test_only_get_and_post_are_supported(sandbox: Sandbox) -> None:
+    # Requests: "Only GET and POST request methods are supported."
+    for api_method in ("orders", "courier", "labels", "client", "bank-cards"):
+        response = await sandbox.call("HEAD", api_method)
+        assert response.status_code == 400, api_method
+        assert response.content == b""
+        assert (await sandbox.fails("DELETE", api_method)) == error("required_method_get")
+
+
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b'{"matter": NaN}', b"\xff"])
 async def test_a_post_body_that_is_not_a_json_object_is_invalid_post_json(
     sandbox: Sandbox, raw: bytes
@@ -1716,3 +1725,30 @@ async def test_hostile_point_details(
     body = order_body(point(), point(**fields))
     answer = await sandbox.fails("POST", "create-order", json=body)
     assert answer == invalid({"points": [None, None, errors]})
+
+
+async def test_an_edit_may_name_every_point_of_a_return_order(sandbox: Sandbox) -> None:
+    # Order editing: "any points with IDs not mentioned in the request will be deleted",
+    # so an edit names every point, the return point (is_return_point) too.
+    order = await sandbox.create(order_body(is_return_required=True))
+    ids = [p["point_id"] for p in order["points"]]
+    assert [p["is_return_point"] for p in order["points"]] == [False, False, True]
+    edited = await sandbox.edit(
+        {
+            "order_id": order["order_id"],
+            "matter": "Flowers",
+            "points": [{"point_id": i} for i in ids],
+        }
+    )
+    assert edited["matter"] == "Flowers"
+    assert [p["point_id"] for p in edited["points"]] == ids
+    assert [p["is_return_point"] for p in edited["points"]] == [False, False, True]
+
+
+async def test_an_edit_leaving_out_the_return_point_keeps_the_return(sandbox: Sandbox) -> None:
+    order = await sandbox.create(order_body(is_return_required=True))
+    ids = [p["point_id"] for p in order["points"]]
+    edited = await sandbox.edit(
+        {"order_id": order["order_id"], "points": [{"point_id": i} for i in ids[:2]]}
+    )
+    assert [p["is_return_point"] for p in edited["points"]] == [False, False, True]

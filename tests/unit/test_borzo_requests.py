@@ -395,3 +395,75 @@ def test_patch_checks() -> None:
         ("patch", "cashOnDelivery", "currency"),
         ("patch", "parcels", "0", "items", "0", "unitPrice", "currency"),
     ]
+
+
+def buyout_order() -> dict[str, Any]:
+    """The document's order, booked as its goods buyout example: cash paid at the pick-up."""
+    order = current()
+    order["points"][0]["buyout_amount"] = "100.00"
+    order["points"][1]["taking_amount"] = "100.00"
+    return order
+
+
+def test_a_cod_edit_of_a_buyout_order_sends_no_voucher() -> None:
+    # Error codes: "cod_is_not_allowed_with_buyout"; the buyout use case sends taking_amount alone
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("150000"), "IDR"))
+    body = requests.edit_body(1250032, buyout_order(), None, patch, now=NOW).body
+    assert body["points"][1] == {"point_id": 202686, "taking_amount": "150000.00"}
+
+
+def test_a_cod_edit_of_a_cash_remittance_order_sends_no_voucher() -> None:
+    # Cash remittance: backpayment_details on the order, taking_amount alone on the point
+    order = current()
+    order["backpayment_details"] = "Sample bank details 111111111111"
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("100"), "IDR"))
+    body = requests.edit_body(1250032, order, None, patch, now=NOW).body
+    assert body["points"][1] == {"point_id": 202686, "taking_amount": "100.00"}
+
+
+@pytest.mark.parametrize("details", [None, "", "  "])
+def test_without_buyout_or_remittance_a_cod_edit_sends_the_voucher(details: object) -> None:
+    order = current()
+    order["backpayment_details"] = details
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal("100"), "IDR"))
+    body = requests.edit_body(1250032, order, None, patch, now=NOW).body
+    assert body["points"][1]["is_cod_cash_voucher_required"] is True
+
+
+def test_removing_cod_from_a_buyout_order_clears_the_voucher_as_example_5() -> None:
+    patch = ShipmentPatch(cash_on_delivery=Money(Decimal(0), "IDR"))
+    body = requests.edit_body(1250032, buyout_order(), None, patch, now=NOW).body
+    assert body["points"][1] == {
+        "point_id": 202686,
+        "is_cod_cash_voucher_required": False,
+        "taking_amount": "0.00",
+    }
+
+
+def test_the_documents_addresses_are_within_borzos_length() -> None:
+    # PICKUP_LINE is the document's longest address, 128 characters
+    assert requests.check_request(doc_request(), booking=True) == []
+
+
+def test_an_address_line_over_350_characters_is_refused_before_borzo_is_asked() -> None:
+    # Placing an order: address "Maximum length is 350 characters"; each part is within
+    # its own limit, the line Borzo gets is not
+    origin = Address(
+        line1=PICKUP_LINE, line2="Blok " + "J" * 150, city="K" * 80, country_code="ID", phone=PHONE
+    )
+    assert len(requests.address_line(origin)) > requests.MAX_ADDRESS
+    for booking in (True, False):
+        [error] = requests.check_request(doc_request(origin=origin), booking=booking)
+        assert error.field == ("shipment", "origin")
+        assert "at most 350" in error.message
+
+
+def test_an_address_line_of_350_characters_is_taken() -> None:
+    destination = Address(line1="J" * 350, country_code="ID", phone=PHONE)
+    assert requests.check_request(doc_request(destination=destination), booking=True) == []
+
+
+def test_a_stops_address_over_350_characters_is_refused_at_the_stop() -> None:
+    stop = {"line1": DROP_LINE, "line2": "L" * 200, "city": "C" * 100, "phone": PHONE}
+    _, errors = requests.parse_options(doc_request(carrier_options={"BORZO": {"points": [stop]}}))
+    assert [e.field for e in errors] == [("shipment", "carrierOptions", "BORZO", "points", "0")]

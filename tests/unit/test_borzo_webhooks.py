@@ -7,13 +7,21 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from shipgraph.carriers.base import WebhookRejected
 from shipgraph.carriers.borzo import webhooks
-from shipgraph.domain import CarrierCode, Courier, GeoPoint, ShipmentStatus, TrackingUpdate
+from shipgraph.domain import (
+    CarrierCode,
+    Courier,
+    GeoPoint,
+    Money,
+    ShipmentStatus,
+    TrackingUpdate,
+)
 from tests.support.fixtures import fixture, fixture_bytes
 
 RECEIVED = datetime(2024, 12, 4, 3, 0, tzinfo=UTC)
@@ -210,3 +218,72 @@ def test_a_bad_or_missing_signature_is_401(
     with pytest.raises(WebhookRejected) as caught:
         webhooks.verify(secret, headers, body)
     assert caught.value.status == 401
+
+
+def destination_delivery(**changes: Any) -> dict[str, Any]:
+    """The document's delivery callback, of the point the gateway booked as the destination."""
+    event: dict[str, Any] = copy.deepcopy(fixture("borzo", "callback_delivery_created"))
+    event["event_type"] = "delivery_changed"
+    event["delivery"].update(client_order_id="SO-1", **changes)
+    return event
+
+
+def test_a_delivery_status_is_logged_at_its_status_datetime() -> None:
+    # "status_datetime: Delivery status change date and time"; the event may come later
+    event = destination_delivery(
+        status="courier_arrived", status_datetime="2024-12-04T01:05:00+07:00"
+    )
+    event["event_datetime"] = "2024-12-04T01:06:30+07:00"
+    update = parse(event)
+    assert update.log is not None
+    assert update.log.occurred_at == datetime.fromisoformat("2024-12-04T01:05:00+07:00")
+
+
+@pytest.mark.parametrize("status_datetime", [None, "soon", 7])
+def test_without_a_readable_status_datetime_the_event_time_is_the_logs(
+    status_datetime: object,
+) -> None:
+    update = parse(destination_delivery(status_datetime=status_datetime))
+    assert update.log is not None and update.log.occurred_at == EVENT_AT
+
+
+def test_the_destinations_delivery_gives_its_window_and_cash_on_delivery() -> None:
+    update = parse(destination_delivery(taking_amount="42000.00"))
+    # the document's example: required_finish_datetime "2024-12-04T01:21:48+07:00"
+    assert update.estimated_delivery_at == datetime.fromisoformat("2024-12-04T01:21:48+07:00")
+    assert update.cash_on_delivery == Money(Decimal("42000.00"), "IDR")
+
+
+def test_the_documents_zero_taking_amount_is_no_cash_on_delivery() -> None:
+    assert parse(destination_delivery()).cash_on_delivery is None
+
+
+def test_another_points_delivery_gives_no_window_or_cash_on_delivery() -> None:
+    event = copy.deepcopy(fixture("borzo", "callback_delivery_created"))
+    event["delivery"].update(status="planned", taking_amount="42000.00")
+    update = parse(event)
+    assert (update.estimated_delivery_at, update.cash_on_delivery) == (None, None)
+
+
+def test_an_order_callback_finds_the_destination_by_its_client_order_id() -> None:
+    # A point added after the destination (edit example 2 adds one at the end, as the
+    # cabinet may): the destination is still the point the gateway marked.
+    added = fixture("borzo", "edit_order_add_point_response")["order"]["points"]
+    event = order_event(status="active", points=added)
+    added[1].update(client_order_id="SO-1", delivery={"status": "courier_arrived"})
+    added[2].update(delivery={"status": "finished"})
+    update = parse(event)
+    assert (update.status, update.carrier_status) == (
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        "courier_arrived",
+    )
+    assert update.estimated_delivery_at == datetime.fromisoformat(
+        added[1]["required_finish_datetime"]
+    )
+
+
+def test_without_a_client_order_id_the_last_drop_is_the_destination() -> None:
+    added = fixture("borzo", "edit_order_add_point_response")["order"]["points"]
+    added[2].update(delivery={"status": "finished"})
+    update = parse(order_event(status="active", points=added))
+    assert update.status == ShipmentStatus.DELIVERED

@@ -164,14 +164,21 @@ def points_of(order: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def destination_point(order: Mapping[str, Any], point_id: object = None) -> dict[str, Any] | None:
     """The shipment's destination: the point with ``point_id`` when given and present,
-    else the last point that is not a return point (we book the destination last)."""
+    else the drop carrying a ``client_order_id`` (the gateway writes it on the
+    destination only, as webhooks.is_destination reads a delivery callback), else the
+    last point that is not a return point (we book the destination last)."""
     points = points_of(order)
     if point_id is not None:
         for point in points:
             if point.get("point_id") == point_id:
                 return point
     drops = [point for point in points[1:] if point.get("is_return_point") is not True]
-    return drops[-1] if drops else None
+    marked = [point for point in drops if marked_destination(point.get("client_order_id"))]
+    return (marked or drops)[-1] if drops else None
+
+
+def marked_destination(client_order_id: object) -> bool:
+    return isinstance(client_order_id, str) and client_order_id.strip() != ""
 
 
 def has_client_order_id(order: Mapping[str, Any], client_order_id: str) -> bool:
@@ -351,7 +358,6 @@ def order_view(
             checkin = destination.get("checkin")
             if isinstance(checkin, dict):
                 received_by = text(checkin.get("recipient_full_name"), 200)
-    cod = amount(destination.get("taking_amount"))
     return OrderView(
         order_id=order_id,
         order_name=identifier(order.get("order_name")),
@@ -362,16 +368,22 @@ def order_view(
         ),
         delivered_at=delivered_at,
         received_by=received_by,
-        estimated_pickup_at=_estimate(pickup, "required_start_datetime"),
-        estimated_delivery_at=_estimate(destination, "required_finish_datetime"),
-        cash_on_delivery=Money(cod, CURRENCY) if cod is not None and cod > 0 else None,
+        estimated_pickup_at=estimate(pickup, "required_start_datetime"),
+        estimated_delivery_at=estimate(destination, "required_finish_datetime"),
+        cash_on_delivery=cash_on_delivery_of(destination),
         proof_of_delivery=proof_of_delivery_of(destination) if delivered_at is not None else None,
         tracking_url=tracking_url_of(order, destination),
         picked_up_at=picked_up_at_of(order, state),
     )
 
 
-def _estimate(point: Mapping[str, Any], window_field: str) -> datetime | None:
+def cash_on_delivery_of(point: Mapping[str, Any]) -> Money | None:
+    """A point's ``taking_amount``, when there is one to collect."""
+    cod = amount(point.get("taking_amount"))
+    return Money(cod, CURRENCY) if cod is not None and cod > 0 else None
+
+
+def estimate(point: Mapping[str, Any], window_field: str) -> datetime | None:
     return parse_time(point.get("estimated_arrival_datetime")) or parse_time(
         point.get(window_field)
     )

@@ -28,7 +28,7 @@ from shipgraph.carriers.borzo.mapping import (
     points_of,
 )
 from shipgraph.carriers.borzo.windows import Window, WindowRefused, edited_windows, route_windows
-from shipgraph.carriers.parsing import parse_time
+from shipgraph.carriers.parsing import amount, parse_time
 from shipgraph.domain import (
     Address,
     ErrorCode,
@@ -64,6 +64,7 @@ BOOLEAN_OPTIONS = frozenset(
 )
 MAX_BACKPAYMENT_DETAILS = 1000  # ours: the document gives no length
 MAX_POINTS = 99  # the document: "Maximum is 99 points"
+MAX_ADDRESS = 350  # the point's address: "Maximum length is 350 characters"
 POINT_DETAILS = frozenset({*TEXTS, "takingAmount", "buyoutAmount", "packages"})
 # The document's goods buyout: buyout_amount "belongs to the pickup point", taking_amount
 # to delivery points; the destination's taking_amount is the shipment's cashOnDelivery.
@@ -277,6 +278,7 @@ def _parse_stops(value: object, path: Path) -> tuple[tuple[Stop, ...], list[Fiel
             coordinates=coordinates,
         )
         details, detail_errors = parse_details(raw, here, POINT_DETAILS)
+        detail_errors += _address_length(address, here)
         errors += detail_errors
         if not detail_errors:
             stops.append(Stop(address, texts["instructions"], details))
@@ -337,6 +339,7 @@ def check_request(request: ShipmentRequest, *, booking: bool) -> list[FieldError
     for side, address in (("origin", request.origin), ("destination", request.destination)):
         if address.country_code != "ID":
             errors.append(_error(("shipment", side, "countryCode"), "Borzo serves ID only"))
+        errors += _address_length(address, ("shipment", side))
         if booking and not (address.phone or "").strip():
             errors.append(_error(("shipment", side, "phone"), "Borzo requires a contact phone"))
     if booking and not (request.description or "").strip():
@@ -346,6 +349,19 @@ def check_request(request: ShipmentRequest, *, booking: bool) -> list[FieldError
     errors += _idr(request.declared_value, ("shipment", "declaredValue"))
     errors += _parcel_money(request.parcels, ("shipment", "parcels"))
     return errors
+
+
+def _address_length(address: Address, path: Path) -> list[FieldError]:
+    """The one line Borzo takes (address_line) within its 350 characters: each part may
+    be within its own limit and the line they make still too long."""
+    length = len(address_line(address))
+    if length <= MAX_ADDRESS:
+        return []
+    message = (
+        f"Borzo takes an address of at most {MAX_ADDRESS} characters; line1, line2 and "
+        f"the area names and postal code make {length}"
+    )
+    return [_error(path, message)]
 
 
 def check_stops(options: Options) -> list[FieldError]:
@@ -527,6 +543,16 @@ def order_body(
     return Built(body, layout)
 
 
+def voucher_allowed(order: Mapping[str, Any]) -> bool:
+    """Whether cash taken may come with a COD voucher, as order_body decides at creation:
+    not beside goods buyout ("cod_is_not_allowed_with_buyout") nor in a cash remittance
+    order (one with backpayment_details), where taking_amount goes alone."""
+    remittance = order.get("backpayment_details")
+    if isinstance(remittance, str) and remittance.strip():
+        return False
+    return not any((amount(point.get("buyout_amount")) or 0) > 0 for point in points_of(order))
+
+
 def edit_body(
     order_id: int,
     order: Mapping[str, Any],
@@ -582,7 +608,8 @@ def edit_body(
                 entry["note"] = patch.instructions
             cod = patch.cash_on_delivery
             if cod is not None:
-                entry["is_cod_cash_voucher_required"] = cod.amount > 0
+                if cod.amount <= 0 or voucher_allowed(order):
+                    entry["is_cod_cash_voucher_required"] = cod.amount > 0
                 entry["taking_amount"] = money_text(cod.amount)
             if new_packages is not None:
                 entry["packages"] = new_packages

@@ -20,7 +20,10 @@ from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     DELIVERY_STATUS,
     PICKUP_LEG,
+    cash_on_delivery_of,
     courier_of,
+    estimate,
+    marked_destination,
     order_id_of,
     order_view,
     status_value,
@@ -140,7 +143,8 @@ def _delivery_event(
         log = TrackingLog(
             status=status,
             carrier_status=raw,
-            occurred_at=at,
+            # "status_datetime: Delivery status change date and time" (delivery callbacks)
+            occurred_at=parse_time(delivery.get("status_datetime")) or at,
             message=description if description != raw else None,
         )
     return TrackingUpdate(
@@ -152,11 +156,14 @@ def _delivery_event(
         carrier_status=raw if status is not None else None,
         log=log,
         courier=courier_of(delivery.get("courier"), at, None),
+        estimated_delivery_at=estimate(delivery, "required_finish_datetime")
+        if destination
+        else None,
+        cash_on_delivery=cash_on_delivery_of(delivery) if destination else None,
         tracking_url=url(delivery.get("tracking_url")) if destination else None,
     )
 
 
 def is_destination(delivery: Mapping[str, Any]) -> bool:
     """Whether the delivery is of the point the gateway booked as the destination."""
-    marker = delivery.get("client_order_id")
-    return isinstance(marker, str) and marker.strip() != ""
+    return marked_destination(delivery.get("client_order_id"))

@@ -130,8 +130,8 @@ def vendor_routes(state: BorzoSandboxState) -> list[Route]:
             if method is None:
                 raise ApiError("invalid_api_method")
             http_method, handler = method
-            allowed = {http_method, "HEAD"} if http_method == "GET" else {http_method}
-            if request.method not in allowed:
+            # The document: "Only GET and POST request methods are supported" (no HEAD).
+            if request.method != http_method:
                 raise ApiError(f"required_method_{http_method.lower()}")
             return success(**await handler(request))
         except ApiError as exc:

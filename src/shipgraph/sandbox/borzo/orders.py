@@ -146,7 +146,9 @@ def apply_edit(
     if "points" not in parsed:
         return [], []
     first = order.points[0]
-    by_id = {p.point_id: p for p in order.points if not p.is_return_point}
+    # The return point may be named like any other ("any points with IDs not mentioned
+    # in the request will be deleted"); finish() keeps it last, as the first point's twin.
+    by_id = {p.point_id: p for p in order.points}
     indexed: Indexed = []
     for index, raw in enumerate(parsed["points"]):
         path = ("points", index)
@@ -168,10 +170,12 @@ def apply_edit(
             # The document's edit example 2: "First point should be kept as it was."
             ch.add((*path, "point_id"), "not_editable")
         indexed.append((index, point))
-    removed = list(by_id.values())
+    # A return point left out stays while is_return_required does (finish() restores it).
+    kept_returns = [p for p in by_id.values() if p.is_return_point]
+    removed = [p for p in by_id.values() if not p.is_return_point]
     if any(point.courier_visit is not None for point in removed):
         ch.add(("points",), "not_editable")
-    order.points = [p for _, p in indexed] + [p for p in order.points if p.is_return_point]
+    order.points = [p for _, p in indexed] + kept_returns
     return removed, indexed
 
 
