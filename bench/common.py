@@ -36,11 +36,23 @@ def graphql_at(base_url: str) -> Endpoint:
     return Endpoint.of(f"{base_url}/graphql")
 
 
+NO_CACHE = {"Cache-Control": "no-cache"}
+"""Run the operation, not the response cache's kept answer."""
+
+
 async def gql(
-    http: Http, at: Endpoint, query: str, variables: dict[str, Any], tenant: str = "acme"
+    http: Http,
+    at: Endpoint,
+    query: str,
+    variables: dict[str, Any],
+    tenant: str = "acme",
+    *,
+    fresh: bool = False,
 ) -> dict[str, Any]:
-    """POST a GraphQL operation as ``tenant``; the whole JSON body."""
-    answer = await http.post_json(at, auth(tenant), {"query": query, "variables": variables})
+    """POST a GraphQL operation as ``tenant``; the whole JSON body. ``fresh``: with
+    Cache-Control: no-cache."""
+    headers = {**auth(tenant), **NO_CACHE} if fresh else auth(tenant)
+    answer = await http.post_json(at, headers, {"query": query, "variables": variables})
     body: dict[str, Any] = answer.json()
     return body
 

@@ -56,7 +56,7 @@ from tests.support.postgres_server import PostgresServer, start_postgres_server
 from tests.support.stack import KEYS
 
 from bench import procs
-from bench.common import BenchError, book, data, graphql_at
+from bench.common import NO_CACHE, BenchError, book, data, graphql_at
 from bench.deploy import deployment
 from bench.http import Endpoint, Http
 from bench.measure import Call, Latency, latencies
@@ -294,7 +294,7 @@ def karrio_rest(http: Http, base: str, token: str) -> Call:
     return call
 
 
-NO_CACHE = {"Authorization": f"Bearer {KEYS[TENANT]}", "Cache-Control": "no-cache"}
+UNCACHED = {"Authorization": f"Bearer {KEYS[TENANT]}", **NO_CACHE}
 """Our page is run every time, as Karrio's is: the response cache would answer a
 repeated page without reading its documents (bench/lists.py measures that)."""
 
@@ -304,7 +304,7 @@ def shipgraph_page(http: Http, base: str) -> Call:
     operation = {"query": SHIPGRAPH_QUERY, "variables": {"first": PAGE}}
 
     async def call() -> None:
-        found = data((await http.post_json(at, NO_CACHE, operation)).json(), "shipments")
+        found = data((await http.post_json(at, UNCACHED, operation)).json(), "shipments")
         if len(found["edges"]) != PAGE:
             raise BenchError(f"shipgraph gave {len(found['edges'])} edges")
 
@@ -392,7 +392,7 @@ async def run(work: Path) -> None:
                 {"Authorization": f"Token {token}"}, None,
             )),
             "shipgraph GraphQL": await body_size(http, (
-                "POST", graphql_at(env_sg.gateway), NO_CACHE,
+                "POST", graphql_at(env_sg.gateway), UNCACHED,
                 {"query": SHIPGRAPH_QUERY, "variables": {"first": PAGE}},
             )),
         }  # fmt: skip

@@ -37,7 +37,7 @@ from graphql import build_schema, execute, parse
 from sqlalchemy import event
 from tests.integration.operations import GET
 
-from bench.common import BenchError, auth, book, data, gql, graphql_at
+from bench.common import NO_CACHE, BenchError, auth, book, data, gql, graphql_at
 from bench.deploy import Deployment
 from bench.http import Endpoint
 from bench.measure import Call, Latency, latencies
@@ -110,7 +110,7 @@ async def dashboard_ids(env: Deployment) -> list[str]:
 
 def dashboard(env: Deployment, *, cached: bool = True) -> Call:
     at = graphql_at(env.gateway)
-    headers = auth(TENANT) if cached else {**auth(TENANT), "cache-control": "no-cache"}
+    headers = auth(TENANT) if cached else {**auth(TENANT), **NO_CACHE}
     operation = {"query": DASHBOARD_QUERY, "variables": {"first": PAGE}}
 
     async def call() -> None:
