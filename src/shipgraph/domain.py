@@ -522,6 +522,9 @@ class Shipment:
     proof_of_delivery: ProofOfDelivery | None = None
     tracking_url: str | None = None
     """A page of the carrier's where a person follows the delivery."""
+    service: str | None = None
+    """The service that carries it, as the carrier names it (Envoy: the carrier and
+    service it bought from, e.g. "UPS Express")."""
     carrier_data: dict[str, Any] = field(default_factory=dict)
     """What the carrier's adapter needs later (e.g. the reference it booked with)."""
     applied_event_ids: tuple[str, ...] = ()
@@ -543,6 +546,8 @@ class BookedShipment:
     estimated_pickup_at: datetime | None = None
     estimated_delivery_at: datetime | None = None
     carrier_data: dict[str, Any] = field(default_factory=dict)
+    service: str | None = None
+    """The service that carries it, as the carrier names it."""
     origin_coordinates: GeoPoint | None = None
     """Where the carrier placed the origin (Borzo geocodes every point it is given)."""
     destination_coordinates: GeoPoint | None = None

@@ -161,6 +161,10 @@ async def test_booking_without_a_rate_buys_the_cheapest(stack: Stack) -> None:
         key=lambda rate: rate["rate"],
     )
     assert chosen == cheapest["id"]
+    service = "query S($id: ID!) { shipment(id: $id) { service } }"
+    shown = (await stack.gql(service, {"id": booked["id"]}))["data"]["shipment"]["service"]
+    carrier, name = raw["service"]["carrier"]["name"], raw["service"]["carrier_service"]["name"]
+    assert shown == f"{carrier} {name}"
 
 
 async def test_a_202_creation_completes_through_polling(stack: Stack) -> None:

@@ -300,6 +300,7 @@ async def test_create_with_a_rate_id_purchases_only(fake: FakeEnvoy) -> None:
         "ship_date": None,
     }
     assert result.estimated_pickup_at is None
+    assert result.service == "UPS Express"
 
 
 async def test_the_purchased_rates_ship_date_and_account_are_kept(fake: FakeEnvoy) -> None:

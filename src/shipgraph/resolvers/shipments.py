@@ -410,6 +410,7 @@ def _new_shipment(
         documents=booked.documents,
         estimated_pickup_at=booked.estimated_pickup_at,
         estimated_delivery_at=booked.estimated_delivery_at,
+        service=booked.service,
         carrier_data=booked.carrier_data,
         created_at=now,
         updated_at=now,
@@ -435,6 +436,7 @@ def _booked(draft: Shipment, booked: BookedShipment, now: datetime) -> Shipment:
         documents=booked.documents or draft.documents,
         estimated_pickup_at=booked.estimated_pickup_at or draft.estimated_pickup_at,
         estimated_delivery_at=booked.estimated_delivery_at or draft.estimated_delivery_at,
+        service=booked.service or draft.service,
         carrier_data={**draft.carrier_data, **booked.carrier_data},
         updated_at=now,
     )

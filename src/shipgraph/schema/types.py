@@ -689,6 +689,11 @@ class Shipment(Node):
         description="A page of the carrier's where a person follows the delivery, when the "
         "carrier gives one (Borzo)."
     )
+    service: str | None = strawberry.field(
+        description="The service that carries it, as the carrier names it, once booked: "
+        "for Envoy the carrier and service it bought from, e.g. UPS Express. Null when "
+        "the carrier names none (Envio, Borzo, Entrego: see serviceLevel)."
+    )
     version: int = strawberry.field(
         description="Increments on every change; pass it as expectedVersion to update safely."
     )

@@ -228,6 +228,7 @@ class EnvoyCarrier(CarrierBase):
         facts = summary.rate_facts.get(bought) if bought else None
         ship_date = facts.ship_date if facts else None
         account = summary.carrier_account or (facts.carrier_account if facts else None)
+        service = summary.service or (rate.service if rate else None)
         return BookedShipment(
             carrier_shipment_id=summary.shipment_id,
             status=summary.status,
@@ -241,10 +242,11 @@ class EnvoyCarrier(CarrierBase):
             estimated_delivery_at=rate.estimated_delivery_at if rate else None,
             origin_coordinates=summary.origin_coordinates,
             destination_coordinates=summary.destination_coordinates,
+            service=service,
             carrier_data={
                 "shipment_id": summary.shipment_id,
                 "rate_id": bought,
-                "service": summary.service or (rate.service if rate else None),
+                "service": service,
                 "carrier": summary.carrier_name,
                 "carrier_service": summary.service_name,
                 "carrier_account": account,
