@@ -236,3 +236,33 @@ def test_buyout_may_not_exceed_the_cash_taken() -> None:
 def test_blank_building_details_are_left_out() -> None:
     request = with_options({"destination": {"floorNumber": "  "}})
     assert "floor_number" not in build(request).body["points"][-1]
+
+
+def test_the_order_is_paid_at_the_one_point_asked_and_the_client_notified() -> None:
+    # borzo.txt: is_order_payment_here "Money will be paid to the courier at the
+    # address"; is_client_notification_enabled "Whether to send SMS notifications to
+    # the client".
+    options = {
+        "is_client_notification_enabled": True,
+        "destination": {"orderPaymentHere": True},
+        "points": [{**STOP, "orderPaymentHere": False}],
+    }
+    body = build(with_options(options)).body
+    assert body["is_client_notification_enabled"] is True
+    assert [point.get("is_order_payment_here") for point in body["points"]] == [None, False, True]
+
+
+def test_the_order_is_paid_at_one_point_only() -> None:
+    # borzo.txt, order_payment_only_one_point: "Order payment can be specified only for
+    # one point".
+    options = {"origin": {"orderPaymentHere": True}, "destination": {"orderPaymentHere": True}}
+    assert problems(options) == [
+        ((*OPTIONS, "destination", "orderPaymentHere"),
+         "only one point may be where the order is paid (orderPaymentHere)"),
+    ]  # fmt: skip
+    assert problems({"destination": {"orderPaymentHere": "yes"}}) == [
+        ((*OPTIONS, "destination", "orderPaymentHere"), "must be true or false")
+    ]
+    assert problems({"is_client_notification_enabled": 1}) == [
+        ((*OPTIONS, "is_client_notification_enabled"), "must be true or false")
+    ]

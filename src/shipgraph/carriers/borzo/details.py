@@ -1,6 +1,7 @@
 """A point's own Borzo details from carrierOptions.BORZO (camelCase, as the stops'
 address fields): cash to take and to pay out, packages, and the building details of the
-document's point model (building_number ... apartment_number).
+document's point model (building_number ... apartment_number), and whether the order's
+price is paid to the courier there (is_order_payment_here).
 
 Amounts are in the shipment's currency, IDR (Borzo's only one): a JSON number or a
 decimal string such as "42000.00".
@@ -37,6 +38,7 @@ PACKAGE_TEXTS = {
     "nomenclatureCode": ("nomenclature_code", 255),
 }
 PACKAGE_FIELDS = frozenset({*PACKAGE_TEXTS, "itemsCount", "itemPaymentAmount"})
+ORDER_PAYMENT_HERE = "orderPaymentHere"
 MAX_PACKAGES = 99
 
 _AMOUNT = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
@@ -50,10 +52,15 @@ class PointDetails:
     buyout_amount: Decimal | None = None
     packages: tuple[dict[str, Any], ...] = ()
     texts: tuple[tuple[str, str], ...] = ()
+    order_payment_here: bool | None = None
+    """borzo.txt's is_order_payment_here: "Money will be paid to the courier at the
+    address" (the order's own price, at one point only)."""
 
     def fields(self) -> dict[str, Any]:
         """The Borzo point parameters these details set."""
         out: dict[str, Any] = dict(self.texts)
+        if self.order_payment_here is not None:
+            out["is_order_payment_here"] = self.order_payment_here
         if self.taking_amount is not None:
             out["taking_amount"] = money_text(self.taking_amount)
         if self.buyout_amount is not None:
@@ -158,10 +165,15 @@ def parse_details(
     if "packages" in allowed and raw.get("packages") is not None:
         packages, found = parse_packages(raw["packages"], (*path, "packages"))
         errors += found
+    paid_here = raw.get(ORDER_PAYMENT_HERE) if ORDER_PAYMENT_HERE in allowed else None
+    if paid_here is not None and not isinstance(paid_here, bool):
+        errors.append(_error((*path, ORDER_PAYMENT_HERE), "must be true or false"))
+        paid_here = None
     details = PointDetails(
         taking_amount=amounts.get("takingAmount"),
         buyout_amount=amounts.get("buyoutAmount"),
         packages=packages,
         texts=tuple(texts),
+        order_payment_here=paid_here,
     )
     return details, errors

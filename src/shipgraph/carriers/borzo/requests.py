@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from shipgraph.carriers.borzo.details import TEXTS, PointDetails, parse_details
+from shipgraph.carriers.borzo.details import ORDER_PAYMENT_HERE, TEXTS, PointDetails, parse_details
 from shipgraph.carriers.borzo.mapping import (
     CARRIER,
     CURRENCY,
@@ -55,21 +55,22 @@ ORDER_OPTIONS = (
     "payment_method",
     "bank_card_id",
     "is_contact_person_notification_enabled",
+    "is_client_notification_enabled",
     "is_return_required",
     "backpayment_details",
 )
 BOOLEAN_OPTIONS = frozenset(
     {"is_motobox_required", "is_thermobox_required", "is_return_required"}
-    | {"is_contact_person_notification_enabled"}
+    | {"is_contact_person_notification_enabled", "is_client_notification_enabled"}
 )
 MAX_BACKPAYMENT_DETAILS = 1000  # ours: the document gives no length
 MAX_POINTS = 99  # the document: "Maximum is 99 points"
 MAX_ADDRESS = 350  # the point's address: "Maximum length is 350 characters"
-POINT_DETAILS = frozenset({*TEXTS, "takingAmount", "buyoutAmount", "packages"})
+POINT_DETAILS = frozenset({*TEXTS, "takingAmount", "buyoutAmount", "packages", ORDER_PAYMENT_HERE})
 # The document's goods buyout: buyout_amount "belongs to the pickup point", taking_amount
 # to delivery points; the destination's taking_amount is the shipment's cashOnDelivery.
-ORIGIN_DETAILS = frozenset({*TEXTS, "buyoutAmount"})
-DESTINATION_DETAILS = frozenset(TEXTS)
+ORIGIN_DETAILS = frozenset({*TEXTS, "buyoutAmount", ORDER_PAYMENT_HERE})
+DESTINATION_DETAILS = frozenset({*TEXTS, ORDER_PAYMENT_HERE})
 # An extra stop: an AddressInput (camelCase, as in the GraphQL input) plus instructions.
 STOP_FIELDS = frozenset(
     {"name", "company", "phone", "email", "line1", "line2", "village", "district", "city"}
@@ -186,9 +187,20 @@ def parse_options(request: ShipmentRequest) -> tuple[Options, list[FieldError]]:
     if len(stops) + 2 > MAX_POINTS:
         message = f"Borzo takes at most {MAX_POINTS} points with the origin and destination"
         errors.append(_error((*OPTIONS_PATH, "points"), message))
+    errors += _check_order_payment(options)
     if not errors:
         errors += _check_buyout(options, request.cash_on_delivery)
     return options, errors
+
+
+def _check_order_payment(options: Options) -> list[FieldError]:
+    """borzo.txt, order_payment_only_one_point: "Order payment can be specified only
+    for one point"."""
+    paid = [("origin",), ("destination",)] + [("points", str(n)) for n in range(len(options.stops))]
+    details = [options.origin, options.destination, *(stop.details for stop in options.stops)]
+    chosen = [where for where, one in zip(paid, details, strict=True) if one.order_payment_here]
+    message = "only one point may be where the order is paid (orderPaymentHere)"
+    return [_error((*OPTIONS_PATH, *where, ORDER_PAYMENT_HERE), message) for where in chosen[1:]]
 
 
 def _backpayment_problem(value: object) -> str | None:
