@@ -145,13 +145,11 @@ async def list_shipments(
         search=search if search and search.strip() else None,
     )
     store = services.store
+    # one direction: first and after, or last and before (then first is 0)
+    ahead, since = (0, None) if backward else (size, after)
+    back, until = (size, before) if backward else (None, None)
     try:
-        if backward:
-            page = await store.list(tenant, 0, None, query, last=size, before=before, order=order)
-        elif order is not ShipmentOrder.NEWEST_FIRST:
-            page = await store.list(tenant, size, after, query, order=order)
-        else:  # the store's first four arguments only, when that is all that is asked
-            page = await store.list(tenant, size, after, query)
+        page = await store.list(tenant, ahead, since, query, last=back, before=until, order=order)
     except InvalidCursor:
         cursor = "before" if backward else "after"
         raise api_error(BAD_USER_INPUT, f"{cursor} is not a cursor from this listing") from None
@@ -160,11 +158,8 @@ async def list_shipments(
         return await store.count(tenant, query, at_most=COUNT_CAP)
 
     read = None
-    if query.search is None:
-        if backward:
-            read = PageRead.of(tenant, page, 0, None, query, last=size, before=before, order=order)
-        else:
-            read = PageRead.of(tenant, page, size, after, query, order=order)
+    if query.search is None:  # a search's page only its documents decide
+        read = PageRead.of(tenant, page, ahead, since, query, last=back, before=until, order=order)
     return ShipmentListing(
         page=page,
         has_previous_page=page.has_previous_page if backward else after is not None,
