@@ -12,15 +12,14 @@ by code point, so a prefix is a range of terms: ``prefix <= term < successor``.
 
 from __future__ import annotations
 
+import phonenumbers
+
 from shipgraph.domain import Shipment
 
 MAX_TERM = 100
 """Characters of a term kept (longer text is found by its first MAX_TERM); a search
 longer than that is refused by the API."""
 
-CALLING_CODES = {"ID": "62", "PH": "63", "MY": "60", "SG": "65", "TH": "66", "VN": "84"}
-"""Country calling codes of the countries the carriers serve, by ISO 3166-1 alpha-2:
-a national phone number (0812...) is also found by its international form and back."""
 
 SEPARATOR = "\x1f"
 """Before each term in a shipment's search_text: a term starts with a prefix when
@@ -43,7 +42,7 @@ def phone_terms(phone: str | None, country_code: str | None) -> set[str]:
     if not written:
         return set()
     found = {written}
-    code = CALLING_CODES.get((country_code or "").upper())
+    code = _calling_code(country_code)
     national = None
     if code is not None and written.startswith(code):
         national = written[len(code) :]
@@ -56,6 +55,13 @@ def phone_terms(phone: str | None, country_code: str | None) -> set[str]:
         if code is not None:
             found.add(code + national)
     return found
+
+
+def _calling_code(country_code: str | None) -> str | None:
+    """The country's calling code (libphonenumber's table), so that a national number
+    (0812...) is also found by its international form and back; None when unknown."""
+    code = phonenumbers.country_code_for_region((country_code or "").upper())
+    return str(code) if code else None
 
 
 def name_terms(name: str | None) -> set[str]:
