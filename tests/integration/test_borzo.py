@@ -374,15 +374,18 @@ async def test_the_request_budget_holds_across_two_gateways(stack: Stack) -> Non
         assert "allows 100 per 1 minute" in answer["errors"][0]["message"]  # ours, not Borzo's
 
 
+KEMANG_STOP = {
+    "name": "Rina",
+    "phone": "6281234567890",
+    "line1": "Jl. Kemang Raya No. 8",
+    "city": "Jakarta Selatan",
+    "countryCode": "ID",
+}
+"""An extra stop in carrierOptions.BORZO.points, as an AddressInput."""
+
+
 async def test_a_multi_stop_booking_with_cash_on_delivery(stack: Stack) -> None:
-    stop = {
-        "name": "Rina",
-        "phone": "6281234567890",
-        "line1": "Jl. Kemang Raya No. 8",
-        "city": "Jakarta Selatan",
-        "countryCode": "ID",
-        "instructions": "Titip di satpam",
-    }
+    stop = {**KEMANG_STOP, "instructions": "Titip di satpam"}
     shipment = borzo_shipment(carrierOptions={"BORZO": {"vehicle_type_id": 7, "points": [stop]}})
     booked = await book(stack, shipment)
     [order] = await orders(stack)
@@ -397,11 +400,7 @@ async def test_a_multi_stop_booking_with_cash_on_delivery(stack: Stack) -> None:
 
 async def test_a_multi_drop_booking_with_each_stops_cash_and_floor(stack: Stack) -> None:
     stop = {
-        "name": "Rina",
-        "phone": "6281234567890",
-        "line1": "Jl. Kemang Raya No. 8",
-        "city": "Jakarta Selatan",
-        "countryCode": "ID",
+        **KEMANG_STOP,
         "takingAmount": "15000",
         "floorNumber": "2",
         "apartmentNumber": "2B",
