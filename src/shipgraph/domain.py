@@ -697,10 +697,12 @@ def _merge_logs(
 ) -> tuple[TrackingLog, ...]:
     """Newest first. A log that only repeats the status of the entry before it (no
     message of its own) is an echo, e.g. an order callback and a delivery callback
-    for the same change, and is not kept."""
+    for the same change, and is not kept. Nor is an entry read again with less said
+    of it: no status (UNKNOWN, no carrier status) where the same time and message are
+    recorded already (a carrier whose log rows carry no status, read as it grew)."""
     merged = list(reversed(known))  # oldest first, so that the stable sort keeps ties
     for log in new:
-        if log not in merged:
+        if log not in merged and not _restates(log, merged):
             merged.append(log)
     merged.sort(key=lambda log: log.occurred_at)
     kept: list[TrackingLog] = []
@@ -714,6 +716,13 @@ def _merge_logs(
         if not echo or log in known:
             kept.append(log)
     return tuple(reversed(kept))
+
+
+def _restates(log: TrackingLog, logs: list[TrackingLog]) -> bool:
+    """``log`` says nothing but a time and message already among ``logs``."""
+    if log.status is not ShipmentStatus.UNKNOWN or log.carrier_status:
+        return False
+    return any((o.occurred_at, o.message) == (log.occurred_at, log.message) for o in logs)
 
 
 def _apply_item(parcels: tuple[Parcel, ...], item: ItemUpdate) -> tuple[Parcel, ...]:

@@ -267,3 +267,21 @@ def test_may_move_within_a_stage_compares_the_carrier_times() -> None:
     assert not may_move(s, S.DELIVERY_FAILED, T0 + timedelta(minutes=300))
     assert may_move(s, S.DELIVERY_FAILED, T0 + timedelta(minutes=400))
     assert may_move(s, S.DELIVERY_FAILED)
+
+
+def test_a_log_read_again_with_less_said_of_it_is_not_a_new_entry() -> None:
+    """A carrier whose log rows carry no status (Envio) names the newest row's status
+    only while it is the newest: read again later, the same row has none."""
+    at = T0 + timedelta(minutes=5)
+    labelled = TrackingLog(S.IN_TRANSIT, "on_transit", at, message="Berhasil dipickup")
+    first = TrackingUpdate(carrier=CarrierCode.ENVIO, event_id="p1", logs=(labelled,))
+    s, _ = apply_update(shipment(), first, T0)
+    bare = TrackingLog(S.UNKNOWN, "", at, message="Berhasil dipickup")
+    newer = TrackingLog(S.AT_HUB, "Console", at + timedelta(hours=1), message="Di hub")
+    second = TrackingUpdate(carrier=CarrierCode.ENVIO, event_id="p2", logs=(newer, bare))
+    s, _ = apply_update(s, second, T0)
+    assert s.tracking_logs == (newer, labelled)
+    other = TrackingLog(S.UNKNOWN, "", at, message="Another row, same minute")
+    third = TrackingUpdate(carrier=CarrierCode.ENVIO, event_id="p3", logs=(other,))
+    s, _ = apply_update(s, third, T0)
+    assert other in s.tracking_logs  # another message is another row
